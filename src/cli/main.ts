@@ -1,0 +1,33 @@
+/**
+ * The `nbio` command: `nbio demo` (what `npm start` runs) and `nbio help`.
+ *
+ * @module
+ */
+import { demo } from './demo.ts';
+
+const USAGE = `usage: nbio <command>
+
+commands:
+  demo      echo server + clients on loopback, once per backend, with per-backend loop stats
+  help      this text`;
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd = 'help'] = argv;
+  switch (cmd) {
+    case 'demo':
+      return demo();
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`nbio: unknown command '${cmd}'.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

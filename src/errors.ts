@@ -1,0 +1,99 @@
+/**
+ * nbio's library errors. Each has a stable `code` (like undici's `UND_ERR_*`) that programs
+ * may test; messages say what happened and what to do instead.
+ *
+ * Ownership is separate from failure (trio): {@link ClosedResourceError} means *you* closed
+ * it; {@link BrokenResourceError} means the peer or the network broke it (the OS error is the
+ * `cause`); {@link BusyResourceError} means two tasks used one resource at once.
+ *
+ * This module imports nothing, so every layer may use it.
+ *
+ * @module
+ */
+
+/** Every stable code nbio's own errors carry. */
+export type NbioErrorCode =
+  | 'NBIO_INVALID_ARGUMENT'
+  | 'NBIO_BAD_FD'
+  | 'NBIO_FD_TOO_LARGE'
+  | 'NBIO_ALREADY_REGISTERED'
+  | 'NBIO_NOT_REGISTERED'
+  | 'NBIO_INVALID_TIMEOUT'
+  | 'NBIO_UNSUPPORTED'
+  | 'NBIO_CLOSED'
+  | 'NBIO_BROKEN'
+  | 'NBIO_BUSY'
+  | 'NBIO_TIMEOUT'
+  | 'NBIO_ABORTED'
+  | 'NBIO_CONNECTION_REFUSED'
+  | 'NBIO_ADDRESS_IN_USE'
+  | 'NBIO_NAME_NOT_RESOLVED'
+  | 'NBIO_INCOMPLETE_READ'
+  | 'NBIO_LIMIT_OVERRUN'
+  | 'NBIO_ALREADY_CALLED'
+  | 'NBIO_NOT_AWAITABLE';
+
+/** Base class of nbio's own errors. */
+export class NbioError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: NbioErrorCode;
+
+  /**
+   * @param code the stable code
+   * @param message what happened and what to do
+   * @param options `cause`: the underlying error, when there is one
+   */
+  constructor(code: NbioErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A caller passed something nbio cannot use (a bad fd, a NaN timeout, a flag this backend lacks). */
+export class InvalidArgumentError extends NbioError {
+  /** @param code one of the argument codes; defaults to NBIO_INVALID_ARGUMENT */
+  constructor(message: string, code: NbioErrorCode = 'NBIO_INVALID_ARGUMENT', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The resource was closed by this program; using it again is a bug in the caller. */
+export class ClosedResourceError extends NbioError {
+  /** @param message which resource, and what was attempted */
+  constructor(message: string) {
+    super('NBIO_CLOSED', message);
+  }
+}
+
+/** The peer or the network broke the resource; `cause` holds the OS error. */
+export class BrokenResourceError extends NbioError {
+  /** @param message what broke; @param options `cause`: the OsError */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NBIO_BROKEN', message, options);
+  }
+}
+
+/** Two tasks tried to use a resource that serves one at a time. */
+export class BusyResourceError extends NbioError {
+  /** @param message which resource, and what the other task is doing */
+  constructor(message: string) {
+    super('NBIO_BUSY', message);
+  }
+}
+
+/** A deadline passed. */
+export class TimeoutError extends NbioError {
+  /** @param message what timed out, and after how long */
+  constructor(message: string) {
+    super('NBIO_TIMEOUT', message);
+  }
+}
+
+/** An operation was cancelled through its AbortSignal; `cause` is the signal's reason. */
+export class AbortedError extends NbioError {
+  /** @param message what was aborted; @param options `cause`: the signal's reason */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NBIO_ABORTED', message, options);
+  }
+}

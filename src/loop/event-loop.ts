@@ -1,0 +1,579 @@
+/**
+ * The EventLoop: a ready queue, a timer heap and I/O watchers over one Selector. The order of
+ * one iteration lives in `runOnce()` only, and reads as docs/loop-iteration.md draws it.
+ *
+ * ## Run modes
+ * - **guest** (default when the selector has a pollable fd: epoll, kqueue): libuv watches the
+ *   selector's fd; each wake runs one iteration with a zero timeout, then returns to libuv, so
+ *   microtasks, `process.nextTick`, Node's timers and Node's own I/O keep running alongside.
+ *   The loop's timers are driven by one re-armed Node timer. The loop works as soon as it has
+ *   work; `run()` only waits for `stop()`.
+ * - **owner** (the only mode for select and poll): `run()` is the classic
+ *   `while (running) { select(timeout); dispatch(); }` and blocks inside the selector. After each
+ *   iteration it yields one macrotask turn (`setImmediate`), which is what lets promise chains
+ *   of any depth, nextTicks, Node's timers and `process.on` signal listeners run; `await null`
+ *   would not (measured: chains of 2+ steps stall). Nothing runs in owner mode without `run()`,
+ *   `runUntilComplete()` or `runOnce()`.
+ *
+ * ## Keeping the process alive
+ * Like Node's handles: a guest loop keeps the process alive while it has I/O watchers, pending
+ * timers or ready callbacks, or while `run()` is waiting. `close()` releases everything.
+ *
+ * @module
+ */
+import { BusyResourceError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import { createSelector, defaultSelector } from '../selector/default-selector.ts';
+import { Interest, Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
+import { UvPoll } from '../sys/uv-poll.ts';
+import { type Clock, MonotonicClock } from './clock.ts';
+import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
+import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
+import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
+import type { LoopObserver } from './loop-observer.ts';
+import { ReadyQueue } from './ready-queue.ts';
+import { SignalHandlers } from './signals.ts';
+import { ThreadsafeChannel } from './threadsafe.ts';
+import { TimerHeap } from './timer-heap.ts';
+import { Waker } from './waker.ts';
+
+/** How the loop waits: inside libuv (guest) or in its own selector call (owner). */
+export type RunMode = 'guest' | 'owner';
+
+/** Options for {@link EventLoop}. */
+export interface EventLoopOptions {
+  /** A selector instance or backend name; default: the best for this platform. */
+  selector?: Selector<Watcher> | SelectorName;
+  /** Run mode; default guest when the selector has a pollable fd, else owner. */
+  mode?: RunMode;
+  /** Clock to schedule by (tests pass a fake one). */
+  clock?: Clock;
+  /** Hooks around each phase (tracing). */
+  observer?: LoopObserver;
+  /** Called with context when a callback throws; default: logs to stderr. */
+  exceptionHandler?: ExceptionHandler;
+}
+
+/** Counters of one loop, as a frozen plain object. */
+export interface EventLoopStats {
+  readonly backend: SelectorName;
+  readonly mode: RunMode;
+  readonly iterations: number;
+  readonly ioCallbacks: number;
+  readonly timersFired: number;
+  readonly soonCallbacks: number;
+  readonly exceptions: number;
+  readonly readers: number;
+  readonly writers: number;
+  readonly timersPending: number;
+  readonly ready: number;
+  /** Total time spent inside the selector wait (ms). */
+  readonly pollMs: number;
+}
+
+/** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
+const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/** An event loop; see the module comment for its modes. */
+export class EventLoop implements TimerOwner {
+  /** The selector this loop waits on. */
+  readonly selector: Selector<Watcher>;
+  /** The run mode, fixed at construction. */
+  readonly mode: RunMode;
+  readonly #clock: Clock;
+  readonly #observer: LoopObserver | undefined;
+  readonly #ready = new ReadyQueue();
+  readonly #timers = new TimerHeap();
+  readonly #io: IoWatchers;
+  readonly #signals: SignalHandlers;
+  readonly #exceptions: ExceptionReporter;
+  readonly #waker: Waker;
+  readonly #channels = new Set<ThreadsafeChannel>();
+  #sequence = 0;
+  #closed = false;
+  #inIteration = false;
+  #running = false;
+  #stopping = false;
+  #runWaiters: (() => void)[] = [];
+  // guest mode
+  #uvPoll: UvPoll | null = null;
+  #uvRefed = true;
+  #immediate: NodeJS.Immediate | null = null;
+  #nodeTimer: NodeJS.Timeout | null = null;
+  #nodeTimerWhen = Number.POSITIVE_INFINITY;
+  // stats
+  #iterations = 0;
+  #timersFired = 0;
+  #soonCallbacks = 0;
+  #pollMs = 0;
+
+  /** @param options see {@link EventLoopOptions} */
+  constructor(options: EventLoopOptions = {}) {
+    const s = options.selector;
+    this.selector =
+      s === undefined ? defaultSelector<Watcher>() : typeof s === 'string' ? createSelector<Watcher>(s) : s;
+    const pollable = this.selector.capabilities.pollableFd !== null;
+    this.mode = options.mode ?? (pollable ? 'guest' : 'owner');
+    if (this.mode === 'guest' && !pollable) {
+      const name = this.selector.capabilities.name;
+      this.selector.close();
+      throw new InvalidArgumentError(
+        `Cannot run the ${name} selector in guest mode: it has no descriptor libuv could watch. Use mode 'owner', or the epoll/kqueue selector.`,
+        'NBIO_UNSUPPORTED',
+      );
+    }
+    this.#clock = options.clock ?? new MonotonicClock();
+    this.#observer = options.observer;
+    this.#exceptions = new ExceptionReporter(options.exceptionHandler);
+    this.#io = new IoWatchers(this.selector);
+    this.#signals = new SignalHandlers({ deliverSignal: (cb) => this.#fromOutside(cb) });
+    this.#waker = new Waker();
+    this.#io.setReader(this.#waker.readFd, () => this.#onWake());
+    if (this.mode === 'guest') {
+      this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => this.#guestTick());
+      this.#updateRef();
+    }
+  }
+
+  // ── scheduling ────────────────────────────────────────────────────────────────────────
+
+  /** Loop time now, in ms (monotonic). */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /** Runs `callback(...args)` on the next iteration. @throws ClosedResourceError */
+  callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this.#checkOpen('callSoon');
+    const h = new Handle(callback as unknown as (...a: never[]) => void, args);
+    this.#ready.push(h);
+    if (this.mode === 'guest' && !this.#inIteration) this.#scheduleGuestTick();
+    return h;
+  }
+
+  /** Runs `callback(...args)` once `delayMs` has passed. @throws ClosedResourceError, InvalidArgumentError */
+  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    if (!(delayMs >= 0)) {
+      this.#checkOpen('callLater');
+      throw new InvalidArgumentError(
+        `Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`,
+      );
+    }
+    return this.callAt(this.#clock.now() + delayMs, callback, ...args);
+  }
+
+  /** Runs `callback(...args)` at loop time `when` (see `time()`). */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    this.#checkOpen('callAt');
+    if (Number.isNaN(when))
+      throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
+    const t = new TimerHandle(
+      this,
+      when,
+      this.#sequence++,
+      callback as unknown as (...a: never[]) => void,
+      args,
+    );
+    this.#timers.push(t);
+    if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
+    return t;
+  }
+
+  /** @internal TimerOwner: a timer was cancelled. */
+  timerCancelled(t: TimerHandle): void {
+    this.#timers.remove(t);
+  }
+
+  /** @internal TimerOwner: a timer's deadline moved. */
+  timerRescheduled(t: TimerHandle): void {
+    if (this.#closed) return;
+    t.sequence = this.#sequence++;
+    this.#timers.update(t);
+    if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
+  }
+
+  // ── I/O watchers ──────────────────────────────────────────────────────────────────────
+
+  /** Calls `callback(fd)` whenever `fd` is readable; replaces a previous reader. */
+  addReader(fd: number, callback: IoCallback): void {
+    this.#checkOpen('addReader');
+    this.#io.setReader(fd, callback);
+    this.#updateRef();
+  }
+
+  /** Stops watching `fd` for reading. @returns whether a reader was registered */
+  removeReader(fd: number): boolean {
+    if (this.#closed) return false;
+    const had = this.#io.setReader(fd, null);
+    this.#updateRef();
+    return had;
+  }
+
+  /** Calls `callback(fd)` whenever `fd` is writable; replaces a previous writer. */
+  addWriter(fd: number, callback: IoCallback): void {
+    this.#checkOpen('addWriter');
+    this.#io.setWriter(fd, callback);
+    this.#updateRef();
+  }
+
+  /** Stops watching `fd` for writing. @returns whether a writer was registered */
+  removeWriter(fd: number): boolean {
+    if (this.#closed) return false;
+    const had = this.#io.setWriter(fd, null);
+    this.#updateRef();
+    return had;
+  }
+
+  // ── signals and threads ───────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `callback(signal)` on the loop when the process receives `signal`. Node owns signals:
+   * this subscribes with `process.on` and forwards through the waker (see signals.ts).
+   * @throws InvalidArgumentError for an unknown signal or one that cannot be caught
+   */
+  addSignalHandler(signal: NodeJS.Signals, callback: (signal: NodeJS.Signals) => void): void {
+    this.#checkOpen('addSignalHandler');
+    if (!/^SIG[A-Z0-9]+$/.test(signal) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
+      throw new InvalidArgumentError(
+        `Cannot handle signal '${signal}': name a catchable signal such as 'SIGINT', 'SIGTERM' or 'SIGUSR2'.`,
+      );
+    }
+    this.#signals.add(signal, callback);
+  }
+
+  /** Stops handling `signal`. @returns whether a handler was installed */
+  removeSignalHandler(signal: NodeJS.Signals): boolean {
+    return this.#signals.remove(signal);
+  }
+
+  /**
+   * Opens a channel through which worker threads call into this loop (see threadsafe.ts):
+   * pass `channel.endpoint` to the worker, which posts with a `ThreadsafeSender`.
+   * `onMessage(data)` runs on the loop for each message.
+   */
+  openChannel(onMessage: (data: unknown) => void): ThreadsafeChannel {
+    this.#checkOpen('openChannel');
+    const ch = new ThreadsafeChannel(
+      this.#waker.writeFd,
+      this.#waker.writeFd === this.#waker.readFd,
+      (data) => this.#runGuarded(() => onMessage(data), 'channel message'),
+      (c) => this.#channels.delete(c),
+    );
+    this.#channels.add(ch);
+    return ch;
+  }
+
+  /** Wakes the loop from a blocking wait (safe to call any time; used by `stop()`). */
+  wake(): void {
+    if (!this.#closed) this.#waker.wake();
+  }
+
+  // ── exceptions ────────────────────────────────────────────────────────────────────────
+
+  /** Replaces the handler called when a callback throws (null restores the default logger). */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    this.#exceptions.setHandler(handler ?? undefined);
+  }
+
+  /** Reports an error with context through the exception handler, as the loop does itself. */
+  reportException(error: unknown, context: string, fd = -1): void {
+    this.#exceptions.report(error, context, fd);
+  }
+
+  // ── running ───────────────────────────────────────────────────────────────────────────
+
+  /** True while `run()` or `runUntilComplete()` is active. */
+  get isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** True after `close()`. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs until `stop()`. Owner mode: the loop blocks in its selector; guest mode: libuv waits
+   * and this promise just keeps the process alive.
+   * @throws BusyResourceError when already running; ClosedResourceError after close()
+   */
+  async run(): Promise<void> {
+    this.#checkOpen('run');
+    if (this.#running) throw new BusyResourceError('Cannot run: this loop is already running.');
+    this.#running = true;
+    this.#stopping = false;
+    this.#updateRef();
+    try {
+      if (this.mode === 'guest') {
+        await new Promise<void>((resolve) => this.#runWaiters.push(resolve));
+      } else {
+        for (;;) {
+          // Step 8 (owner mode), taken before each iteration: one macrotask turn. Microtasks
+          // drain completely (including those queued before run() was called), then Node's
+          // timers, I/O and signal listeners run. See docs/loop-iteration.md.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.#stopping || this.#closed) break;
+          this.runOnce();
+        }
+      }
+    } finally {
+      this.#running = false;
+      this.#stopping = false;
+      if (!this.#closed) this.#updateRef();
+    }
+  }
+
+  /**
+   * Runs the loop until `work` settles and returns its result (throws its error).
+   * `work` is a promise or a function returning one (called once the loop is set up).
+   */
+  async runUntilComplete<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
+    this.#checkOpen('runUntilComplete');
+    const p = typeof work === 'function' ? Promise.resolve().then(work) : work;
+    let settled = false;
+    const done = p.then(
+      () => {
+        settled = true;
+        this.stop();
+      },
+      () => {
+        settled = true;
+        this.stop();
+      },
+    );
+    const running = this.run();
+    await Promise.all([running, done]);
+    if (!settled) throw new Error('unreachable: the loop stopped before the work settled');
+    return p;
+  }
+
+  /** Makes `run()` return after the current iteration. Safe to call from any callback. */
+  stop(): void {
+    if (!this.#running) return;
+    this.#stopping = true;
+    if (this.mode === 'guest') {
+      const waiters = this.#runWaiters;
+      this.#runWaiters = [];
+      for (const w of waiters) w();
+    } else {
+      this.wake();
+    }
+  }
+
+  /**
+   * One iteration (the steps of docs/loop-iteration.md). Blocks in the selector for up to
+   * `maxTimeoutMs` (default: until the next timer or event).
+   * @throws BusyResourceError when called from inside an iteration
+   */
+  runOnce(maxTimeoutMs: number | null = null): void {
+    this.#checkOpen('runOnce');
+    if (this.#inIteration) throw new BusyResourceError('Cannot runOnce from inside a loop callback.');
+    this.#inIteration = true;
+    const obs = this.#observer;
+    try {
+      // 1. compute the poll timeout: 0 if callbacks are ready, else until the earliest timer,
+      //    else infinite (capped by the caller's maximum).
+      let timeout: number | null;
+      if (this.#ready.length > 0 || this.#stopping) timeout = 0;
+      else {
+        const next = this.#timers.peek();
+        timeout = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
+      }
+      if (maxTimeoutMs !== null && (timeout === null || timeout > maxTimeoutMs)) timeout = maxTimeoutMs;
+      // 2. observer.beforePoll(timeout)
+      if (obs?.beforePoll) obs.beforePoll(timeout);
+      // 3. selector.select(timeout) — the only place the loop may block
+      const t0 = performance.now();
+      const events = this.selector.select(timeout);
+      const slept = performance.now() - t0;
+      this.#pollMs += slept;
+      // 4. observer.afterPoll(events, sleptMs)
+      if (obs?.afterPoll) obs.afterPoll(events, slept);
+      // 5. dispatch I/O callbacks for the ready events
+      if (events.length > 0) this.#dispatchIo(events);
+      // 6. move due timers (ordered by deadline, then by insertion) to the ready queue
+      this.#collectDueTimers();
+      // 7. run the callbacks that were ready when this step began (new ones wait)
+      this.#runReady();
+      this.#iterations++;
+      if (obs?.iterationDone) obs.iterationDone(this.#iterations);
+    } finally {
+      this.#inIteration = false;
+    }
+    // 8. let microtasks drain: guest mode by returning to libuv; owner mode in run().
+    if (this.mode === 'guest' && !this.#closed) this.#afterGuestIteration();
+  }
+
+  /**
+   * Releases everything: timers are dropped, watchers removed, signal handlers unsubscribed,
+   * the waker, libuv watch and selector closed. Idempotent.
+   * @throws BusyResourceError when called while running (stop first)
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#running && !this.#stopping) {
+      throw new BusyResourceError('Cannot close a running loop: call stop() and await run() first.');
+    }
+    this.#closed = true;
+    for (const ch of [...this.#channels]) ch.close();
+    this.#signals.clear();
+    this.#timers.clear();
+    this.#ready.clear();
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
+    if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
+    this.#immediate = null;
+    this.#nodeTimer = null;
+    this.#uvPoll?.close(); // before the selector's fd closes (a stale watch aborts the process)
+    this.#io.clear();
+    this.#waker.close();
+    this.selector.close();
+    for (const w of this.#runWaiters.splice(0)) w();
+  }
+
+  /** Counters, as a frozen plain object. */
+  stats(): EventLoopStats {
+    return Object.freeze({
+      backend: this.selector.capabilities.name,
+      mode: this.mode,
+      iterations: this.#iterations,
+      ioCallbacks: this.#io.callbacksRun,
+      timersFired: this.#timersFired,
+      soonCallbacks: this.#soonCallbacks,
+      exceptions: this.#exceptions.count,
+      readers: this.#io.readers - 1, // not counting the loop's own waker
+      writers: this.#io.writers,
+      timersPending: this.#timers.size,
+      ready: this.#ready.length,
+      pollMs: this.#pollMs,
+    });
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────
+
+  #dispatchIo(events: readonly ReadyEvent<Watcher>[]): void {
+    const obs = this.#observer;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev.ready & Ready.Invalid) {
+        this.#io.dropInvalid(ev.fd, ev.token);
+        this.#exceptions.report(
+          new ClosedResourceError(
+            `fd ${ev.fd} was closed while the loop still watched it; call removeReader/removeWriter before closing.`,
+          ),
+          'I/O watcher',
+          ev.fd,
+        );
+        continue;
+      }
+      this.#io.dispatch(ev.token, ev.ready, this.#exceptions, obs);
+    }
+  }
+
+  #collectDueTimers(): void {
+    const heap = this.#timers;
+    let next = heap.peek();
+    if (next === undefined) return;
+    const now = this.#clock.now();
+    while (next !== undefined && next.when <= now) {
+      heap.pop();
+      this.#ready.push(next);
+      next = heap.peek();
+    }
+  }
+
+  #runReady(): void {
+    if (this.#ready.length === 0) return;
+    const batch = this.#ready.takeBatch();
+    const obs = this.#observer;
+    for (let i = 0; i < batch.length; i++) {
+      const h = batch[i];
+      if (h.cancelled) continue;
+      const isTimer = h instanceof TimerHandle;
+      if (isTimer) this.#timersFired++;
+      else this.#soonCallbacks++;
+      const t0 = obs?.callbackRan ? performance.now() : 0;
+      try {
+        h.run();
+      } catch (err) {
+        this.#exceptions.report(err, isTimer ? 'timer callback' : 'callSoon callback', -1, h.callback);
+      }
+      if (obs?.callbackRan) obs.callbackRan(isTimer ? 'timer' : 'soon', -1, performance.now() - t0);
+      if (this.#closed) return;
+    }
+    batch.length = 0;
+  }
+
+  #runGuarded(fn: () => void, context: string): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#exceptions.report(err, context);
+    }
+  }
+
+  #onWake(): void {
+    this.#waker.drain();
+    for (const ch of this.#channels) ch.deliver();
+  }
+
+  /** A callback arriving from Node's side (a signal listener): queue it and wake the loop. */
+  #fromOutside(cb: () => void): void {
+    if (this.#closed) return;
+    this.callSoon(() => this.#runGuarded(cb, 'signal handler'));
+    if (this.mode === 'owner') this.#waker.wake();
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new ClosedResourceError(`Cannot ${what}: the event loop is closed.`);
+  }
+
+  // guest mode ───────────────────────────────────────────────────────────────────────────
+
+  #guestTick = (): void => {
+    this.#immediate = null;
+    if (this.#closed || this.#inIteration) return;
+    this.runOnce(0);
+  };
+
+  #scheduleGuestTick(): void {
+    if (this.#immediate === null && !this.#closed) this.#immediate = setImmediate(this.#guestTick);
+  }
+
+  #afterGuestIteration(): void {
+    if (this.#ready.length > 0) this.#scheduleGuestTick();
+    this.#armNodeTimer();
+    this.#updateRef();
+  }
+
+  /** Keeps one Node timer armed for the earliest nbio timer (guest mode). */
+  #armNodeTimer(): void {
+    const next = this.#timers.peek();
+    const when = next === undefined ? Number.POSITIVE_INFINITY : next.when;
+    if (when === this.#nodeTimerWhen && this.#nodeTimer !== null) return;
+    if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
+    this.#nodeTimer = null;
+    this.#nodeTimerWhen = when;
+    if (next === undefined) return;
+    // Node rounds delays to whole ms; round up so the timer is due when we wake.
+    const delay = Math.min(Math.max(0, Math.ceil(when - this.#clock.now())), MAX_NODE_TIMER_MS);
+    this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
+  }
+
+  #onNodeTimer = (): void => {
+    this.#nodeTimer = null;
+    this.#nodeTimerWhen = Number.POSITIVE_INFINITY;
+    if (this.#closed || this.#inIteration) return;
+    this.runOnce(0);
+  };
+
+  #updateRef(): void {
+    const poll = this.#uvPoll;
+    if (poll === null) return;
+    // The waker's own reader does not count as work.
+    const want = this.#running || this.#io.watched > 1;
+    if (want !== this.#uvRefed) {
+      this.#uvRefed = want;
+      if (want) poll.ref();
+      else poll.unref();
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The loop's I/O watchers: per fd, at most one reader and one writer callback, kept in sync
+ * with the selector's interest. The watcher object is the selector Token, so dispatch needs no
+ * map lookup, and a watcher removed (or replaced by a new fd with the same number) during a
+ * batch is recognised as stale and skipped.
+ *
+ * @module
+ */
+import { Interest, Ready, type Selector } from '../selector/selector.ts';
+import type { ExceptionReporter } from './exceptions.ts';
+import type { LoopObserver } from './loop-observer.ts';
+
+/** An I/O callback; receives the fd. */
+export type IoCallback = (fd: number) => void;
+
+/** One fd's reader and writer. The selector token for that fd. */
+export interface Watcher {
+  readonly fd: number;
+  reader: IoCallback | null;
+  writer: IoCallback | null;
+  /** False once removed: events still in the current batch for it are skipped. */
+  active: boolean;
+}
+
+/** The loop's fd → watcher table; see the module comment. */
+export class IoWatchers {
+  readonly #selector: Selector<Watcher>;
+  readonly #byFd = new Map<number, Watcher>();
+  #readers = 0;
+  #writers = 0;
+  /** I/O callbacks run so far. */
+  callbacksRun = 0;
+
+  /** @param selector where interest is registered */
+  constructor(selector: Selector<Watcher>) {
+    this.#selector = selector;
+  }
+
+  /** Number of fds watched. */
+  get watched(): number {
+    return this.#byFd.size;
+  }
+  /** Number of readers. */
+  get readers(): number {
+    return this.#readers;
+  }
+  /** Number of writers. */
+  get writers(): number {
+    return this.#writers;
+  }
+
+  /** Sets (or with null removes) the reader of `fd`. @returns whether one was set before */
+  setReader(fd: number, cb: IoCallback | null): boolean {
+    return this.#set(fd, cb, true);
+  }
+
+  /** Sets (or with null removes) the writer of `fd`. @returns whether one was set before */
+  setWriter(fd: number, cb: IoCallback | null): boolean {
+    return this.#set(fd, cb, false);
+  }
+
+  /**
+   * Runs the callbacks a ready event asks for. A throwing callback is reported, never allowed
+   * to stop the loop; a callback that removes its watcher stops the rest for that fd.
+   */
+  dispatch(w: Watcher, ready: number, exceptions: ExceptionReporter, obs: LoopObserver | undefined): void {
+    if (!w.active) return;
+    if (ready & Ready.Readable && w.reader !== null) this.#call(w, w.reader, exceptions, obs, 'reader');
+    if (ready & Ready.Writable && w.active && w.writer !== null)
+      this.#call(w, w.writer, exceptions, obs, 'writer');
+  }
+
+  /** Forgets a watcher whose fd turned out to be closed (the selector reported Invalid). */
+  dropInvalid(fd: number, w: Watcher): void {
+    if (this.#byFd.get(fd) !== w) return;
+    this.#remove(w);
+  }
+
+  /** Removes every watcher. */
+  clear(): void {
+    for (const w of [...this.#byFd.values()]) this.#remove(w);
+  }
+
+  #call(
+    w: Watcher,
+    cb: IoCallback,
+    exceptions: ExceptionReporter,
+    obs: LoopObserver | undefined,
+    role: string,
+  ): void {
+    this.callbacksRun++;
+    const t0 = obs?.callbackRan ? performance.now() : 0;
+    try {
+      cb(w.fd);
+    } catch (err) {
+      exceptions.report(err, `I/O ${role} callback`, w.fd, cb);
+    }
+    if (obs?.callbackRan) obs.callbackRan('io', w.fd, performance.now() - t0);
+  }
+
+  #set(fd: number, cb: IoCallback | null, isReader: boolean): boolean {
+    let w = this.#byFd.get(fd);
+    const had = w !== undefined && (isReader ? w.reader : w.writer) !== null;
+    if (cb === null && !had) return false;
+    if (w === undefined) {
+      w = { fd, reader: null, writer: null, active: true };
+      if (isReader) w.reader = cb;
+      else w.writer = cb;
+      this.#selector.register(fd, isReader ? Interest.Readable : Interest.Writable, w);
+      this.#byFd.set(fd, w);
+    } else {
+      const before = interestOf(w);
+      if (isReader) w.reader = cb;
+      else w.writer = cb;
+      const after = interestOf(w);
+      if (after === 0) {
+        // Put it back so #remove's counting sees what was there.
+        if (isReader) w.reader = () => {};
+        else w.writer = () => {};
+        this.#remove(w);
+        return had;
+      }
+      if (after !== before) this.#selector.modify(fd, after, w);
+    }
+    if (!had && cb !== null) {
+      if (isReader) this.#readers++;
+      else this.#writers++;
+    } else if (had && cb === null) {
+      if (isReader) this.#readers--;
+      else this.#writers--;
+    }
+    return had;
+  }
+
+  #remove(w: Watcher): void {
+    w.active = false;
+    if (w.reader !== null) this.#readers--;
+    if (w.writer !== null) this.#writers--;
+    w.reader = null;
+    w.writer = null;
+    this.#byFd.delete(w.fd);
+    if (this.#selector.get(w.fd)?.token === w) this.#selector.unregister(w.fd);
+  }
+}
+
+function interestOf(w: Watcher): number {
+  return (w.reader !== null ? Interest.Readable : 0) | (w.writer !== null ? Interest.Writable : 0);
+}
