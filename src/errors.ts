@@ -97,3 +97,68 @@ export class AbortedError extends NbioError {
     super('NBIO_ABORTED', message, options);
   }
 }
+
+/** A connect() was refused: nothing listens at that address. `cause` is the OsError. */
+export class ConnectionRefusedError extends NbioError {
+  /** @param address the address, as text; @param options `cause`: the OsError */
+  constructor(address: string, options?: { cause?: unknown }) {
+    super('NBIO_CONNECTION_REFUSED', `Connection refused by ${address}: is a server listening there?`, options);
+  }
+}
+
+/** bind() found the address taken. */
+export class AddressInUseError extends NbioError {
+  /** The port (or path) that was taken. */
+  readonly address: string;
+  /** @param address `host:port` or a Unix path; @param options `cause`: the OsError */
+  constructor(address: string, options?: { cause?: unknown }) {
+    super(
+      'NBIO_ADDRESS_IN_USE',
+      `Cannot listen on ${address}: the address is already in use. Stop the other server or pick another port (0 picks a free one).`,
+      options,
+    );
+    this.address = address;
+  }
+}
+
+/** A host name did not resolve to any address. */
+export class NameResolutionError extends NbioError {
+  /** The name asked for. */
+  readonly host: string;
+  /** @param host the name; @param detail getaddrinfo's message */
+  constructor(host: string, detail: string) {
+    super('NBIO_NAME_NOT_RESOLVED', `Cannot resolve '${host}': ${detail}. Check the name, or use an IP address.`);
+    this.host = host;
+  }
+}
+
+/** The stream ended before the bytes asked for arrived; `partial` holds what did. */
+export class IncompleteReadError extends NbioError {
+  /** The bytes read before end of stream. */
+  readonly partial: Buffer;
+  /** How many bytes were wanted (or null when reading up to a delimiter). */
+  readonly expected: number | null;
+  /** @param partial what was read; @param expected what was wanted */
+  constructor(partial: Buffer, expected: number | null) {
+    super(
+      'NBIO_INCOMPLETE_READ',
+      `The stream ended after ${partial.length} bytes, before ${expected === null ? 'the delimiter' : `${expected} bytes`} arrived.`,
+    );
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/** A read would have buffered more than its limit without finding what it looks for. */
+export class LimitOverrunError extends NbioError {
+  /** How many bytes were buffered. */
+  readonly consumed: number;
+  /** @param limit the limit; @param consumed the bytes buffered */
+  constructor(limit: number, consumed: number) {
+    super(
+      'NBIO_LIMIT_OVERRUN',
+      `No delimiter within the limit of ${limit} bytes (${consumed} buffered). Raise the limit or read in chunks.`,
+    );
+    this.consumed = consumed;
+  }
+}
