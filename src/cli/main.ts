@@ -4,10 +4,12 @@
  * @module
  */
 import { demo } from './demo.ts';
+import { tour } from './tour/tour.ts';
 
 const USAGE = `usage: nbio <command>
 
 commands:
+  tour      the talk's questions on loopback: blocking vs threads vs select/poll/epoll
   demo      echo server + clients on loopback, once per backend, with per-backend loop stats
   help      this text`;
 
@@ -17,6 +19,9 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'demo':
       return demo();
+    case 'tour':
+      await tour();
+      return 0;
     case 'help':
     case '--help':
     case '-h':

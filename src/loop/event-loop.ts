@@ -262,6 +262,11 @@ export class EventLoop implements TimerOwner {
     return ch;
   }
 
+  /** The waker's fd (the loop watches it for reading; shown by traces and the tour). */
+  get wakerFd(): number {
+    return this.#waker.readFd;
+  }
+
   /** Wakes the loop from a blocking wait (safe to call any time; used by `stop()`). */
   wake(): void {
     if (!this.#closed) this.#waker.wake();
