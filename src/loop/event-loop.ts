@@ -181,6 +181,9 @@ export class EventLoop implements TimerOwner {
   /** @internal TimerOwner: a timer was cancelled. */
   timerCancelled(t: TimerHandle): void {
     this.#timers.remove(t);
+    // Guest mode: the Node timer may be armed for this very deadline; re-arm or disarm it so a
+    // cancelled timer neither wakes us nor keeps the process alive.
+    if (this.mode === 'guest' && !this.#inIteration && !this.#closed) this.#armNodeTimer();
   }
 
   /** @internal TimerOwner: a timer's deadline moved. */

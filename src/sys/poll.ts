@@ -9,9 +9,10 @@ import { EINTR, OsError } from './errno.ts';
 
 const c = {
   poll:
-    osName === 'darwin'
-      ? libc.func('int poll(void *fds, unsigned int nfds, int timeout)')
-      : libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+    // nfds_t: unsigned long on Linux, unsigned int on macOS and FreeBSD.
+    osName === 'linux'
+      ? libc.func('int poll(void *fds, unsigned long nfds, int timeout)')
+      : libc.func('int poll(void *fds, unsigned int nfds, int timeout)'),
 };
 
 /** sizeof(struct pollfd). */

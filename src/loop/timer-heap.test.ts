@@ -1,0 +1,209 @@
+// The timer heap against a sorted-array reference: order by (when, sequence), removal from
+// anywhere, re-keying up and down, and clear — with seeded random inputs so failures reproduce.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TimerHandle, type TimerOwner } from './handle.ts';
+import { TimerHeap } from './timer-heap.ts';
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Owner whose cancel/reschedule go to `heap`, as the EventLoop's do. */
+function ownerOf(heap: TimerHeap): TimerOwner & { seq: number } {
+  const owner = {
+    seq: 0,
+    timerCancelled: (t: TimerHandle) => heap.remove(t),
+    timerRescheduled: (t: TimerHandle) => {
+      t.sequence = owner.seq++;
+      heap.update(t);
+    },
+    time: () => 0,
+  };
+  return owner;
+}
+
+function timer(owner: TimerOwner & { seq: number }, when: number, label = ''): TimerHandle {
+  return new TimerHandle(owner, when, owner.seq++, () => {}, [label]);
+}
+
+const byKey = (a: TimerHandle, b: TimerHandle): number => a.when - b.when || a.sequence - b.sequence;
+
+function drain(heap: TimerHeap): TimerHandle[] {
+  const out: TimerHandle[] = [];
+  for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+    assert.equal(t.heapIndex, -1, 'a popped timer is marked out of the heap');
+    out.push(t);
+  }
+  return out;
+}
+
+describe('TimerHeap', () => {
+  test('empty heap: peek and pop give undefined', () => {
+    const heap = new TimerHeap();
+    assert.equal(heap.size, 0);
+    assert.equal(heap.peek(), undefined);
+    assert.equal(heap.pop(), undefined);
+  });
+
+  test('many random timers pop in (when, sequence) order; equal deadlines in insertion order', () => {
+    const rand = prng(1);
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const all: TimerHandle[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Few distinct deadlines, so ties are common; fractional ones too.
+      const when = rand() < 0.1 ? rand() * 50 : Math.floor(rand() * 50);
+      const t = timer(owner, when);
+      all.push(t);
+      heap.push(t);
+      assert.ok(t.active);
+    }
+    assert.equal(heap.size, 3000);
+    const reference = [...all].sort(byKey);
+    assert.equal(heap.peek(), reference[0]);
+    assert.deepEqual(drain(heap), reference);
+    assert.equal(heap.size, 0);
+  });
+
+  test('remove from the middle keeps the order of the rest; removing twice is a no-op', () => {
+    const rand = prng(2);
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const all = Array.from({ length: 1000 }, () => timer(owner, Math.floor(rand() * 200)));
+    for (const t of all) heap.push(t);
+    const removed = new Set<TimerHandle>();
+    for (const t of all) {
+      if (rand() < 0.4) {
+        heap.remove(t);
+        removed.add(t);
+        assert.equal(t.heapIndex, -1);
+        heap.remove(t);
+      }
+    }
+    assert.equal(heap.size, all.length - removed.size);
+    assert.deepEqual(drain(heap), all.filter((t) => !removed.has(t)).sort(byKey));
+  });
+
+  test('cancel() through the owner removes the timer; the heap root moves on', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const [a, b, c] = [timer(owner, 1), timer(owner, 2), timer(owner, 3)];
+    for (const t of [c, a, b]) heap.push(t);
+    a.cancel();
+    assert.ok(a.cancelled && !a.active);
+    assert.equal(heap.peek(), b);
+    assert.deepEqual(drain(heap), [b, c]);
+  });
+
+  test('update after a deadline moves earlier (sift up) or later (sift down)', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const ts = Array.from({ length: 64 }, (_, i) => timer(owner, i * 10, `t${i}`));
+    for (const t of ts) heap.push(t);
+    const late = ts[50];
+    late.when = -5; // now the earliest
+    heap.update(late);
+    assert.equal(heap.peek(), late);
+    const first = ts[0];
+    first.when = 10_000; // now the latest
+    heap.update(first);
+    assert.equal(heap.peek(), late);
+    const order = drain(heap);
+    assert.equal(order[0], late);
+    assert.equal(order[order.length - 1], first);
+    assert.deepEqual(order, [...ts].sort(byKey));
+  });
+
+  test('reschedule() takes a new sequence, so it goes after timers already due at that time', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const a = timer(owner, 5, 'a');
+    const b = timer(owner, 5, 'b');
+    heap.push(a);
+    heap.push(b);
+    a.reschedule(5); // time() is 0 in this owner: when stays 5, sequence becomes the newest
+    assert.deepEqual(drain(heap), [b, a]);
+  });
+
+  test('update of a timer not in the heap inserts it (a fired timer re-armed)', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const a = timer(owner, 1);
+    heap.push(a);
+    assert.equal(heap.pop(), a);
+    a.when = 7;
+    heap.update(a);
+    assert.equal(heap.size, 1);
+    assert.ok(a.active);
+    assert.equal(heap.pop(), a);
+  });
+
+  test('a timer of another heap is neither removed nor updated here', () => {
+    const h1 = new TimerHeap();
+    const h2 = new TimerHeap();
+    const o1 = ownerOf(h1);
+    const x = timer(o1, 1);
+    const y = timer(o1, 2);
+    h1.push(x);
+    h2.push(timer(o1, 3));
+    h2.push(timer(o1, 4));
+    // y is not in h1: its index is −1, and a stale index would point at someone else.
+    y.heapIndex = 1;
+    h2.remove(y);
+    assert.equal(h2.size, 2);
+    h1.remove(y);
+    assert.equal(h1.size, 1);
+  });
+
+  test('clear() empties the heap, marks every timer out of it, and the heap stays usable', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const ts = Array.from({ length: 10 }, (_, i) => timer(owner, 10 - i));
+    for (const t of ts) heap.push(t);
+    const cleared = heap.clear();
+    assert.equal(cleared.length, 10);
+    assert.equal(heap.size, 0);
+    assert.ok(ts.every((t) => t.heapIndex === -1 && !t.active));
+    heap.remove(ts[3]); // no-op, no throw
+    heap.push(ts[3]);
+    assert.equal(heap.pop(), ts[3]);
+  });
+
+  test('random mix of push, pop, remove and update stays equal to the reference', () => {
+    const rand = prng(3);
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    let model: TimerHandle[] = [];
+    for (let step = 0; step < 20_000; step++) {
+      const r = rand();
+      if (r < 0.4 || model.length === 0) {
+        const t = timer(owner, Math.floor(rand() * 1000));
+        heap.push(t);
+        model.push(t);
+      } else if (r < 0.6) {
+        model.sort(byKey);
+        assert.equal(heap.pop(), model.shift());
+      } else if (r < 0.8) {
+        const t = model[Math.floor(rand() * model.length)];
+        heap.remove(t);
+        model = model.filter((m) => m !== t);
+      } else {
+        const t = model[Math.floor(rand() * model.length)];
+        t.when = Math.floor(rand() * 1000);
+        heap.update(t);
+      }
+      assert.equal(heap.size, model.length);
+      if (step % 97 === 0 && model.length > 0) assert.equal(heap.peek(), [...model].sort(byKey)[0]);
+    }
+    assert.deepEqual(drain(heap), model.sort(byKey));
+  });
+});
