@@ -70,6 +70,16 @@ export interface EventLoopStats {
   readonly pollMs: number;
 }
 
+/**
+ * Owner mode with signal handlers: the longest single wait. A signal that lands while this
+ * thread runs JS (between Node's own poll phase and our blocking wait) is queued by Node's C
+ * handler in libuv's signal pipe, which only libuv watches: it does not interrupt our wait
+ * with EINTR. Capping the wait bounds how long such a signal can go unnoticed, at the cost of
+ * 20 wake-ups per second, and only while a signal handler is installed. (Guest mode has no
+ * such gap: libuv itself waits.)
+ */
+const SIGNAL_WAIT_CAP_MS = 50;
+
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
@@ -152,27 +162,22 @@ export class EventLoop implements TimerOwner {
 
   /** Runs `callback(...args)` once `delayMs` has passed. @throws ClosedResourceError, InvalidArgumentError */
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    this.#checkOpen('callLater');
     if (!(delayMs >= 0)) {
-      this.#checkOpen('callLater');
-      throw new InvalidArgumentError(
-        `Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`,
-      );
+      throw new InvalidArgumentError(`Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`);
     }
-    return this.callAt(this.#clock.now() + delayMs, callback, ...args);
+    return this.#addTimer(this.#clock.now() + delayMs, callback as unknown as (...a: never[]) => void, args);
   }
 
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callAt');
-    if (Number.isNaN(when))
-      throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
-    const t = new TimerHandle(
-      this,
-      when,
-      this.#sequence++,
-      callback as unknown as (...a: never[]) => void,
-      args,
-    );
+    if (Number.isNaN(when)) throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
+    return this.#addTimer(when, callback as unknown as (...a: never[]) => void, args);
+  }
+
+  #addTimer(when: number, callback: (...a: never[]) => void, args: readonly unknown[]): TimerHandle {
+    const t = new TimerHandle(this, when, this.#sequence++, callback, args);
     this.#timers.push(t);
     if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
     return t;
@@ -387,6 +392,9 @@ export class EventLoop implements TimerOwner {
         timeout = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
       }
       if (maxTimeoutMs !== null && (timeout === null || timeout > maxTimeoutMs)) timeout = maxTimeoutMs;
+      if (this.mode === 'owner' && this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS)) {
+        timeout = SIGNAL_WAIT_CAP_MS;
+      }
       // 2. observer.beforePoll(timeout)
       if (obs?.beforePoll) obs.beforePoll(timeout);
       // 3. selector.select(timeout) — the only place the loop may block
@@ -552,17 +560,28 @@ export class EventLoop implements TimerOwner {
     this.#updateRef();
   }
 
-  /** Keeps one Node timer armed for the earliest nbio timer (guest mode). */
+  /**
+   * Keeps one Node timer armed no later than the earliest nbio timer (guest mode). Lazy, like
+   * Node's own timer lists: when the earliest deadline moves *later* (a cancel, a sliding idle
+   * timeout) the armed timer stays, fires early, finds nothing due and re-arms; only a deadline
+   * moving *earlier* re-arms at once. With no timers left it is cleared, so a cancelled timer
+   * never keeps the process alive.
+   */
   #armNodeTimer(): void {
     const next = this.#timers.peek();
-    const when = next === undefined ? Number.POSITIVE_INFINITY : next.when;
-    if (when === this.#nodeTimerWhen && this.#nodeTimer !== null) return;
+    if (next === undefined) {
+      if (this.#nodeTimer !== null) {
+        clearTimeout(this.#nodeTimer);
+        this.#nodeTimer = null;
+        this.#nodeTimerWhen = Number.POSITIVE_INFINITY;
+      }
+      return;
+    }
+    if (this.#nodeTimer !== null && this.#nodeTimerWhen <= next.when) return;
     if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
-    this.#nodeTimer = null;
-    this.#nodeTimerWhen = when;
-    if (next === undefined) return;
+    this.#nodeTimerWhen = next.when;
     // Node rounds delays to whole ms; round up so the timer is due when we wake.
-    const delay = Math.min(Math.max(0, Math.ceil(when - this.#clock.now())), MAX_NODE_TIMER_MS);
+    const delay = Math.min(Math.max(0, Math.ceil(next.when - this.#clock.now())), MAX_NODE_TIMER_MS);
     this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
   }
 

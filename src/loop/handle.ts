@@ -32,7 +32,9 @@ export class Handle {
 
   /** Runs the callback (the loop calls this). */
   run(): void {
-    (this.callback as (...a: unknown[]) => void)(...this.args);
+    const args = this.args;
+    if (args.length === 0) (this.callback as () => void)();
+    else (this.callback as (...a: unknown[]) => void)(...args);
   }
 }
 
