@@ -1,0 +1,521 @@
+/**
+ * OffloadPool: a named, bounded pool of worker threads for calls that block (getaddrinfo, a
+ * synchronous file read, CPU-heavy work), so the loop never does. See docs/offload-pool.md.
+ *
+ * A task is named, not passed: **module path + export name + structured-cloneable arguments**.
+ * Functions cannot cross to another thread (DESIGN.md, "Threads and signals"), so there are no
+ * closures here. The result comes back as a message on a channel the loop owns
+ * (`loop.openChannel`): the worker posts it and writes the loop's waker, so a loop blocked in
+ * `select()` (owner mode) wakes at once, and the callback runs **on the loop**.
+ *
+ * ## Lifecycle of a task
+ * `submit → queued → running → callback(err, result)`, and the callback runs exactly once:
+ * - with the export's return value (awaited, if it is a promise), or the error it threw (an
+ *   `Error` whose `name`, `message`, `stack` and own fields such as `code` are preserved);
+ * - with `AbortedError` (NBIO_ABORTED) when `cancel()` or the AbortSignal comes first, on the
+ *   next iteration. A running task cannot be interrupted: its worker finishes it and the
+ *   result is dropped;
+ * - with `BrokenResourceError` (NBIO_BROKEN) when the worker thread died while running it;
+ * - with `ClosedResourceError` (NBIO_CLOSED) when the pool is closed first (if the loop is
+ *   closed too, nothing can run the callback and it is dropped).
+ * `submit` itself throws, and then never calls the callback, for bad input, a full queue
+ * (`BusyResourceError`, NBIO_BUSY) or a closed pool.
+ *
+ * ## Threads and the process
+ * Workers start lazily, one per task until `size` are running. A worker is `unref()`ed while
+ * idle and `ref()`ed while it runs a task: idle workers never keep the process alive, a task
+ * in flight does. `close()` terminates them.
+ *
+ * @module
+ */
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  AbortedError,
+  BrokenResourceError,
+  BusyResourceError,
+  ClosedResourceError,
+  InvalidArgumentError,
+} from '../errors.ts';
+import type { EventLoop } from './event-loop.ts';
+import type { ThreadsafeChannel } from './threadsafe.ts';
+
+/** Options of {@link OffloadPool}. */
+export interface OffloadPoolOptions {
+  /** Shown in stats, errors and traces (e.g. `'nbio-resolver'`). */
+  name: string;
+  /** Most worker threads at once. Default 2. */
+  size?: number;
+  /** Most tasks waiting for a worker; `submit` throws NBIO_BUSY beyond it. Default 1024. */
+  maxQueue?: number;
+}
+
+/** What `submit` returns. */
+export interface OffloadTask {
+  /** Cancels the task: see the module comment. Idempotent; harmless after the callback ran. */
+  cancel(): void;
+}
+
+/** The callback of a task; runs on the loop. */
+export type OffloadCallback = (err: Error | null, result?: unknown) => void;
+
+/** Counters of one pool, as a frozen plain object. */
+export interface OffloadPoolStats {
+  readonly name: string;
+  readonly size: number;
+  /** Worker threads alive now. */
+  readonly workers: number;
+  /** Workers running a task now. */
+  readonly busy: number;
+  /** Tasks waiting for a worker. */
+  readonly queueLength: number;
+  /** Tasks whose export returned. */
+  readonly completed: number;
+  /** Tasks whose export threw, or whose worker died. */
+  readonly failed: number;
+  /** Tasks cancelled or aborted. */
+  readonly cancelled: number;
+  /** Mean time in the queue before a worker took the task (ms). */
+  readonly waitMsAvg: number;
+  /** Longest time in the queue (ms). */
+  readonly waitMsMax: number;
+}
+
+/** The largest pool: more threads than this is a design problem, not a tuning knob. */
+const MAX_SIZE = 64;
+const BOOTSTRAP = new URL('./offload-worker.mjs', import.meta.url);
+
+interface Task {
+  readonly id: number;
+  readonly module: string;
+  readonly exportName: string;
+  readonly args: unknown[];
+  readonly callback: OffloadCallback;
+  readonly submittedAt: number;
+  state: 'queued' | 'running' | 'settled';
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly channel: ThreadsafeChannel;
+  task: Task | null;
+  alive: boolean;
+  lastError: Error | undefined;
+}
+
+interface ErrorData {
+  name: string;
+  message: string;
+  stack?: string;
+  props: Record<string, unknown>;
+}
+
+type WorkerMessage =
+  | { type: 'done'; id: number; ok: true; value: unknown }
+  | { type: 'done'; id: number; ok: false; error: ErrorData }
+  | { type: 'exit'; code: number };
+
+/** A pool of worker threads for blocking calls; see the module comment. */
+export class OffloadPool {
+  /** The pool's name. */
+  readonly name: string;
+  /** Most worker threads at once. */
+  readonly size: number;
+  /** Most tasks waiting. */
+  readonly maxQueue: number;
+  readonly #loop: EventLoop;
+  readonly #queue = new Map<number, Task>(); // insertion order = FIFO, O(1) removal
+  readonly #slots = new Set<Slot>();
+  readonly #closedFlag = new SharedArrayBuffer(4);
+  #nextId = 1;
+  #closed = false;
+  #exitsPending = 0;
+  #onAllExited: (() => void)[] = [];
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #waitCount = 0;
+  #waitTotal = 0;
+  #waitMax = 0;
+
+  /**
+   * @param loop the loop callbacks run on
+   * @param options see {@link OffloadPoolOptions}
+   * @throws InvalidArgumentError for a missing name or a size/maxQueue out of range
+   */
+  constructor(loop: EventLoop, options: OffloadPoolOptions) {
+    const { name, size = 2, maxQueue = 1024 } = options ?? ({} as OffloadPoolOptions);
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError(
+        "Cannot create an OffloadPool without a name: pass { name: 'my-pool' }.",
+      );
+    }
+    if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
+      throw new InvalidArgumentError(
+        `Cannot create OffloadPool '${name}' with size ${size}: use an integer from 1 to ${MAX_SIZE}.`,
+      );
+    }
+    if (!Number.isInteger(maxQueue) || maxQueue < 0) {
+      throw new InvalidArgumentError(
+        `Cannot create OffloadPool '${name}' with maxQueue ${maxQueue}: use an integer ≥ 0.`,
+      );
+    }
+    this.#loop = loop;
+    this.name = name;
+    this.size = size;
+    this.maxQueue = maxQueue;
+  }
+
+  /** True after `close()`. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs `exportName(...args)` from `modulePath` in a worker thread; `callback` runs on the loop.
+   * @param modulePath an absolute path, a `file:` URL (`new URL('./x.ts', import.meta.url)`) or a
+   *   `node:` builtin
+   * @param args structured-cloneable values, copied now (later changes to them do not count)
+   * @throws InvalidArgumentError for a bad path, name or argument; BusyResourceError when the
+   *   queue is full; ClosedResourceError after close() or once the loop is closed
+   */
+  submit(
+    modulePath: string | URL,
+    exportName: string,
+    args: unknown[],
+    callback: OffloadCallback,
+    options: { signal?: AbortSignal } = {},
+  ): OffloadTask {
+    if (this.#closed)
+      throw new ClosedResourceError(`Cannot submit to OffloadPool '${this.name}': it is closed.`);
+    if (this.#loop.isClosed) {
+      throw new ClosedResourceError(`Cannot submit to OffloadPool '${this.name}': its event loop is closed.`);
+    }
+    const module = moduleSpecifier(modulePath);
+    if (typeof exportName !== 'string' || exportName.length === 0) {
+      throw new InvalidArgumentError('Cannot submit a task without an export name: pass the function name.');
+    }
+    if (!Array.isArray(args)) throw new InvalidArgumentError('Cannot submit: args must be an array.');
+    if (typeof callback !== 'function')
+      throw new InvalidArgumentError('Cannot submit: callback is not a function.');
+    let copied: unknown[];
+    try {
+      copied = structuredClone(args);
+    } catch (err) {
+      throw new InvalidArgumentError(
+        `Cannot submit ${exportName}(): its arguments cannot cross to a worker thread (${(err as Error).message}). Pass structured-cloneable data: no functions, no class instances with private state.`,
+        'NBIO_INVALID_ARGUMENT',
+        { cause: err },
+      );
+    }
+    const signal = options?.signal;
+    const task: Task = {
+      id: this.#nextId++,
+      module,
+      exportName,
+      args: copied,
+      callback,
+      submittedAt: performance.now(),
+      state: 'queued',
+      signal,
+      onAbort: undefined,
+    };
+    const handle: OffloadTask = { cancel: () => this.#cancel(task, undefined) };
+    if (signal?.aborted) {
+      this.#cancel(task, signal.reason);
+      return handle;
+    }
+    const idle = this.#idleSlot();
+    if (idle === null && this.#slots.size >= this.size && this.#queue.size >= this.maxQueue) {
+      throw new BusyResourceError(
+        `Cannot submit ${exportName}() to OffloadPool '${this.name}': ${this.#queue.size} tasks already wait (maxQueue). Wait for some to finish, or raise maxQueue/size.`,
+      );
+    }
+    if (signal !== undefined) {
+      task.onAbort = () => this.#cancel(task, signal.reason);
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    this.#queue.set(task.id, task);
+    this.#pump();
+    return handle;
+  }
+
+  /**
+   * Terminates the workers and closes their channels. Tasks not yet settled get
+   * ClosedResourceError on the loop's next iteration (when the loop is still open).
+   * Idempotent.
+   * @param onClosed called (from Node's event loop, not this loop, which may be closed by
+   *   then) once every worker thread has exited
+   */
+  close(onClosed?: () => void): void {
+    if (onClosed !== undefined) this.#onAllExited.push(onClosed);
+    if (!this.#closed) {
+      this.#closed = true;
+      Atomics.store(new Int32Array(this.#closedFlag), 0, 1);
+      const pending = [...this.#queue.values()];
+      this.#queue.clear();
+      for (const slot of this.#slots) {
+        if (slot.task !== null) pending.push(slot.task);
+        slot.task = null;
+        slot.alive = false;
+        slot.channel.close();
+        slot.worker.terminate();
+      }
+      this.#slots.clear();
+      for (const task of pending) {
+        if (task.state === 'settled') continue;
+        this.#settle(
+          task,
+          new ClosedResourceError(
+            `OffloadPool '${this.name}' was closed before ${task.exportName}() finished.`,
+          ),
+          undefined,
+          true,
+        );
+      }
+    }
+    if (this.#exitsPending === 0) this.#notifyExited();
+  }
+
+  /** Counters, as a frozen plain object. */
+  stats(): OffloadPoolStats {
+    let busy = 0;
+    for (const s of this.#slots) if (s.task !== null) busy++;
+    return Object.freeze({
+      name: this.name,
+      size: this.size,
+      workers: this.#slots.size,
+      busy,
+      queueLength: this.#queue.size,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      waitMsAvg: this.#waitCount === 0 ? 0 : this.#waitTotal / this.#waitCount,
+      waitMsMax: this.#waitMax,
+    });
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────
+
+  /** Hands queued tasks to idle workers, starting workers up to `size`. */
+  #pump(): void {
+    while (this.#queue.size > 0 && !this.#closed) {
+      let slot: Slot | null;
+      try {
+        slot = this.#idleSlot() ?? (this.#slots.size < this.size ? this.#startWorker() : null);
+      } catch (err) {
+        // No thread could start (resource limits): with none alive, nothing would ever run
+        // the queue, so fail it; otherwise the live workers will get to it.
+        if (this.#slots.size === 0) this.#failQueue(err);
+        return;
+      }
+      if (slot === null) return;
+      const task = this.#queue.values().next().value as Task;
+      this.#queue.delete(task.id);
+      const waited = performance.now() - task.submittedAt;
+      this.#waitCount++;
+      this.#waitTotal += waited;
+      if (waited > this.#waitMax) this.#waitMax = waited;
+      task.state = 'running';
+      slot.task = task;
+      slot.worker.ref();
+      slot.worker.postMessage({
+        id: task.id,
+        module: task.module,
+        exportName: task.exportName,
+        args: task.args,
+      });
+    }
+  }
+
+  #idleSlot(): Slot | null {
+    for (const s of this.#slots) if (s.task === null && s.alive) return s;
+    return null;
+  }
+
+  #startWorker(): Slot {
+    // Inherit Node's options (undefined) unless some describe the main script; an explicit
+    // list is validated, and per-process options in it are refused: then start with none.
+    const filtered = workerExecArgv(process.execArgv);
+    const choices = filtered === null ? [undefined] : [filtered, []];
+    let slot: Slot | null = null; // the channel's callback needs the slot, and vice versa
+    let worker: Worker | undefined;
+    let channel: ThreadsafeChannel | undefined;
+    for (let i = 0; worker === undefined; i++) {
+      const ch = this.#loop.openChannel((data) => {
+        if (slot !== null) this.#onLoopMessage(slot, data as WorkerMessage);
+      });
+      try {
+        worker = new Worker(BOOTSTRAP, {
+          workerData: { endpoint: ch.endpoint, closedFlag: this.#closedFlag },
+          transferList: [ch.endpoint.port],
+          execArgv: choices[i],
+        });
+        channel = ch;
+      } catch (err) {
+        ch.close();
+        const invalid = (err as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV';
+        if (!invalid || i + 1 >= choices.length) throw err;
+      }
+    }
+    if (channel === undefined) throw new Error('unreachable: a worker without a channel');
+    const s: Slot = { worker, channel, task: null, alive: true, lastError: undefined };
+    slot = s;
+    this.#slots.add(s);
+    this.#exitsPending++;
+    worker.unref();
+    worker.on('error', (err) => {
+      s.lastError = err;
+    });
+    worker.on('message', (m: { type?: string }) => {
+      // Safety net: the loop was closed without closing this pool first.
+      if (m?.type === 'idle' && this.#loop.isClosed && !this.#closed) this.close();
+    });
+    worker.on('exit', (code) => {
+      this.#exitsPending--;
+      if (s.alive) this.#onDeath(s, `exited with code ${code}`);
+      if (this.#exitsPending === 0 && this.#closed) this.#notifyExited();
+    });
+    return s;
+  }
+
+  /** A message from a worker, delivered on the loop. */
+  #onLoopMessage(slot: Slot, msg: WorkerMessage): void {
+    if (msg.type === 'exit') {
+      if (slot.alive) this.#onDeath(slot, `exited with code ${msg.code}`);
+      return;
+    }
+    const task = slot.task;
+    if (task === null || task.id !== msg.id) return; // stale: the task was settled elsewhere
+    slot.task = null;
+    slot.worker.unref();
+    // Bookkeeping first, so a throwing callback cannot stall the pool.
+    this.#pump();
+    if (task.state === 'settled') return; // cancelled while running: drop the result
+    if (msg.ok) {
+      this.#completed++;
+      this.#settle(task, null, msg.value, false);
+    } else {
+      this.#failed++;
+      this.#settle(task, reviveError(msg.error), undefined, false);
+    }
+  }
+
+  /** A worker thread is gone (crash, process.exit in a task, failed bootstrap). */
+  #onDeath(slot: Slot, how: string): void {
+    slot.alive = false;
+    this.#slots.delete(slot);
+    slot.channel.close();
+    const task = slot.task;
+    slot.task = null;
+    if (task !== null && task.state !== 'settled') {
+      this.#failed++;
+      const err = new BrokenResourceError(
+        `The worker of OffloadPool '${this.name}' ${how} while running ${task.exportName}() from ${task.module}.`,
+        { cause: slot.lastError },
+      );
+      this.#settle(task, err, undefined, true);
+    }
+    if (!this.#closed && !this.#loop.isClosed) this.#pump();
+  }
+
+  #failQueue(cause: unknown): void {
+    for (const task of this.#queue.values()) {
+      this.#failed++;
+      const msg = `OffloadPool '${this.name}' could not start a worker thread for ${task.exportName}().`;
+      this.#settle(task, new BrokenResourceError(msg, { cause }), undefined, true);
+    }
+    this.#queue.clear();
+  }
+
+  #cancel(task: Task, reason: unknown): void {
+    if (task.state === 'settled') return;
+    const wasQueued = task.state === 'queued';
+    this.#queue.delete(task.id);
+    this.#cancelled++;
+    const what = `${task.exportName}() in OffloadPool '${this.name}'`;
+    const err = new AbortedError(
+      wasQueued
+        ? `${what} was cancelled before it started.`
+        : `${what} was cancelled while running; its result will be dropped.`,
+      reason === undefined ? undefined : { cause: reason },
+    );
+    this.#settle(task, err, undefined, true);
+  }
+
+  /** Runs the callback once: now (we are on the loop) or, with `later`, on the next iteration. */
+  #settle(task: Task, err: Error | null, value: unknown, later: boolean): void {
+    task.state = 'settled';
+    if (task.onAbort !== undefined) task.signal?.removeEventListener('abort', task.onAbort);
+    task.onAbort = undefined;
+    if (later) {
+      if (this.#loop.isClosed) return; // nothing can run it any more
+      this.#loop.callSoon(() => task.callback(err, value));
+      this.#loop.wake(); // the death of a worker is heard on Node's side: wake a blocked loop
+      return;
+    }
+    try {
+      task.callback(err, value);
+    } catch (e) {
+      this.#loop.reportException(e, `OffloadPool '${this.name}' callback of ${task.exportName}()`);
+    }
+  }
+
+  #notifyExited(): void {
+    const waiters = this.#onAllExited.splice(0);
+    if (waiters.length === 0) return;
+    setImmediate(() => {
+      for (const w of waiters) w();
+    });
+  }
+}
+
+/** Options a worker must not inherit: they describe the main script, not a thread. */
+const MAIN_ONLY =
+  /^(-e|--eval|-p|--print|--input-type|-c|--check|-i|--interactive|--test|--test-.*|--watch|--watch-.*)$/;
+const TAKES_VALUE =
+  /^(-e|--eval|-p|--print|--input-type|--watch-path|--test-(name-pattern|skip-pattern|reporter|reporter-destination|timeout|concurrency|shard|isolation|global-setup|coverage-[a-z]+))$/;
+
+/**
+ * The parent's Node options minus those about the main script, or null when there are none to
+ * drop. A worker inherits the parent's options, and `--input-type=module` (from
+ * `node --input-type=module -e …`) makes every worker fail to start (measured,
+ * ERR_INPUT_TYPE_NOT_ALLOWED).
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i];
+    const [flag, value] = arg.split('=', 2);
+    if (!MAIN_ONLY.test(flag)) {
+      out.push(arg);
+      continue;
+    }
+    // `--flag value`: skip the value too.
+    if (value === undefined && TAKES_VALUE.test(flag)) i++;
+  }
+  return out.length === execArgv.length ? null : out;
+}
+
+function moduleSpecifier(p: string | URL): string {
+  const text = p instanceof URL ? p.href : p;
+  if (typeof text === 'string') {
+    if (text.startsWith('file:') || text.startsWith('node:')) return text;
+    if (isAbsolute(text)) return pathToFileURL(text).href;
+  }
+  throw new InvalidArgumentError(
+    `Cannot submit a task from module ${JSON.stringify(text)}: pass an absolute path, a file: URL such as new URL('./tasks.ts', import.meta.url), or a node: builtin.`,
+  );
+}
+
+/** Rebuilds an Error from the data a worker sent (class identity cannot cross threads). */
+function reviveError(data: ErrorData): Error {
+  const err = new Error(data.message);
+  Object.assign(err, data.props);
+  err.name = data.name;
+  if (data.stack !== undefined) err.stack = data.stack;
+  return err;
+}

@@ -1,0 +1,320 @@
+/**
+ * `createConnection`: a client stream connection (TCP or Unix) made without blocking:
+ * resolve the name (resolver.ts, in the offload pool) unless it is an IP literal, then for
+ * each address in order: `socket()`, non-blocking `connect()` → `'in-progress'` → wait until
+ * writable → read `SO_ERROR`; the first that connects wins, a failure moves on to the next.
+ *
+ * ## The callback
+ * Called exactly once, never synchronously (always from a loop callback), with either an
+ * error and nothing else, or `(null, transport, protocol)`. The protocol factory is called
+ * only once a socket has connected, so after an error no protocol was ever created. On
+ * success `connectionMade` has already run (as in asyncio) when the callback is called.
+ * Every failure path closes the socket it opened: no descriptor is left behind.
+ *
+ * | failure                           | error                                       |
+ * |-----------------------------------|---------------------------------------------|
+ * | nobody listens (ECONNREFUSED)     | `ConnectionRefusedError` (OsError as cause) |
+ * | `timeoutMs` passed                | `TimeoutError`                              |
+ * | `signal` aborted, or `cancel()`   | `AbortedError` (the reason as cause)        |
+ * | the name does not resolve         | `NameResolutionError` (from the resolver)   |
+ * | anything else                     | the `OsError` (ENETUNREACH, EMFILE …)       |
+ *
+ * Bad options (a port out of range, both `path` and `host` …) throw `InvalidArgumentError`
+ * from `createConnection` itself, and then the callback is never called (libuv's rule).
+ *
+ * @module
+ */
+import { AbortedError, ConnectionRefusedError, InvalidArgumentError, TimeoutError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import type { TimerHandle } from '../loop/handle.ts';
+import { OsError } from '../sys/errno.ts';
+import { close as closeFd } from '../sys/fd.ts';
+import { familyOf, type SocketAddress } from '../sys/sockaddr.ts';
+import { connect, describe, getSocketError, socket } from '../sys/socket.ts';
+import { checkHost, checkPort, ipLiteralAddress, unixAddress } from './address.ts';
+import type { Protocol } from './protocol.ts';
+import { resolve } from './resolver.ts';
+import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
+import type { Transport } from './transport.ts';
+
+/** Options for {@link createConnection}. */
+export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'> {
+  /** IP literal or host name; default `'localhost'` (as Node). */
+  host?: string;
+  /** TCP port, 1–65535; required unless `path` is given. */
+  port?: number;
+  /** A Unix socket path instead of host/port. */
+  path?: string;
+  /** Give up after this many ms (resolution and every attempt included); default: never. */
+  timeoutMs?: number;
+  /** Aborting it cancels the attempt with `AbortedError`. */
+  signal?: AbortSignal;
+  /** Only addresses of this family (passed to the resolver; checked against IP literals). */
+  family?: 'ipv4' | 'ipv6';
+}
+
+/** Receives the outcome of {@link createConnection}: an error, or the transport and protocol. */
+export type ConnectCallback<P extends Protocol = Protocol> = (
+  err: Error | null,
+  transport?: Transport,
+  protocol?: P,
+) => void;
+
+/** A connection attempt in flight. */
+export interface ConnectRequest {
+  /** Abandons the attempt: the callback gets `AbortedError` with `reason` as cause. No-op once settled. */
+  cancel(reason?: unknown): void;
+}
+
+/**
+ * Connects to `options.host`:`options.port` or `options.path`; see the module comment.
+ * @throws InvalidArgumentError for bad options (the callback is then never called)
+ * @example
+ * createConnection(loop, () => new MyProtocol(), { host: '127.0.0.1', port: 8080, timeoutMs: 5000 },
+ *   (err, transport) => { if (err) console.error(err.message); else transport!.write('hello'); });
+ */
+export function createConnection<P extends Protocol>(
+  loop: EventLoop,
+  protocolFactory: () => P,
+  options: ConnectOptions,
+  callback: ConnectCallback<P>,
+): ConnectRequest {
+  if (typeof protocolFactory !== 'function' || typeof callback !== 'function') {
+    throw new InvalidArgumentError(
+      'createConnection needs a protocol factory and a callback: pass two functions.',
+    );
+  }
+  const attempt = new Attempt(loop, protocolFactory, checkOptions(options), callback);
+  return { cancel: (reason) => attempt.cancel(reason) };
+}
+
+interface Checked {
+  options: ConnectOptions;
+  /** For messages: `host:port` or the path. */
+  target: string;
+  /** Known without resolving (IP literal or path), else null. */
+  addresses: SocketAddress[] | null;
+  host: string;
+  port: number;
+}
+
+function checkOptions(options: ConnectOptions): Checked {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('createConnection needs options: pass { host, port } or { path }.');
+  }
+  const { path, timeoutMs, signal, family } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
+    throw new InvalidArgumentError(
+      `Invalid timeoutMs ${String(timeoutMs)}: use a number of ms > 0, or leave it out.`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('Invalid signal: pass an AbortSignal (from an AbortController).');
+  }
+  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') {
+    throw new InvalidArgumentError(`Invalid family '${String(family)}': use 'ipv4' or 'ipv6'.`);
+  }
+  if (path !== undefined) {
+    if (options.host !== undefined || options.port !== undefined) {
+      throw new InvalidArgumentError('Cannot connect to both a Unix path and a host/port: pass either.');
+    }
+    const a = unixAddress(path);
+    return { options, target: path, addresses: [a], host: '', port: 0 };
+  }
+  const port = checkPort(options.port);
+  if (port === 0)
+    throw new InvalidArgumentError('Cannot connect to port 0: pass the port the server listens on.');
+  const host = checkHost(options.host ?? 'localhost');
+  const literal = ipLiteralAddress(host, port);
+  if (literal !== null && family !== undefined && literal.family !== family) {
+    throw new InvalidArgumentError(
+      `Host '${host}' is an ${literal.family} address but family '${family}' was asked.`,
+    );
+  }
+  const target = literal !== null ? describe(literal) : `${host}:${port}`;
+  return { options, target, addresses: literal === null ? null : [literal], host, port };
+}
+
+/** One createConnection call's state: exactly one outcome, every descriptor closed. */
+class Attempt<P extends Protocol> {
+  readonly #loop: EventLoop;
+  readonly #factory: () => P;
+  readonly #c: Checked;
+  readonly #callback: ConnectCallback<P>;
+  #settled = false;
+  #addresses: SocketAddress[] = [];
+  #next = 0;
+  #fd = -1;
+  #current: SocketAddress | null = null;
+  #writerAdded = false;
+  #resolving: { cancel(): void } | null = null;
+  #timer: TimerHandle | null = null;
+  #lastError: Error | null = null;
+
+  constructor(loop: EventLoop, factory: () => P, c: Checked, callback: ConnectCallback<P>) {
+    this.#loop = loop;
+    this.#factory = factory;
+    this.#c = c;
+    this.#callback = callback;
+    const { signal, timeoutMs } = c.options;
+    if (signal?.aborted) {
+      this.#fail(this.#abortedError('aborted before it started', signal.reason));
+      return;
+    }
+    loop.callSoon(this.#start);
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (timeoutMs !== undefined) this.#timer = loop.callLater(timeoutMs, this.#onTimeout);
+  }
+
+  cancel(reason: unknown): void {
+    this.#fail(this.#abortedError('cancelled', reason));
+  }
+
+  #start = (): void => {
+    if (this.#settled) return;
+    const c = this.#c;
+    if (c.addresses !== null) {
+      this.#addresses = c.addresses;
+      this.#tryNext();
+      return;
+    }
+    const { family, signal } = c.options;
+    try {
+      this.#resolving = resolve(this.#loop, c.host, { family, signal }, this.#onResolved);
+    } catch (err) {
+      this.#fail(err as Error); // the host was checked already; this is a last line of defence
+    }
+  };
+
+  #onResolved = (err: Error | null, addresses: SocketAddress[]): void => {
+    this.#resolving = null;
+    if (this.#settled) return;
+    if (err !== null) {
+      this.#fail(err);
+      return;
+    }
+    this.#addresses = addresses.map((a) => ({ ...a, port: this.#c.port }) as SocketAddress);
+    this.#tryNext();
+  };
+
+  /** Starts connecting to the next address; fails with the last error when none is left. */
+  #tryNext(): void {
+    while (!this.#settled && this.#next < this.#addresses.length) {
+      const addr = this.#addresses[this.#next++];
+      this.#current = addr;
+      let fd = -1;
+      try {
+        fd = socket(familyOf(addr), 'stream');
+        if (connect(fd, addr) === 'connected') {
+          this.#fd = fd;
+          this.#succeed();
+          return;
+        }
+        this.#loop.addWriter(fd, this.#onWritable);
+        this.#fd = fd;
+        this.#writerAdded = true;
+        return;
+      } catch (err) {
+        if (fd >= 0) closeFd(fd);
+        this.#lastError = connectError(err, addr);
+      }
+    }
+    if (!this.#settled) {
+      this.#fail(this.#lastError ?? new InvalidArgumentError(`'${this.#c.host}' resolved to no address.`));
+    }
+  }
+
+  #onWritable = (): void => {
+    const fd = this.#fd;
+    this.#loop.removeWriter(fd);
+    this.#writerAdded = false;
+    let errno: number;
+    try {
+      errno = getSocketError(fd);
+    } catch (err) {
+      errno = err instanceof OsError ? err.errno : -1;
+    }
+    if (errno === 0) {
+      this.#succeed();
+      return;
+    }
+    this.#fd = -1;
+    closeFd(fd);
+    const addr = this.#current!;
+    this.#lastError = connectError(new OsError('connect', errno, describe(addr)), addr);
+    this.#tryNext();
+  };
+
+  #succeed(): void {
+    this.#settle();
+    const fd = this.#fd;
+    this.#fd = -1;
+    let protocol: P;
+    let transport: SocketTransport;
+    try {
+      protocol = this.#factory();
+    } catch (err) {
+      closeFd(fd);
+      this.#loop.callSoon(this.#callback, err as Error);
+      return;
+    }
+    try {
+      const { noDelay, keepAlive, writeBufferLimits } = this.#c.options;
+      transport = new SocketTransport(this.#loop, fd, protocol, { noDelay, keepAlive, writeBufferLimits });
+    } catch (err) {
+      closeFd(fd);
+      this.#loop.callSoon(this.#callback, err as Error);
+      return;
+    }
+    // Queued after the transport's connectionMade, so that one runs first (asyncio's order).
+    this.#loop.callSoon(this.#callback, null, transport, protocol);
+  }
+
+  #onAbort = (): void => {
+    this.#fail(this.#abortedError('aborted', this.#c.options.signal?.reason));
+  };
+
+  #onTimeout = (): void => {
+    this.#timer = null;
+    this.#fail(
+      new TimeoutError(
+        `Connecting to ${this.#c.target} timed out after ${this.#c.options.timeoutMs} ms. Check that the server is up and reachable, or allow more time.`,
+      ),
+    );
+  };
+
+  #abortedError(what: string, reason: unknown): AbortedError {
+    return new AbortedError(`Connecting to ${this.#c.target} was ${what}.`, { cause: reason });
+  }
+
+  /** Settles with `err`: releases everything now, calls back on the next loop turn. */
+  #fail(err: Error): void {
+    if (this.#settled) return;
+    this.#settle();
+    if (this.#fd >= 0) {
+      if (this.#writerAdded) this.#loop.removeWriter(this.#fd);
+      closeFd(this.#fd);
+      this.#fd = -1;
+    }
+    this.#resolving?.cancel();
+    this.#resolving = null;
+    if (this.#loop.isClosed) this.#callback(err);
+    else this.#loop.callSoon(this.#callback, err);
+  }
+
+  /** Marks the attempt settled and drops the timer and the abort listener. */
+  #settle(): void {
+    this.#settled = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#c.options.signal?.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+function connectError(err: unknown, addr: SocketAddress): Error {
+  if (err instanceof OsError) {
+    const refused = err.code === 'ECONNREFUSED' || (addr.family === 'unix' && err.code === 'ENOENT');
+    if (refused) return new ConnectionRefusedError(describe(addr), { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,313 @@
+/**
+ * `Server`: a listening stream socket (TCP over IPv4/IPv6, or Unix) that accepts connections
+ * and gives each a {@link SocketTransport} and a fresh protocol. `createServer` is synchronous:
+ * when it returns, the socket is bound and listening, and `address()` tells the port.
+ *
+ * ## Accepting
+ * On each readable event the server accepts up to {@link MAX_ACCEPTS_PER_EVENT} connections.
+ * Transient errors of a connection that died in the queue (ECONNABORTED, EPROTO, EPERM …)
+ * are counted and skipped.
+ *
+ * ## Out of descriptors (EMFILE/ENFILE)
+ * The listener stays readable while connections wait, so retrying at once would spin. nbio
+ * backs off: it stops watching the listener and looks again after {@link ACCEPT_BACKOFF_MS}
+ * (or at once when one of its own connections closes, which just freed a descriptor). The
+ * waiting connections stay in the kernel's backlog and are served once descriptors are free.
+ * The other known remedy, libev's "spare descriptor" (close a reserved fd, accept and close
+ * the connection, reopen the reserve), is not used: it refuses clients that could have waited,
+ * costs a descriptor per server, and in Node a libuv worker thread can take the freed slot
+ * between the close and the accept, so it does not even work reliably here.
+ *
+ * ## Unix paths
+ * A socket file left behind by a crashed server is removed only when it is a socket *and* a
+ * probe connect() is refused (nobody listens); a live socket or any other file gives
+ * AddressInUseError. `close()` removes the socket file it created.
+ *
+ * @module
+ */
+import { lstatSync, unlinkSync } from 'node:fs';
+import { AddressInUseError, InvalidArgumentError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import type { TimerHandle } from '../loop/handle.ts';
+import { sys } from '../sys/constants.ts';
+import { OsError } from '../sys/errno.ts';
+import { close as closeFd, WOULD_BLOCK } from '../sys/fd.ts';
+import { familyOf, type SocketAddress } from '../sys/sockaddr.ts';
+import { accept, bind, connect, describe, getsockname, listen, setIntOption, socket } from '../sys/socket.ts';
+import { type ListenTarget, serverAddress } from './address.ts';
+import type { ProtocolFactory } from './protocol.ts';
+import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
+
+/** listen() backlog by default: Node's and nginx's 511 (Linux caps it at net.core.somaxconn). */
+export const DEFAULT_BACKLOG = 511;
+
+/**
+ * At most this many accept() calls per readable event (asyncio accepts up to its backlog,
+ * 100, per event; libuv until EAGAIN). Bounded so a flood of connections cannot starve the
+ * loop's other descriptors and timers; 128 still empties a busy queue in a few iterations.
+ */
+export const MAX_ACCEPTS_PER_EVENT = 128;
+
+/** How long the server stops accepting after EMFILE/ENFILE/ENOBUFS/ENOMEM (see module comment). */
+export const ACCEPT_BACKOFF_MS = 100;
+
+/** accept() errors that concern one dying connection, not the listener: skip and go on. */
+const SKIP_ERRORS = new Set([
+  'ECONNABORTED',
+  'EPROTO',
+  'EPERM',
+  'ENETDOWN',
+  'ENOPROTOOPT',
+  'EHOSTDOWN',
+  'ENONET',
+  'EHOSTUNREACH',
+  'EOPNOTSUPP',
+  'ENETUNREACH',
+]);
+/** accept() errors that mean "no resources now": back off (EMFILE/ENFILE count as emfilePauses). */
+const BACKOFF_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
+/** Options for {@link createServer}. */
+export interface ServerOptions extends ListenTarget, Omit<SocketTransportOptions, 'onClosed'> {
+  /** listen() backlog; default {@link DEFAULT_BACKLOG}. */
+  backlog?: number;
+  /** SO_REUSEPORT: several servers (processes) share the port, the kernel spreads connections. */
+  reusePort?: boolean;
+}
+
+/** A server's counters, as a frozen plain object. */
+export interface ServerStats {
+  /** The listening fd, −1 once closed. */
+  readonly fd: number;
+  readonly listening: boolean;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Accepted connections whose transport is not closed yet. */
+  readonly activeConnections: number;
+  /** accept() failures (skipped or backed off). */
+  readonly acceptErrors: number;
+  /** Times accepting paused for lack of descriptors (EMFILE/ENFILE). */
+  readonly emfilePauses: number;
+}
+
+/**
+ * Creates a listening server; see {@link Server}.
+ * @example
+ * class Echo implements Protocol {
+ *   #t?: Transport;
+ *   connectionMade(t: Transport) { this.#t = t; }
+ *   dataReceived(data: Buffer) { this.#t!.write(data); }
+ * }
+ * const server = createServer(loop, () => new Echo(), { host: '127.0.0.1', port: 0 });
+ * const { port } = server.address() as Ipv4Address;
+ */
+export function createServer(
+  loop: EventLoop,
+  protocolFactory: ProtocolFactory,
+  options: ServerOptions = {},
+): Server {
+  return new Server(loop, protocolFactory, options);
+}
+
+/** A listening socket and the connections it accepted; see the module comment. */
+export class Server {
+  readonly #loop: EventLoop;
+  readonly #factory: ProtocolFactory;
+  readonly #transportOptions: SocketTransportOptions;
+  readonly #address: SocketAddress;
+  readonly #connections = new Set<SocketTransport>();
+  #fd: number;
+  #unixInode = -1;
+  #backoff: TimerHandle | null = null;
+  #accepted = 0;
+  #acceptErrors = 0;
+  #emfilePauses = 0;
+
+  /**
+   * Binds and listens (synchronously); accepting starts on the loop.
+   * @throws InvalidArgumentError for bad options; AddressInUseError when the address is
+   *   taken; OsError for other failures (EACCES for a privileged port …). No fd is left open.
+   */
+  constructor(loop: EventLoop, protocolFactory: ProtocolFactory, options: ServerOptions = {}) {
+    if (typeof protocolFactory !== 'function') {
+      throw new InvalidArgumentError(
+        'createServer needs a protocol factory: pass a function returning a Protocol.',
+      );
+    }
+    const backlog = options.backlog ?? DEFAULT_BACKLOG;
+    if (!Number.isInteger(backlog) || backlog < 0) {
+      throw new InvalidArgumentError(`Invalid backlog ${String(backlog)}: use an integer ≥ 0 (default 511).`);
+    }
+    if (options.reusePort && sys.SO_REUSEPORT < 0) {
+      throw new InvalidArgumentError(
+        'SO_REUSEPORT is not available on this OS: drop reusePort.',
+        'NBIO_UNSUPPORTED',
+      );
+    }
+    const addr = serverAddress(options);
+    this.#loop = loop;
+    this.#factory = protocolFactory;
+    const { noDelay, keepAlive, writeBufferLimits } = options;
+    this.#transportOptions = { noDelay, keepAlive, writeBufferLimits, onClosed: this.#onConnectionClosed };
+    this.#fd = listenOn(addr, backlog, options.reusePort === true);
+    try {
+      this.#address = getsockname(this.#fd) ?? addr;
+      if (addr.family === 'unix') this.#unixInode = lstatSync(addr.path).ino;
+      loop.addReader(this.#fd, this.#onReadable);
+    } catch (err) {
+      closeFd(this.#fd);
+      throw err;
+    }
+  }
+
+  /** The address listened on (with the real port when 0 was asked for); kept after close. */
+  address(): SocketAddress {
+    return this.#address;
+  }
+
+  /** True until `close()`. */
+  get isListening(): boolean {
+    return this.#fd >= 0;
+  }
+
+  /**
+   * Stops accepting and closes the listening socket (and removes its Unix socket file).
+   * Connections already accepted stay open: see {@link Server.closeConnections}. Idempotent.
+   */
+  close(): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    this.#backoff?.cancel();
+    this.#backoff = null;
+    this.#loop.removeReader(fd);
+    closeFd(fd);
+    const a = this.#address;
+    if (a.family === 'unix' && this.#unixInode >= 0) {
+      try {
+        if (lstatSync(a.path).ino === this.#unixInode) unlinkSync(a.path);
+      } catch {
+        // Already gone, or replaced by someone else's file: leave it.
+      }
+    }
+  }
+
+  /** Closes every accepted connection: `close()` (flushing), or `abort()` when `abort` is true. */
+  closeConnections(abort = false): void {
+    for (const t of [...this.#connections]) {
+      if (abort) t.abort();
+      else t.close();
+    }
+  }
+
+  /** Counters, as a frozen plain object. */
+  stats(): ServerStats {
+    return Object.freeze({
+      fd: this.#fd,
+      listening: this.#fd >= 0,
+      accepted: this.#accepted,
+      activeConnections: this.#connections.size,
+      acceptErrors: this.#acceptErrors,
+      emfilePauses: this.#emfilePauses,
+    });
+  }
+
+  #onReadable = (): void => {
+    for (let i = 0; i < MAX_ACCEPTS_PER_EVENT && this.#fd >= 0 && this.#backoff === null; i++) {
+      let fd: number;
+      try {
+        fd = accept(this.#fd);
+      } catch (err) {
+        this.#acceptErrors++;
+        const code = err instanceof OsError ? err.code : '';
+        if (SKIP_ERRORS.has(code)) continue;
+        if (BACKOFF_ERRORS.has(code)) {
+          if (code === 'EMFILE' || code === 'ENFILE') this.#emfilePauses++;
+          this.#backOff();
+        } else this.#loop.reportException(err, 'accept() on a listening socket', this.#fd);
+        return;
+      }
+      if (fd === WOULD_BLOCK) return;
+      this.#accepted++;
+      this.#serve(fd);
+    }
+  };
+
+  #serve(fd: number): void {
+    try {
+      const t = new SocketTransport(this.#loop, fd, this.#factory(), this.#transportOptions);
+      this.#connections.add(t);
+    } catch (err) {
+      closeFd(fd);
+      this.#loop.reportException(err, 'protocol factory / transport of an accepted connection', fd);
+    }
+  }
+
+  #backOff(): void {
+    this.#loop.removeReader(this.#fd);
+    this.#backoff = this.#loop.callLater(ACCEPT_BACKOFF_MS, this.#resumeAccepting);
+  }
+
+  #resumeAccepting = (): void => {
+    this.#backoff?.cancel();
+    this.#backoff = null;
+    if (this.#fd >= 0) this.#loop.addReader(this.#fd, this.#onReadable);
+  };
+
+  #onConnectionClosed = (t: SocketTransport): void => {
+    this.#connections.delete(t);
+    // A descriptor was just freed: if accepting was paused for lack of them, look now.
+    if (this.#backoff !== null && !this.#loop.isClosed) this.#resumeAccepting();
+  };
+}
+
+/** socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen; closes the socket on any failure. */
+function listenOn(addr: SocketAddress, backlog: number, reusePort: boolean): number {
+  if (addr.family === 'unix') removeStaleSocket(addr.path);
+  const fd = socket(familyOf(addr), 'stream');
+  try {
+    // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
+    if (addr.family !== 'unix') setIntOption(fd, sys.SOL_SOCKET, sys.SO_REUSEADDR, 1);
+    if (reusePort) setIntOption(fd, sys.SOL_SOCKET, sys.SO_REUSEPORT, 1);
+    bind(fd, addr);
+    listen(fd, backlog);
+    return fd;
+  } catch (err) {
+    closeFd(fd);
+    if (err instanceof OsError && err.code === 'EADDRINUSE')
+      throw new AddressInUseError(describe(addr), { cause: err });
+    if (err instanceof OsError && err.code === 'EADDRNOTAVAIL') {
+      throw new InvalidArgumentError(
+        `Cannot listen on ${describe(addr)}: no interface of this machine has that address. Use one of its addresses, '0.0.0.0' or '::'.`,
+        'NBIO_INVALID_ARGUMENT',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/** Removes `path` if it is a socket nobody listens on; throws AddressInUseError if it is in use. */
+function removeStaleSocket(path: string): void {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there (or not reachable: bind will say why)
+  }
+  if (!isSocket) throw new AddressInUseError(`${path} (an existing file that is not a socket)`);
+  const probe = socket(sys.AF_UNIX, 'stream');
+  try {
+    connect(probe, { family: 'unix', path });
+  } catch (err) {
+    if (err instanceof OsError && err.code === 'ECONNREFUSED') {
+      unlinkSync(path); // a leftover of a server that is gone
+      return;
+    }
+    if (err instanceof OsError && err.code === 'ENOENT') return; // removed meanwhile
+    throw new AddressInUseError(path, { cause: err });
+  } finally {
+    closeFd(probe);
+  }
+  throw new AddressInUseError(path);
+}

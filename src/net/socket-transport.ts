@@ -1,0 +1,528 @@
+/**
+ * `SocketTransport`: the {@link Transport} of a connected stream socket (TCP over IPv4/IPv6,
+ * or Unix), driven by the loop's reader and writer callbacks. See docs/net.md for the state
+ * machine drawn out.
+ *
+ * ## Lifecycle
+ * `open` → (`close()`: stop reading, flush) → `closing` → (buffer empty) → `closed`;
+ * `abort()`, an OS error or a throwing protocol callback go from any state straight to
+ * `closed`. Entering `closed` removes the fd from the loop, closes it (exactly once), then
+ * schedules `connectionLost(error?)` with `callSoon` (exactly once). Half-close is orthogonal:
+ * `writeEof()` shuts the write side once the buffer is flushed; the peer's EOF stops reading
+ * and asks `eofReceived()` whether to stay open for writing.
+ *
+ * ## Writing
+ * `write()` tries `send()` at once and copies into the buffer only what the kernel did not
+ * take (the caller may reuse its buffer as soon as `write()` returns). While the buffer is
+ * non-empty a writer is registered; it flushes with `writev()` (or `send()` for one chunk).
+ * `writev()` carries no MSG_NOSIGNAL, which is safe because Node ignores SIGPIPE for the whole
+ * process: a reset peer gives EPIPE, never a signal.
+ *
+ * ## Errors
+ * OS errors (ECONNRESET, EPIPE …) close the transport and reach `connectionLost` as a
+ * `BrokenResourceError` with the `OsError` as `cause`; they are never thrown out of the loop.
+ * A protocol callback that throws is reported to the loop's exception handler and the
+ * transport is aborted with that error (asyncio's "fatal error"). `write()` after the
+ * transport was closed on this side throws `ClosedResourceError`; after the connection broke,
+ * `BrokenResourceError` (check `isClosing` first to avoid both).
+ *
+ * @module
+ */
+import { BrokenResourceError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import { sys } from '../sys/constants.ts';
+import { OsError } from '../sys/errno.ts';
+import { close as closeFd, WOULD_BLOCK, writev } from '../sys/fd.ts';
+import type { SocketAddress } from '../sys/sockaddr.ts';
+import { describe, getpeername, getsockname, recv, send, setIntOption, shutdown } from '../sys/socket.ts';
+import { FlowControl } from './flow-control.ts';
+import type { Protocol } from './protocol.ts';
+import type { ExtraInfo, Transport, TransportStats, WaterMarks } from './transport.ts';
+
+/** Size of the one read buffer all transports share (data is copied out before delivery). */
+export const READ_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * At most this many `recv()` calls per readable event. A socket that keeps receiving could
+ * otherwise hold the loop for as long as its peer sends; after 16 × 64 KiB = 1 MiB the loop
+ * moves on to other descriptors and timers, and the level-triggered selector reports the
+ * socket again on the next iteration. 1 MiB per turn still amortises the wake-up cost.
+ */
+export const MAX_READS_PER_EVENT = 16;
+
+const readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+
+/** Options for {@link SocketTransport}. */
+export interface SocketTransportOptions {
+  /**
+   * TCP_NODELAY; default **true** for TCP (Node's default is false). Nagle's algorithm holds
+   * a small write back while an earlier one is unacknowledged, which together with the peer's
+   * delayed ACK adds up to 40 ms to a request/response exchange. Bytes written while the
+   * buffer is non-empty are coalesced anyway, and `writeLines()` sends many chunks in one
+   * writev, so Nagle buys little here.
+   */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE (TCP only); default: the system's (off). */
+  keepAlive?: boolean;
+  /** Initial water marks (see `setWriteBufferLimits`). */
+  writeBufferLimits?: { high?: number; low?: number };
+  /** Called once, synchronously, right after the descriptor was closed (servers count with it). */
+  onClosed?: (transport: SocketTransport) => void;
+}
+
+/** A transport's counters: {@link TransportStats} plus syscall counts and half-close flags. */
+export interface SocketTransportStats extends TransportStats {
+  /** recv() calls made (including the one that saw would-block or EOF). */
+  readonly readCalls: number;
+  /** send()/writev() calls made. */
+  readonly writeCalls: number;
+  /** The peer shut down its write side. */
+  readonly eofReceived: boolean;
+  /** writeEof() was called. */
+  readonly eofWritten: boolean;
+}
+
+type State = 'open' | 'closing' | 'closed';
+
+/** A connected stream socket as a Transport; see the module comment. */
+export class SocketTransport implements Transport {
+  readonly #loop: EventLoop;
+  #fd: number;
+  readonly #fdNumber: number;
+  #protocol: Protocol;
+  readonly #flow: FlowControl;
+  readonly #onClosed: ((t: SocketTransport) => void) | undefined;
+  readonly #isTcp: boolean;
+  readonly #sockname: SocketAddress | null;
+  #peername: SocketAddress | null | undefined;
+  #state: State = 'open';
+  #lostError: Error | undefined;
+  #started = false;
+  #readPaused = false;
+  #readerAdded = false;
+  #writerAdded = false;
+  #eofReceived = false;
+  #eofWritten = false;
+  #shutDown = false;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #readCalls = 0;
+  #writeCalls = 0;
+
+  /**
+   * Takes ownership of `fd` (a connected, non-blocking stream socket) when it returns; if it
+   * throws, the caller still owns the fd. `protocol.connectionMade(this)` follows on the next
+   * loop turn, then reading starts (unless paused from inside connectionMade).
+   * @throws InvalidArgumentError for a negative fd or bad water marks; OsError when `fd` is
+   *   not a socket; ClosedResourceError when the loop is closed
+   */
+  constructor(loop: EventLoop, fd: number, protocol: Protocol, options: SocketTransportOptions = {}) {
+    if (!Number.isInteger(fd) || fd < 0) {
+      throw new InvalidArgumentError(
+        `Cannot make a transport of fd ${fd}: pass an open socket.`,
+        'NBIO_BAD_FD',
+      );
+    }
+    checkProtocol(protocol);
+    this.#loop = loop;
+    this.#fd = fd;
+    this.#fdNumber = fd;
+    this.#protocol = protocol;
+    this.#flow = new FlowControl(options.writeBufferLimits?.high, options.writeBufferLimits?.low);
+    this.#onClosed = options.onClosed;
+    this.#sockname = getsockname(fd);
+    this.#isTcp = this.#sockname?.family === 'ipv4' || this.#sockname?.family === 'ipv6';
+    if (this.#isTcp) {
+      this.setNoDelay(options.noDelay ?? true);
+      if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive);
+    }
+    loop.callSoon(this.#start);
+  }
+
+  // ── Transport ─────────────────────────────────────────────────────────────────────────
+
+  /** @inheritDoc */
+  write(data: Uint8Array | string): void {
+    const buf = toBytes(data, 'write');
+    this.#checkWritable('write');
+    if (buf.length > 0) this.#send([buf]);
+  }
+
+  /** @inheritDoc */
+  writeLines(chunks: readonly (Uint8Array | string)[]): void {
+    const bufs = chunks.map((c) => toBytes(c, 'writeLines')).filter((b) => b.length > 0);
+    this.#checkWritable('writeLines');
+    if (bufs.length > 0) this.#send(bufs);
+  }
+
+  /** @inheritDoc */
+  writeEof(): void {
+    if (this.#state !== 'open' || this.#eofWritten) return;
+    this.#eofWritten = true;
+    if (this.#flow.buffered === 0) this.#shutdownWrite();
+  }
+
+  /** @inheritDoc */
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /** @inheritDoc */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#updateReader();
+    if (this.#flow.buffered === 0) this.#finish(undefined);
+  }
+
+  /** @inheritDoc */
+  abort(): void {
+    this.#finish(undefined);
+  }
+
+  /** @inheritDoc */
+  pauseReading(): void {
+    if (this.#state !== 'open' || this.#readPaused) return;
+    this.#readPaused = true;
+    this.#updateReader();
+  }
+
+  /** @inheritDoc */
+  resumeReading(): void {
+    if (this.#state !== 'open' || !this.#readPaused) return;
+    this.#readPaused = false;
+    this.#updateReader();
+  }
+
+  /** True while open, not paused, and the peer has not sent EOF. */
+  get isReading(): boolean {
+    return this.#state === 'open' && !this.#readPaused && !this.#eofReceived;
+  }
+
+  /** @inheritDoc */
+  get isClosing(): boolean {
+    return this.#state !== 'open';
+  }
+
+  /** @inheritDoc */
+  get bufferedAmount(): number {
+    return this.#flow.buffered;
+  }
+
+  /** @inheritDoc */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    this.#flow.setLimits(high, low);
+    this.#flowChanged();
+  }
+
+  /** @inheritDoc */
+  getWriteBufferLimits(): WaterMarks {
+    return this.#flow.limits();
+  }
+
+  /** @inheritDoc */
+  getExtraInfo<K extends keyof ExtraInfo>(name: K): ExtraInfo[K] {
+    switch (name) {
+      case 'fd':
+        return this.#fd as ExtraInfo[K];
+      case 'sockname':
+        return this.#sockname as ExtraInfo[K];
+      case 'peername':
+        if (this.#peername === undefined && this.#fd >= 0) {
+          try {
+            this.#peername = getpeername(this.#fd);
+          } catch {
+            this.#peername = null; // ENOTCONN: the peer already went away
+          }
+        }
+        return (this.#peername ?? null) as ExtraInfo[K];
+      default:
+        throw new InvalidArgumentError(
+          `Unknown extra info '${String(name)}': ask for 'peername', 'sockname' or 'fd'.`,
+        );
+    }
+  }
+
+  /** @inheritDoc */
+  setProtocol(protocol: Protocol): void {
+    checkProtocol(protocol);
+    this.#protocol = protocol;
+  }
+
+  /** @inheritDoc */
+  getProtocol(): Protocol {
+    return this.#protocol;
+  }
+
+  /** TCP_NODELAY; a no-op on Unix sockets and once closed. */
+  setNoDelay(on = true): void {
+    if (this.#isTcp && this.#fd >= 0) setIntOption(this.#fd, sys.IPPROTO_TCP, sys.TCP_NODELAY, on ? 1 : 0);
+  }
+
+  /** SO_KEEPALIVE; a no-op on Unix sockets and once closed. */
+  setKeepAlive(on = true): void {
+    if (this.#isTcp && this.#fd >= 0) setIntOption(this.#fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE, on ? 1 : 0);
+  }
+
+  /** Counters, as a frozen plain object. `fd` is −1 once closed. */
+  stats(): SocketTransportStats {
+    return Object.freeze({
+      fd: this.#fd,
+      bytesRead: this.#bytesRead,
+      bytesWritten: this.#bytesWritten,
+      bufferedAmount: this.#flow.buffered,
+      isReading: this.isReading,
+      isClosing: this.isClosing,
+      writePaused: this.#flow.isPaused,
+      readCalls: this.#readCalls,
+      writeCalls: this.#writeCalls,
+      eofReceived: this.#eofReceived,
+      eofWritten: this.#eofWritten,
+    });
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────────
+
+  #start = (): void => {
+    // Like asyncio, connectionMade runs even if the transport was aborted before this turn,
+    // so the protocol always sees connectionMade before connectionLost (both go through
+    // callSoon, in order).
+    this.#started = true;
+    try {
+      this.#protocol.connectionMade?.(this);
+    } catch (err) {
+      this.#protocolFailed(err, 'connectionMade');
+      return;
+    }
+    this.#updateReader();
+  };
+
+  /** Registers or removes the reader to match the state (open, started, not paused, no EOF). */
+  #updateReader(): void {
+    const want = this.#state === 'open' && this.#started && !this.#readPaused && !this.#eofReceived;
+    if (want === this.#readerAdded) return;
+    if (want) {
+      try {
+        this.#loop.addReader(this.#fd, this.#onReadable);
+      } catch (err) {
+        this.#finish(err as Error); // e.g. select's FD_SETSIZE: this connection cannot be served
+        return;
+      }
+    } else this.#loop.removeReader(this.#fd);
+    this.#readerAdded = want;
+  }
+
+  #onReadable = (): void => {
+    for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
+      // dataReceived may have paused reading or closed the transport.
+      if (!this.#readerAdded || this.#state !== 'open') return;
+      let n: number;
+      try {
+        n = recv(this.#fd, readBuffer);
+      } catch (err) {
+        this.#readCalls++;
+        this.#fail(err);
+        return;
+      }
+      this.#readCalls++;
+      if (n === WOULD_BLOCK) return;
+      if (n === 0) {
+        this.#onEof();
+        return;
+      }
+      this.#bytesRead += n;
+      const data = Buffer.from(readBuffer.subarray(0, n)); // a copy the protocol may keep
+      try {
+        this.#protocol.dataReceived(data);
+      } catch (err) {
+        this.#protocolFailed(err, 'dataReceived');
+        return;
+      }
+      // A short read drained the kernel buffer: the next recv would only say EAGAIN, and any
+      // bytes arriving later make the (level-triggered) selector report the socket again.
+      if (n < READ_BUFFER_SIZE) return;
+    }
+  };
+
+  #onEof(): void {
+    this.#eofReceived = true;
+    this.#updateReader();
+    let keepOpen: boolean | undefined;
+    try {
+      keepOpen = this.#protocol.eofReceived?.();
+    } catch (err) {
+      this.#protocolFailed(err, 'eofReceived');
+      return;
+    }
+    if (keepOpen !== true) this.close();
+  }
+
+  // ── writing ───────────────────────────────────────────────────────────────────────────
+
+  #checkWritable(op: string): void {
+    if (this.#state === 'open' && !this.#eofWritten) return;
+    const fd = this.#fdNumber;
+    if (this.#lostError !== undefined) {
+      throw new BrokenResourceError(
+        `Cannot ${op} on fd ${fd}: the connection broke (${this.#lostError.message}). Open a new connection.`,
+        { cause: this.#lostError },
+      );
+    }
+    const why =
+      this.#state === 'open'
+        ? 'writeEof() already shut the write side'
+        : this.#eofReceived
+          ? 'the transport closed after the peer closed the connection'
+          : 'the transport is closed';
+    throw new ClosedResourceError(`Cannot ${op} on fd ${fd}: ${why}. Open a new connection to send more.`);
+  }
+
+  /** Sends what the socket takes now (only when nothing is queued), queues copies of the rest. */
+  #send(bufs: Uint8Array[]): void {
+    let first = 0;
+    let n = 0;
+    if (this.#flow.buffered === 0) {
+      n = this.#sendNow(bufs);
+      if (n < 0) return;
+      while (first < bufs.length && n >= bufs[first].length) n -= bufs[first++].length;
+      if (first === bufs.length) return;
+      this.#addWriter();
+      if (this.#state === 'closed') return;
+    }
+    this.#flow.push(bufs, first, n);
+    this.#flowChanged();
+  }
+
+  /** One send() (one buffer) or writev(): bytes taken (0 on would-block), or −1 after a failure. */
+  #sendNow(bufs: readonly Uint8Array[]): number {
+    let n: number;
+    this.#writeCalls++;
+    try {
+      n = bufs.length === 1 ? send(this.#fd, bufs[0]) : writev(this.#fd, bufs);
+    } catch (err) {
+      this.#fail(err);
+      return -1;
+    }
+    if (n === WOULD_BLOCK) return 0;
+    this.#bytesWritten += n;
+    return n;
+  }
+
+  #addWriter(): void {
+    if (this.#writerAdded) return;
+    try {
+      this.#loop.addWriter(this.#fd, this.#onWritable);
+    } catch (err) {
+      this.#finish(err as Error);
+      return;
+    }
+    this.#writerAdded = true;
+  }
+
+  #onWritable = (): void => {
+    if (this.#state === 'closed') return;
+    const flow = this.#flow;
+    if (flow.buffered > 0) {
+      const n = this.#sendNow(flow.chunks);
+      if (n <= 0) return;
+      flow.consume(n);
+    }
+    if (flow.buffered === 0) {
+      this.#loop.removeWriter(this.#fd);
+      this.#writerAdded = false;
+      if (this.#state === 'closing') {
+        this.#finish(undefined);
+        return;
+      }
+      if (this.#eofWritten && !this.#shutDown) this.#shutdownWrite();
+    }
+    this.#flowChanged();
+  };
+
+  #shutdownWrite(): void {
+    this.#shutDown = true;
+    try {
+      shutdown(this.#fd, 'write');
+    } catch (err) {
+      this.#fail(err); // ENOTCONN: the peer reset the connection meanwhile
+    }
+  }
+
+  /** Tells the protocol to pause or resume producing when the buffer crossed a mark. */
+  #flowChanged(): void {
+    const signal = this.#flow.update();
+    if (signal === null) return;
+    const which = signal === 'pause' ? 'pauseWriting' : 'resumeWriting';
+    if (signal === 'resume' && this.#state !== 'open') return;
+    try {
+      this.#protocol[which]?.();
+    } catch (err) {
+      this.#protocolFailed(err, which);
+    }
+  }
+
+  // ── closing ───────────────────────────────────────────────────────────────────────────
+
+  /** An OS error on this socket: the connection is broken. */
+  #fail(err: unknown): void {
+    if (err instanceof OsError) {
+      const peer = this.#peername ? ` to ${describe(this.#peername)}` : '';
+      this.#finish(
+        new BrokenResourceError(
+          `The connection${peer} (fd ${this.#fdNumber}) broke: ${err.syscall}() failed with ${err.code}.`,
+          { cause: err },
+        ),
+      );
+    } else this.#finish(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  #protocolFailed(err: unknown, callback: string): void {
+    this.#loop.reportException(err, `protocol.${callback}()`, this.#fdNumber);
+    this.#finish(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  /** Removes the fd from the loop, closes it once, schedules connectionLost once. */
+  #finish(error: Error | undefined): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#lostError = error;
+    const fd = this.#fd;
+    if (this.#readerAdded) this.#loop.removeReader(fd);
+    if (this.#writerAdded) this.#loop.removeWriter(fd);
+    this.#readerAdded = this.#writerAdded = false;
+    this.#fd = -1;
+    this.#flow.clear();
+    try {
+      closeFd(fd);
+    } catch (err) {
+      this.#loop.reportException(err, 'close() of a transport', fd);
+    }
+    if (this.#onClosed !== undefined) this.#onClosed(this);
+    if (this.#loop.isClosed) this.#connectionLost(error);
+    else this.#loop.callSoon(this.#connectionLost, error);
+  }
+
+  #connectionLost = (error: Error | undefined): void => {
+    try {
+      this.#protocol.connectionLost?.(error);
+    } catch (err) {
+      if (!this.#loop.isClosed) this.#loop.reportException(err, 'protocol.connectionLost()', this.#fdNumber);
+    }
+  };
+}
+
+function toBytes(data: unknown, op: string): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  throw new InvalidArgumentError(
+    `Cannot ${op} ${data === null ? 'null' : typeof data}: pass a Buffer, a Uint8Array or a string.`,
+  );
+}
+
+function checkProtocol(protocol: Protocol): void {
+  if (typeof protocol !== 'object' || protocol === null || typeof protocol.dataReceived !== 'function') {
+    throw new InvalidArgumentError(
+      'A protocol needs a dataReceived(data) method: pass an object that has one.',
+    );
+  }
+}
