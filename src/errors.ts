@@ -31,7 +31,9 @@ export type NbioErrorCode =
   | 'NBIO_INCOMPLETE_READ'
   | 'NBIO_LIMIT_OVERRUN'
   | 'NBIO_ALREADY_CALLED'
-  | 'NBIO_NOT_AWAITABLE';
+  | 'NBIO_NOT_AWAITABLE'
+  | 'NBIO_WOULD_BLOCK'
+  | 'NBIO_TASK_GROUP';
 
 /** Base class of nbio's own errors. */
 export class NbioError extends Error {
@@ -102,7 +104,11 @@ export class AbortedError extends NbioError {
 export class ConnectionRefusedError extends NbioError {
   /** @param address the address, as text; @param options `cause`: the OsError */
   constructor(address: string, options?: { cause?: unknown }) {
-    super('NBIO_CONNECTION_REFUSED', `Connection refused by ${address}: is a server listening there?`, options);
+    super(
+      'NBIO_CONNECTION_REFUSED',
+      `Connection refused by ${address}: is a server listening there?`,
+      options,
+    );
   }
 }
 
@@ -127,7 +133,10 @@ export class NameResolutionError extends NbioError {
   readonly host: string;
   /** @param host the name; @param detail getaddrinfo's message */
   constructor(host: string, detail: string) {
-    super('NBIO_NAME_NOT_RESOLVED', `Cannot resolve '${host}': ${detail}. Check the name, or use an IP address.`);
+    super(
+      'NBIO_NAME_NOT_RESOLVED',
+      `Cannot resolve '${host}': ${detail}. Check the name, or use an IP address.`,
+    );
     this.host = host;
   }
 }
@@ -160,5 +169,36 @@ export class LimitOverrunError extends NbioError {
       `No delimiter within the limit of ${limit} bytes (${consumed} buffered). Raise the limit or read in chunks.`,
     );
     this.consumed = consumed;
+  }
+}
+
+/**
+ * A non-waiting call (`putNowait`, `getNowait`) could not proceed without waiting: the queue
+ * was full or empty (trio's `WouldBlock`, asyncio's `QueueFull`/`QueueEmpty`).
+ */
+export class WouldBlockError extends NbioError {
+  /** @param message what would have waited, and the waiting call to use instead */
+  constructor(message: string) {
+    super('NBIO_WOULD_BLOCK', message);
+  }
+}
+
+/**
+ * One or more tasks of a task group failed (trio's and asyncio's `ExceptionGroup`). `errors`
+ * holds every failure in the order they happened, none dropped; `cause` is the first.
+ */
+export class TaskGroupError extends NbioError {
+  /** Every failure, in order (AggregateError's field name). */
+  readonly errors: readonly unknown[];
+  /** @param errors the failures, at least one */
+  constructor(errors: readonly unknown[]) {
+    const first = errors[0];
+    const what = first instanceof Error ? `${first.name}: ${first.message}` : String(first);
+    super(
+      'NBIO_TASK_GROUP',
+      `${errors.length} task${errors.length === 1 ? '' : 's'} of the group failed; the first: ${what}. See .errors for all.`,
+      { cause: first },
+    );
+    this.errors = Object.freeze([...errors]);
   }
 }
