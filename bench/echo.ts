@@ -1,0 +1,277 @@
+/**
+ * B1, TCP echo: every server of echo-impls.ts under the same C load generator, side by side.
+ *
+ * Per shape: start every server (core 0, one port each; idle ones sleep in the kernel), one
+ * warm-up run each, then `runs` rounds in which every server is measured once, in the same
+ * order (A B C … A B C …), so drift on this shared machine hits all of them alike. The load
+ * generator (core 1) reads the server's utime+stime at both edges of its measured window:
+ * CPU per round trip does not depend on whether the client saturated the server.
+ *
+ * @module
+ */
+import {
+  allShapes,
+  ECHO_IMPLS,
+  type EchoImpl,
+  type EchoShape,
+  MAIN_SHAPE,
+  pythonShape,
+  shapeLabel,
+} from './echo-impls.ts';
+import { renderEchoMarkdown } from './echo-report.ts';
+import type { BenchContext, Benchmark, BenchPlan } from './lib/benchmark.ts';
+import { sleep } from './lib/benchmark.ts';
+import { type LoadgenResult, runLoadgen } from './lib/loadgen.ts';
+import { ensureCProgram, ensurePythonPeers } from './lib/peers.ts';
+import { statusKb } from './lib/proc.ts';
+import { writeResults } from './lib/results.ts';
+import { freePort, type RunningServer, startServer } from './lib/server-process.ts';
+import { fmt, medianRatio, summarize } from './lib/stats.ts';
+
+/** One measured run of one server. */
+export interface EchoRun {
+  round: number;
+  rtPerSec: number;
+  roundTrips: number;
+  durationMs: number;
+  serverCpuSec: number | null;
+  serverCpuUsPerRt: number | null;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+  peakRssKb: number | null;
+  clientCpuSec: number;
+  connected: number;
+  errors: number;
+}
+
+/** One row of echo.json: a server in a shape, medians over its runs. */
+export interface EchoRow extends EchoShape {
+  impl: string;
+  rtPerSec: number;
+  rtPerSecMin: number;
+  rtPerSecMax: number;
+  serverCpuUsPerRt: number;
+  serverCpuUsPerRtMin: number;
+  serverCpuUsPerRtMax: number;
+  p50Us: number;
+  p99Us: number;
+  peakRssKb: number | null;
+  /** Median over rounds of this run's rt/s ÷ Node net's in the same round. */
+  xNodeNet: number | null;
+  runs: EchoRun[];
+  /** Latency histogram of all runs: [lowNs, highNs, count]. */
+  latencyHistogramNs: [number, number, number][];
+}
+
+/** Runs and durations of a B1 run. */
+export interface EchoTiming {
+  runs: number;
+  warmup: boolean;
+  warmupMs: number;
+  durationMs: number;
+  warmupRunMs: number;
+}
+
+const timing = (quick: boolean): EchoTiming =>
+  quick
+    ? { runs: 1, warmup: false, warmupMs: 500, durationMs: 1500, warmupRunMs: 0 }
+    : { runs: 3, warmup: true, warmupMs: 300, durationMs: 1500, warmupRunMs: 700 };
+
+/** Rough cost of one load generator run beyond its windows (spawn, connect, drain) in s. */
+const RUN_OVERHEAD_S = 0.3;
+/** Rough start-up time of a server (tsx compiles TypeScript) in s. */
+const START_S = 0.6;
+
+function shapesFor(quick: boolean): { shape: EchoShape; impls: EchoImpl[] }[] {
+  const shapes = quick ? [MAIN_SHAPE] : allShapes();
+  return shapes.map((shape) => ({ shape, impls: ECHO_IMPLS.filter((i) => !i.python || pythonShape(shape)) }));
+}
+
+function plan(quick: boolean): BenchPlan {
+  const t = timing(quick);
+  let steps = 0;
+  let seconds = 0;
+  for (const { impls } of shapesFor(quick)) {
+    const perImpl = t.runs + (t.warmup ? 1 : 0);
+    steps += impls.length * perImpl;
+    seconds += impls.length * START_S;
+    seconds += impls.length * t.runs * ((t.warmupMs + t.durationMs) / 1000 + RUN_OVERHEAD_S);
+    if (t.warmup) seconds += impls.length * ((t.warmupMs + t.warmupRunMs) / 1000 + RUN_OVERHEAD_S);
+  }
+  return { steps, seconds };
+}
+
+function toRun(round: number, r: LoadgenResult, peakRssKb: number | null): EchoRun {
+  return {
+    round,
+    rtPerSec: r.rtPerSec,
+    roundTrips: r.roundTrips,
+    durationMs: r.durationMs,
+    serverCpuSec: r.serverCpuSec,
+    serverCpuUsPerRt:
+      r.serverCpuSec !== null && r.roundTrips > 0 ? (r.serverCpuSec / r.roundTrips) * 1e6 : null,
+    p50Us: r.latencyUs.p50,
+    p99Us: r.latencyUs.p99,
+    p999Us: r.latencyUs.p999,
+    maxUs: r.latencyUs.max,
+    peakRssKb,
+    clientCpuSec: r.clientCpuSec,
+    connected: r.connected,
+    errors: r.errors,
+  };
+}
+
+function mergeHistograms(into: Map<number, [number, number, number]>, h: [number, number, number][]): void {
+  for (const [lo, hi, n] of h) {
+    const cur = into.get(lo);
+    if (cur) cur[2] += n;
+    else into.set(lo, [lo, hi, n]);
+  }
+}
+
+async function run(ctx: BenchContext): Promise<string> {
+  return runEcho(ctx, shapesFor(ctx.quick), timing(ctx.quick));
+}
+
+/**
+ * Runs B1 over `matrix` with timing `t` and writes echo.json/echo.md (the suite calls it with the
+ * full or quick matrix; an investigation may pass its own).
+ */
+export async function runEcho(
+  ctx: BenchContext,
+  matrix: readonly { shape: EchoShape; impls: readonly EchoImpl[] }[],
+  t: EchoTiming,
+): Promise<string> {
+  const { progress } = ctx;
+  ensureCProgram('loadgen');
+  ensureCProgram('echo-server');
+  const python = ensurePythonPeers();
+  const skipped = new Map<string, string>();
+  for (const impl of ECHO_IMPLS) {
+    const why = impl.precheck() ?? (impl.pythonModule ? (python.get(impl.pythonModule) ?? null) : null);
+    if (why !== null) skipped.set(impl.name, why);
+  }
+  const rows: EchoRow[] = [];
+  const perImplSteps = t.runs + (t.warmup ? 1 : 0);
+
+  for (const { shape, impls } of matrix) {
+    const label = shapeLabel(shape);
+    const servers = new Map<string, RunningServer>();
+    for (const impl of impls) {
+      const known = skipped.get(impl.name);
+      if (known === undefined) {
+        const port = await freePort();
+        const started = await startServer(impl.command(port), port);
+        if (started.ok) {
+          servers.set(impl.name, started.server);
+          continue;
+        }
+        skipped.set(impl.name, started.reason);
+      }
+      progress.note(`skip echo ${impl.name} ${label}: ${skipped.get(impl.name)}`);
+      progress.addPlanned(-perImplSteps);
+    }
+    const cap = (ms: number) => Math.ceil((ms / 1000) * 2_000_000);
+    const load = (srv: RunningServer, warmupMs: number, durationMs: number) =>
+      runLoadgen({
+        port: srv.port,
+        conns: shape.conns,
+        inflight: shape.inFlight,
+        msgBytes: shape.msgBytes,
+        warmupMs,
+        durationMs,
+        maxMsgs: cap(warmupMs + durationMs),
+        serverPid: srv.pid,
+      });
+    const runsBy = new Map<string, EchoRun[]>();
+    const hists = new Map<string, Map<number, [number, number, number]>>();
+    const measure = async (name: string, what: string, round: number) => {
+      const srv = servers.get(name)!;
+      const done = progress.step(`echo ${name} ${label} ${what}`);
+      if (!srv.alive) return done(`server gone: ${srv.stderrTail()}`);
+      try {
+        const warm = round === 0;
+        const r = await load(srv, t.warmupMs, warm ? t.warmupRunMs : t.durationMs);
+        const run = toRun(round, r, statusKb(srv.pid, 'VmHWM'));
+        const cpu = run.serverCpuUsPerRt === null ? '–' : run.serverCpuUsPerRt.toFixed(1);
+        done(
+          `${fmt(run.rtPerSec)} rt/s, ${cpu} µs CPU/rt, p99 ${fmt(run.p99Us)} µs${r.errors ? `, ${r.errors} errors` : ''}`,
+        );
+        if (warm) return;
+        runsBy.set(name, [...(runsBy.get(name) ?? []), run]);
+        if (!hists.has(name)) hists.set(name, new Map());
+        mergeHistograms(hists.get(name)!, r.histogramNs);
+      } catch (err) {
+        done(`failed: ${(err as Error).message}`);
+      }
+      await sleep(100); // let sockets of the last run finish closing
+    };
+    if (t.warmup) for (const name of servers.keys()) await measure(name, 'warm-up', 0);
+    for (let round = 1; round <= t.runs; round++) {
+      for (const name of servers.keys()) await measure(name, `run ${round}/${t.runs}`, round);
+    }
+    for (const srv of servers.values()) await srv.stop();
+
+    const nodeRuns = runsBy.get('node-net') ?? [];
+    for (const [impl, runs] of runsBy) {
+      const rt = summarize(runs.map((r) => r.rtPerSec));
+      const cpu = summarize(runs.flatMap((r) => (r.serverCpuUsPerRt === null ? [] : [r.serverCpuUsPerRt])));
+      const rss = runs.flatMap((r) => (r.peakRssKb === null ? [] : [r.peakRssKb]));
+      const byRound = (rs: EchoRun[]) => new Map(rs.map((r) => [r.round, r.rtPerSec]));
+      const mine = byRound(runs);
+      const theirs = byRound(nodeRuns);
+      const common = [...mine.keys()].filter((k) => theirs.has(k));
+      rows.push({
+        impl,
+        ...shape,
+        rtPerSec: rt.median,
+        rtPerSecMin: rt.min,
+        rtPerSecMax: rt.max,
+        serverCpuUsPerRt: cpu.median,
+        serverCpuUsPerRtMin: cpu.min,
+        serverCpuUsPerRtMax: cpu.max,
+        p50Us: summarize(runs.map((r) => r.p50Us)).median,
+        p99Us: summarize(runs.map((r) => r.p99Us)).median,
+        peakRssKb: rss.length > 0 ? Math.max(...rss) : null,
+        xNodeNet:
+          common.length > 0
+            ? medianRatio(
+                common.map((k) => mine.get(k)!),
+                common.map((k) => theirs.get(k)!),
+              )
+            : null,
+        runs,
+        latencyHistogramNs: [...(hists.get(impl)?.values() ?? [])].sort((a, b) => a[0] - b[0]),
+      });
+    }
+  }
+
+  const result = {
+    id: 'echo',
+    machine: ctx.machine,
+    protocol: {
+      serverCpu: 0,
+      loadgenCpu: 1,
+      runs: t.runs,
+      warmupRun: t.warmup,
+      inRunWarmupMs: t.warmupMs,
+      windowMs: t.durationMs,
+    },
+    impls: ECHO_IMPLS.map((i) => ({ name: i.name, description: i.description })),
+    skipped: Object.fromEntries(skipped),
+    rows,
+  };
+  const md = renderEchoMarkdown(ctx.machine, rows, skipped, t.runs);
+  writeResults('echo', result, md);
+  return md;
+}
+
+/** B1: TCP echo, every server side by side. */
+export const echoBenchmark: Benchmark = {
+  id: 'echo',
+  title: 'B1 TCP echo: nbio vs Node net, C epoll, bare koffi and the Python peers',
+  plan,
+  run,
+};

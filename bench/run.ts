@@ -1,0 +1,100 @@
+/**
+ * `npm run bench` — the benchmark suite of issue 4 (see bench/README.md and
+ * ../shared/BENCHMARKS.md for the protocol).
+ *
+ *   npm run bench                       every benchmark, full runs (~30 min on 2 cores)
+ *   npm run bench -- <id> [--quick]     one benchmark; --quick: one short run of its main shape
+ *   npm run bench -- --list             the ids and the estimated time of each
+ *
+ * Ids: echo, selectors, idle, timers, loop. Each writes bench/results/<id>.json and <id>.md
+ * (selectors also an SVG plot). Peers are built or installed here when missing, never by npm ci.
+ *
+ * @module
+ */
+import { BENCH_IDS, type BenchId, type Benchmark } from './lib/benchmark.ts';
+import { Progress } from './lib/progress.ts';
+import { machineInfo } from './lib/results.ts';
+import { killAllChildren } from './lib/server-process.ts';
+
+const USAGE = `usage: npm run bench [-- <id> [--quick]]
+ids: ${BENCH_IDS.join(', ')} (none: all of them, full runs)
+  --quick   one short run of the main configuration (under a minute each)
+  --list    print the ids and the estimated time, run nothing`;
+
+async function load(id: BenchId): Promise<Benchmark> {
+  switch (id) {
+    case 'echo':
+      return (await import('./echo.ts')).echoBenchmark;
+    case 'selectors':
+      return (await import('./selectors.ts')).selectorsBenchmark;
+    case 'idle':
+      return (await import('./idle.ts')).idleBenchmark;
+    case 'timers':
+      return (await import('./timers.ts')).timersBenchmark;
+    case 'loop':
+      return (await import('./loop.ts')).loopBenchmark;
+  }
+}
+
+const minutes = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
+
+async function main(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const list = argv.includes('--list');
+  const ids = argv.filter((a) => !a.startsWith('--'));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = ids.filter((id) => !(BENCH_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown id '${unknown[0]}'.\n\n${USAGE}`);
+    return 2;
+  }
+  if (process.platform !== 'linux') {
+    console.error('bench: the suite reads /proc and uses epoll; run it on Linux.');
+    return 2;
+  }
+  const chosen = (ids.length > 0 ? ids : [...BENCH_IDS]) as BenchId[];
+  const benches = await Promise.all(chosen.map(load));
+  const plans = benches.map((b) => b.plan(quick));
+  const total = plans.reduce((a, p) => a + p.seconds, 0);
+  console.log(`nbio bench${quick ? ' (quick)' : ''}: ${chosen.join(', ')}`);
+  for (let i = 0; i < benches.length; i++) {
+    console.log(
+      `  ${benches[i].id.padEnd(10)} ${plans[i].steps} steps, ~${minutes(plans[i].seconds)}  ${benches[i].title}`,
+    );
+  }
+  console.log(`  estimated total: ~${minutes(total)} (plus one-time builds and installs)`);
+  if (list) return 0;
+
+  const progress = new Progress(plans.reduce((a, p) => a + p.steps, 0));
+  const machine = machineInfo(quick);
+  let failed = 0;
+  for (const b of benches) {
+    console.log(`\n== ${b.id}: ${b.title}`);
+    try {
+      const md = await b.run({ quick, progress, machine });
+      console.log(`\n${md}`);
+      console.log(`wrote bench/results/${b.id}.json and bench/results/${b.id}.md`);
+    } catch (err) {
+      failed++;
+      console.error(`bench ${b.id} failed: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      killAllChildren();
+    }
+  }
+  console.log(
+    `\ndone in ${minutes(progress.elapsedSeconds())}${failed ? `, ${failed} benchmark(s) failed` : ''}`,
+  );
+  return failed > 0 ? 1 : 0;
+}
+
+process.on('exit', killAllChildren);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+process.exitCode = await main(process.argv.slice(2));
