@@ -4,6 +4,7 @@
  * @module
  */
 import { demo } from './demo.ts';
+import { echo } from './echo.ts';
 import { tour } from './tour/tour.ts';
 
 const USAGE = `usage: nbio <command>
@@ -11,14 +12,31 @@ const USAGE = `usage: nbio <command>
 commands:
   tour      the talk's questions on loopback: blocking vs threads vs select/poll/epoll
   demo      echo server + clients on loopback, once per backend, with per-backend loop stats
+  echo      --backend <select|poll|epoll|kqueue> --port <n> [--host h | --path p]: an echo server
   help      this text`;
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd = 'help'] = argv;
+  try {
+    return await run(cmd, argv);
+  } catch (err) {
+    // Typed errors carry a message that says what to do: print it, not a stack.
+    const e = err as { code?: string; message?: string };
+    if (typeof e.code === 'string') {
+      console.error(`nbio ${cmd}: ${e.message} [${e.code}]`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function run(cmd: string, argv: string[]): Promise<number> {
   switch (cmd) {
     case 'demo':
       return demo();
+    case 'echo':
+      return echo(argv.slice(1));
     case 'tour':
       await tour();
       return 0;

@@ -23,7 +23,7 @@
  */
 import { BusyResourceError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
 import { createSelector, defaultSelector } from '../selector/default-selector.ts';
-import { Interest, Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
+import { Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
 import { UvPoll } from '../sys/uv-poll.ts';
 import { type Clock, MonotonicClock } from './clock.ts';
 import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
@@ -164,7 +164,9 @@ export class EventLoop implements TimerOwner {
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callLater');
     if (!(delayMs >= 0)) {
-      throw new InvalidArgumentError(`Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`);
+      throw new InvalidArgumentError(
+        `Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`,
+      );
     }
     return this.#addTimer(this.#clock.now() + delayMs, callback as unknown as (...a: never[]) => void, args);
   }
@@ -172,7 +174,8 @@ export class EventLoop implements TimerOwner {
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callAt');
-    if (Number.isNaN(when)) throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
+    if (Number.isNaN(when))
+      throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
     return this.#addTimer(when, callback as unknown as (...a: never[]) => void, args);
   }
 
@@ -392,7 +395,11 @@ export class EventLoop implements TimerOwner {
         timeout = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
       }
       if (maxTimeoutMs !== null && (timeout === null || timeout > maxTimeoutMs)) timeout = maxTimeoutMs;
-      if (this.mode === 'owner' && this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS)) {
+      if (
+        this.mode === 'owner' &&
+        this.#signals.size > 0 &&
+        (timeout === null || timeout > SIGNAL_WAIT_CAP_MS)
+      ) {
         timeout = SIGNAL_WAIT_CAP_MS;
       }
       // 2. observer.beforePoll(timeout)

@@ -1,0 +1,38 @@
+// An echo server in the Transport/Protocol style (asyncio, Twisted): the protocol only says
+// what to do with bytes; the transport does the non-blocking reads, buffered writes and close.
+// Run: npx tsx examples/echo-protocol.ts [port]
+import { EventLoop } from '../src/loop/event-loop.ts';
+import { createServer } from '../src/net/listener.ts';
+import type { Protocol } from '../src/net/protocol.ts';
+import type { Transport } from '../src/net/transport.ts';
+import { describe } from '../src/sys/socket.ts';
+
+class Echo implements Protocol {
+  #transport!: Transport;
+  connectionMade(transport: Transport): void {
+    this.#transport = transport;
+  }
+  dataReceived(data: Buffer): void {
+    this.#transport.write(data);
+  }
+  pauseWriting(): void {
+    this.#transport.pauseReading(); // the peer reads slowly: stop reading until it catches up
+  }
+  resumeWriting(): void {
+    this.#transport.resumeReading();
+  }
+}
+
+const loop = new EventLoop();
+const server = createServer(loop, () => new Echo(), {
+  host: '127.0.0.1',
+  port: Number(process.argv[2] ?? 7002),
+});
+loop.addSignalHandler('SIGINT', () => {
+  server.close();
+  server.closeConnections();
+  loop.stop();
+});
+console.log(`listening on ${describe(server.address())}; Ctrl-C stops`);
+await loop.run();
+loop.close();
