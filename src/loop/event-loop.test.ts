@@ -238,6 +238,25 @@ for (const { backend, mode } of configs) {
       loop.close();
     });
 
+    test('onClose hooks run once, in order, before the waker closes; a throwing one is reported', () => {
+      const errors: ExceptionContext[] = [];
+      const loop = make(errors);
+      const seen: string[] = [];
+      loop.onClose(() => seen.push(`a:${isOpen(loop.wakerFd)}`));
+      const undo = loop.onClose(() => seen.push('removed'));
+      loop.onClose(() => {
+        throw new Error('hook failed');
+      });
+      loop.onClose(() => seen.push('c'));
+      undo();
+      loop.close();
+      loop.close();
+      assert.deepEqual(seen, ['a:true', 'c']);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0].message, /close hook/);
+      assert.throws(() => loop.onClose(() => {}), code('NBIO_CLOSED'));
+    });
+
     test('bad input: typed errors', () => {
       const loop = make();
       assert.throws(() => loop.callLater(Number.NaN, () => {}), code('NBIO_INVALID_ARGUMENT'));

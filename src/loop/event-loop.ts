@@ -98,6 +98,7 @@ export class EventLoop implements TimerOwner {
   readonly #exceptions: ExceptionReporter;
   readonly #waker: Waker;
   readonly #channels = new Set<ThreadsafeChannel>();
+  readonly #closeHooks = new Set<() => void>();
   #sequence = 0;
   #closed = false;
   #inIteration = false;
@@ -278,6 +279,22 @@ export class EventLoop implements TimerOwner {
     return this.#waker.readFd;
   }
 
+  /**
+   * Runs `hook` when the loop closes, first thing in `close()`, while the waker and channels are
+   * still open — so things that own threads (an OffloadPool) can stop them before the waker's
+   * descriptor goes away (a worker writing to a closed, reused fd number would write into
+   * someone else's file). Hooks run once, in registration order; one that throws is reported.
+   * @returns a function that unregisters the hook
+   * @throws ClosedResourceError when the loop is closed already
+   */
+  onClose(hook: () => void): () => void {
+    this.#checkOpen('onClose');
+    this.#closeHooks.add(hook);
+    return () => {
+      this.#closeHooks.delete(hook);
+    };
+  }
+
   /** Wakes the loop from a blocking wait (safe to call any time; used by `stop()`). */
   wake(): void {
     if (!this.#closed) this.#waker.wake();
@@ -436,6 +453,9 @@ export class EventLoop implements TimerOwner {
     if (this.#running && !this.#stopping) {
       throw new BusyResourceError('Cannot close a running loop: call stop() and await run() first.');
     }
+    const hooks = [...this.#closeHooks];
+    this.#closeHooks.clear();
+    for (const hook of hooks) this.#runGuarded(hook, 'close hook');
     this.#closed = true;
     for (const ch of [...this.#channels]) ch.close();
     this.#signals.clear();

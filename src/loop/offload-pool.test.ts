@@ -282,6 +282,24 @@ for (const backend of availableBackends()) {
   });
 }
 
+test('closing the loop closes its pools first (the onClose hook), so no worker outlives the waker', async () => {
+  const fds = openFdCount();
+  const loop = new EventLoop();
+  const pool = new OffloadPool(loop, { name: 'hooked', size: 1 });
+  const r = await loop.runUntilComplete(
+    () =>
+      new Promise<[Error | null, unknown]>((resolve) =>
+        pool.submit(JS, 'add', [20, 22], (e, v) => resolve([e, v])),
+      ),
+  );
+  assert.deepEqual(r, [null, 42]);
+  assert.ok(!pool.isClosed);
+  loop.close();
+  assert.ok(pool.isClosed, 'loop.close() closed the pool');
+  await new Promise<void>((resolve) => pool.close(resolve)); // resolves once the threads exited
+  assert.equal(openFdCount(), fds);
+});
+
 test('idle workers do not keep the process alive; a running task does', () => {
   const script = `
     import { EventLoop } from ${JSON.stringify(new URL('./event-loop.ts', import.meta.url).href)};

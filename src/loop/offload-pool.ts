@@ -140,6 +140,7 @@ export class OffloadPool {
   #waitCount = 0;
   #waitTotal = 0;
   #waitMax = 0;
+  readonly #unhookClose: () => void;
 
   /**
    * @param loop the loop callbacks run on
@@ -167,6 +168,9 @@ export class OffloadPool {
     this.name = name;
     this.size = size;
     this.maxQueue = maxQueue;
+    // Stop the workers before the loop's waker closes: a worker must never write a wake-up
+    // into a descriptor number that may already belong to another file.
+    this.#unhookClose = loop.onClose(() => this.close());
   }
 
   /** True after `close()`. */
@@ -254,6 +258,7 @@ export class OffloadPool {
     if (onClosed !== undefined) this.#onAllExited.push(onClosed);
     if (!this.#closed) {
       this.#closed = true;
+      this.#unhookClose();
       Atomics.store(new Int32Array(this.#closedFlag), 0, 1);
       const pending = [...this.#queue.values()];
       this.#queue.clear();

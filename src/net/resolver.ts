@@ -11,9 +11,9 @@
  *   whose message carries getaddrinfo's own words and EAI code; `cause` is the GaiError.
  *
  * One pool per loop, named `'nbio-resolver'`, created on first use and kept in a WeakMap keyed
- * by the loop. Close it with {@link closeResolver} before closing the loop (until the loop
- * has an on-close hook that does it: see docs/offload-pool.md). Its workers are unref'd while
- * idle, so a forgotten pool never keeps the process alive.
+ * by the loop. `loop.close()` closes it (the pool registers an `onClose` hook); call
+ * {@link closeResolver} to stop its threads earlier. Its workers are unref'd while idle, so a
+ * forgotten pool never keeps the process alive.
  *
  * @module
  */
