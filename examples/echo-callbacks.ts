@@ -30,7 +30,8 @@ loop.addReader(listener, () => {
   }
 });
 loop.addSignalHandler('SIGINT', () => loop.stop());
-console.log(`listening on 127.0.0.1:${port} (${loop.selector.capabilities.name}); Ctrl-C stops`);
+loop.addSignalHandler('SIGTERM', () => loop.stop());
+console.log(`listening on ${sock.describe(sock.getsockname(listener)!)} (${loop.selector.capabilities.name}); Ctrl-C stops`);
 await loop.run();
 loop.removeReader(listener);
 close(listener);

@@ -28,11 +28,13 @@ const server = createServer(loop, () => new Echo(), {
   host: '127.0.0.1',
   port: Number(process.argv[2] ?? 7002),
 });
-loop.addSignalHandler('SIGINT', () => {
+const stop = () => {
   server.close();
   server.closeConnections();
   loop.stop();
-});
+};
+loop.addSignalHandler('SIGINT', stop);
+loop.addSignalHandler('SIGTERM', stop);
 console.log(`listening on ${describe(server.address())}; Ctrl-C stops`);
 await loop.run();
 loop.close();
