@@ -145,7 +145,18 @@ export class SocketTransport implements Transport {
   write(data: Uint8Array | string): void {
     const buf = toBytes(data, 'write');
     this.#checkWritable('write');
-    if (buf.length > 0) this.#send([buf]);
+    if (buf.length === 0) return;
+    if (this.#flow.buffered === 0) {
+      // The hot path (a request answered in one write): one send(), no array, no copy.
+      const n = this.#sendNow(buf);
+      if (n < 0 || n === buf.length) return;
+      this.#addWriter();
+      if (this.#state === 'closed') return;
+      this.#flow.push([buf], 0, n);
+      this.#flowChanged();
+      return;
+    }
+    this.#send([buf]);
   }
 
   /** @inheritDoc */
@@ -331,7 +342,9 @@ export class SocketTransport implements Transport {
         return;
       }
       this.#bytesRead += n;
-      const data = Buffer.from(readBuffer.subarray(0, n)); // a copy the protocol may keep
+      // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
+      const data = Buffer.allocUnsafe(n);
+      readBuffer.copy(data, 0, 0, n);
       try {
         this.#protocol.dataReceived(data);
       } catch (err) {
@@ -394,11 +407,12 @@ export class SocketTransport implements Transport {
   }
 
   /** One send() (one buffer) or writev(): bytes taken (0 on would-block), or −1 after a failure. */
-  #sendNow(bufs: readonly Uint8Array[]): number {
+  #sendNow(bufs: readonly Uint8Array[] | Uint8Array): number {
     let n: number;
     this.#writeCalls++;
     try {
-      n = bufs.length === 1 ? send(this.#fd, bufs[0]) : writev(this.#fd, bufs);
+      if (bufs instanceof Uint8Array) n = send(this.#fd, bufs);
+      else n = bufs.length === 1 ? send(this.#fd, bufs[0]) : writev(this.#fd, bufs);
     } catch (err) {
       this.#fail(err);
       return -1;
