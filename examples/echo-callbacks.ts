@@ -31,7 +31,9 @@ loop.addReader(listener, () => {
 });
 loop.addSignalHandler('SIGINT', () => loop.stop());
 loop.addSignalHandler('SIGTERM', () => loop.stop());
-console.log(`listening on ${sock.describe(sock.getsockname(listener)!)} (${loop.selector.capabilities.name}); Ctrl-C stops`);
+console.log(
+  `listening on ${sock.describe(sock.getsockname(listener)!)} (${loop.selector.capabilities.name}); Ctrl-C stops`,
+);
 await loop.run();
 loop.removeReader(listener);
 close(listener);

@@ -28,7 +28,10 @@ describe('examples', { skip: python ? false : 'python3 not found' }, () => {
         child.on('exit', (code) => reject(new Error(`${name} exited early with ${code}`)));
       });
       const size = name === 'echo-callbacks' ? 100_000 : 1_000_000; // the raw example drops what send() does not take
-      const r = spawnSync(python!, [client, String(port), String(size)], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(python!, [client, String(port), String(size)], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.equal(r.stdout.trim(), `${size} True`, r.stderr);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
