@@ -7,6 +7,8 @@
  * @module
  */
 
+// L4 async
+export * from './async/index.ts';
 // errors (every layer)
 export {
   AbortedError,
@@ -25,8 +27,6 @@ export {
   TimeoutError,
   WouldBlockError,
 } from './errors.ts';
-// L4 async
-export * from './async/index.ts';
 // L2 loop
 export { type Clock, MonotonicClock } from './loop/clock.ts';
 export { EventLoop, type EventLoopOptions, type EventLoopStats, type RunMode } from './loop/event-loop.ts';
