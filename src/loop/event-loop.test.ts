@@ -196,6 +196,20 @@ for (const { backend, mode } of configs) {
       });
     }
 
+    test("Node's setImmediate chains started from a microtask run without waiting for an nbio event", async () => {
+      const loop = make();
+      const guard = loop.callLater(3000, () => {}); // only bounds a failure: the loop must not sleep until it
+      const t0 = performance.now();
+      await loop.runUntilComplete(async () => {
+        await new Promise<void>((r) => loop.callSoon(r)); // continue from inside an iteration
+        await new Promise<void>((r) => setImmediate(r)); // a library's setImmediate, queued from a microtask
+        await new Promise<void>((r) => setImmediate(r)); // …and one chained on it
+      });
+      guard.cancel();
+      assert.ok(performance.now() - t0 < 1500, `took ${(performance.now() - t0).toFixed(0)} ms`);
+      loop.close();
+    });
+
     test('runUntilComplete returns the value or throws the error', async () => {
       const loop = make();
       assert.equal(await loop.runUntilComplete(Promise.resolve(7)), 7);
