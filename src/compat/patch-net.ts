@@ -1,0 +1,144 @@
+/**
+ * gevent's move, done openly: {@link patchNet} replaces `net.connect`, `net.createConnection`,
+ * `net.Socket` and its alias `net.Stream` **in place** on Node's `net` module object, so code
+ * that opens its own sockets through them (ioredis, undici, pg, mysql2 …) runs on nbio sockets
+ * and nbio's loop without being changed; {@link unpatchNet} puts the exact original property
+ * descriptors back.
+ *
+ * ## What is patched, and where
+ * The CommonJS export object of `net` (`createRequire(import.meta.url)('net')`): the one
+ * `require('net')`/`require('node:net')` return to every module, Node's own included, and which
+ * they read at call time. ESM namespace objects are frozen; `module.syncBuiltinESMExports()` is
+ * called after patching and after unpatching, so `import { connect } from 'node:net'` sees the
+ * same values (note: that call syncs *every* built-in's named exports with its CommonJS object).
+ *
+ * ## What is not
+ * - `net.createServer`/`net.Server`: `http.Server`, `https.Server` and `tls.Server` inherit from
+ *   `net.Server` at load time, so patching it would change nothing for them and split servers in
+ *   two kinds. Serve with nbio's `createServer` from this folder and hand its sockets to Node's
+ *   server: `compatServer.on('connection', (s) => httpServer.emit('connection', s))`.
+ * - `http.Agent`: `Agent.prototype.createConnection` captured the original `net.createConnection`
+ *   when `http` loaded. Pass `createConnection` in the request options or the Agent instead.
+ * - `tls.connect()` without a `socket` option: `TLSSocket` extends the original `net.Socket` and
+ *   connects through libuv. Give it an nbio socket: `tls.connect({ socket: connect(…) })`.
+ * - Sockets constructed with `fd` or `handle` (stdio pipes, child-process pipes, IPC): the
+ *   patched `net.Socket` hands those to the original class, because they wrap descriptors Node
+ *   opened and manages. Everything else it builds becomes a compat Socket.
+ *
+ * ## Risks
+ * - Process-wide: every module in the process gets nbio sockets while patched, not only the
+ *   library you meant. Patch around the construction of the client you want, or for the whole
+ *   life of a program that wants nbio everywhere, and unpatch when done. A client that
+ *   reconnects later opens its new socket with whatever `net.connect` is *then*.
+ * - Compat sockets are not `net.Socket`s: they have no `_handle`, so code that reaches into
+ *   libuv internals (`socket._handle.fd`, `getsockopt` through the handle, `net.Socket`
+ *   subclasses that override private methods) does not work on them. `instanceof net.Socket`
+ *   holds for both kinds while patched.
+ * - Options nbio does not serve throw `InvalidArgumentError` (`localAddress`/`localPort`), and
+ *   host names resolve with nbio's resolver unless a `lookup` option is given.
+ * - Patches do not nest: `patchNet()` twice throws `BusyResourceError`.
+ *
+ * @module
+ */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import type * as NodeNet from 'node:net';
+import { BusyResourceError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import { counters } from './compat-stats.ts';
+import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
+import { resolveLoop } from './default-loop.ts';
+import { Socket } from './socket.ts';
+
+/** The `net` module object every `require('net')` returns (Node's internals included). */
+const nodeNet = createRequire(import.meta.url)('net') as typeof NodeNet;
+
+/** The names patchNet replaces. */
+export const PATCHED_NAMES = ['connect', 'createConnection', 'Socket', 'Stream'] as const;
+
+type Saved = Record<(typeof PATCHED_NAMES)[number], PropertyDescriptor>;
+
+let saved: Saved | null = null;
+
+/** Options of {@link patchNet}. */
+export interface PatchNetOptions {
+  /** The loop patched sockets run on; default: the compat default loop at the time of each call. */
+  loop?: EventLoop;
+}
+
+/**
+ * Patches `net.connect`, `net.createConnection`, `net.Socket` and `net.Stream` in place (see the
+ * module comment for what is and is not covered, and the risks).
+ * @throws BusyResourceError when `net` is already patched; InvalidArgumentError for a bad loop
+ * @example
+ * patchNet();
+ * const redis = new Redis({ host: '127.0.0.1', port }); // ioredis now connects through nbio
+ * await once(redis, 'ready');
+ * unpatchNet();
+ */
+export function patchNet(options: PatchNetOptions = {}): void {
+  if (saved !== null) {
+    throw new BusyResourceError(
+      'net is already patched by nbio: call unpatchNet() first (patches do not nest).',
+    );
+  }
+  if (options.loop !== undefined) resolveLoop(options.loop); // validate now, not at first use
+  const loop = options.loop;
+  const original = nodeNet.Socket;
+  const withLoop = <T extends SocketOptions>(o: T): T =>
+    loop !== undefined && o.loop === undefined ? { ...o, loop } : o;
+
+  const connect = function createConnection(...args: unknown[]): NodeNet.Socket {
+    counters.patchedCalls++;
+    const [opts, listener] = normalizeConnectArgs(args);
+    const o = withLoop(opts as ConnectOptions);
+    return new Socket(o).connect(o, listener) as unknown as NodeNet.Socket;
+  };
+
+  // A function, not a class: Node's internals call `net.Socket({ handle })` without `new`.
+  // Sockets wrapping a descriptor or handle Node opened stay Node's (see the module comment).
+  function PatchedSocket(this: unknown, opts?: SocketOptions): unknown {
+    if (opts !== undefined && opts !== null && (opts.fd !== undefined || opts.handle !== undefined)) {
+      return new original(opts as NodeNet.SocketConstructorOpts);
+    }
+    counters.patchedCalls++;
+    return Reflect.construct(Socket, [withLoop(opts ?? {})], new.target ?? PatchedSocket);
+  }
+  PatchedSocket.prototype = Socket.prototype;
+  // `x instanceof net.Socket` holds for both kinds; subclasses keep the ordinary check.
+  Object.defineProperty(PatchedSocket, Symbol.hasInstance, {
+    value(this: unknown, x: unknown): boolean {
+      if (this !== PatchedSocket) return Function.prototype[Symbol.hasInstance].call(this, x);
+      return x instanceof Socket || x instanceof original;
+    },
+  });
+  Object.defineProperty(PatchedSocket, 'name', { value: 'Socket' });
+
+  const values = { connect, createConnection: connect, Socket: PatchedSocket, Stream: PatchedSocket };
+  const before = {} as Saved;
+  for (const name of PATCHED_NAMES) {
+    const d = Object.getOwnPropertyDescriptor(nodeNet, name);
+    if (d === undefined) throw new Error(`unreachable: node:net has no '${name}'`);
+    before[name] = d;
+  }
+  for (const name of PATCHED_NAMES) {
+    Object.defineProperty(nodeNet, name, { ...before[name], value: values[name] });
+  }
+  saved = before;
+  syncBuiltinESMExports();
+}
+
+/**
+ * Restores the exact property descriptors `patchNet` replaced. A no-op when not patched.
+ * Sockets made while patched keep working (they are compat Sockets).
+ */
+export function unpatchNet(): void {
+  if (saved === null) return;
+  for (const name of PATCHED_NAMES) Object.defineProperty(nodeNet, name, saved[name]);
+  saved = null;
+  syncBuiltinESMExports();
+}
+
+/** True between `patchNet()` and `unpatchNet()`. */
+export function isNetPatched(): boolean {
+  return saved !== null;
+}

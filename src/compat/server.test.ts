@@ -1,0 +1,161 @@
+// The compat Server: listen's argument shapes, EADDRINUSE as net reports it, close() waiting
+// for connections, getConnections, pauseOnConnect, and bad input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AddressInUseError, InvalidArgumentError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import { connect } from './create-connection.ts';
+import { NetError } from './net-error.ts';
+import { createServer, type Server } from './server.ts';
+import type { AddressInfo, Socket } from './socket.ts';
+import {
+  defaultAndPoll,
+  describeWithFdCheck,
+  loopSleep,
+  nextEvent,
+  onLoop,
+  until,
+  within,
+} from './test-support.ts';
+
+function connections(loop: EventLoop, server: Server): Promise<number> {
+  return within(loop, 5000, 'getConnections', new Promise((r) => server.getConnections((_e, n) => r(n))));
+}
+
+for (const c of defaultAndPoll()) {
+  describeWithFdCheck(`compat Server (${c.name})`, () => {
+    test('listen() shapes: (cb), (port, host, backlog, cb), ({ port, host }, cb), numeric strings', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const listened: string[] = [];
+          const [a, b, d, e] = [1, 2, 3, 4].map(() => createServer({ loop }));
+          const servers = [a, b, d, e];
+          const all = Promise.all(servers.map((s) => nextEvent(loop, s, 'listening')));
+          a.listen(() => listened.push('a'));
+          b.listen(0, '127.0.0.1', 16, () => listened.push('b'));
+          d.listen({ port: 0, host: '127.0.0.1' }, () => listened.push('d'));
+          e.listen('0', () => listened.push('e'));
+          await all;
+          assert.deepEqual(listened, ['a', 'b', 'd', 'e']);
+          for (const s of servers) {
+            const addr = s.address() as AddressInfo;
+            assert.equal(addr.address, '127.0.0.1', 'no host: loopback only (nbio’s default)');
+            assert.equal(addr.family, 'IPv4');
+            assert.ok(addr.port > 0);
+            assert.equal(s.listening, true);
+            const closed = nextEvent(loop, s, 'close');
+            s.close();
+            await closed;
+            assert.equal(s.listening, false);
+            assert.equal(s.address(), null);
+          }
+        },
+        { noBytes: true },
+      ));
+
+    test('a taken port emits error with code EADDRINUSE, the nbio error as cause', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const first = createServer({ loop });
+          first.listen(0, '127.0.0.1');
+          await nextEvent(loop, first, 'listening');
+          const { port } = first.address() as AddressInfo;
+          const second = createServer({ loop });
+          let listening = false;
+          second.on('listening', () => (listening = true));
+          second.listen(port, '127.0.0.1');
+          const [err] = (await nextEvent(loop, second, 'error')) as [NetError];
+          assert.ok(err instanceof NetError);
+          assert.equal(err.code, 'EADDRINUSE');
+          assert.equal(err.syscall, 'listen');
+          assert.equal(err.port, port);
+          assert.ok(err.cause instanceof AddressInUseError);
+          assert.equal(listening, false);
+          assert.equal(second.listening, false);
+          const closed = nextEvent(loop, first, 'close');
+          first.close();
+          await closed;
+        },
+        { noBytes: true },
+      ));
+
+    test('close() stops accepting and emits close once the last connection closed', () =>
+      onLoop(c, async (loop) => {
+        const accepted: Socket[] = [];
+        const server = createServer({ loop }, (s) => {
+          accepted.push(s);
+          s.resume();
+        });
+        server.listen(0, '127.0.0.1');
+        await nextEvent(loop, server, 'listening');
+        const { port } = server.address() as AddressInfo;
+        const client = connect({ loop, port, host: '127.0.0.1' });
+        await nextEvent(loop, client, 'connect');
+        await until(loop, 'accepted', () => accepted.length === 1);
+        assert.equal(accepted[0].remotePort, client.localPort);
+        assert.equal(await connections(loop, server), 1);
+        assert.equal(server.nbioServer?.stats().accepted, 1, 'nbio accepted the connection');
+        let closed = false;
+        let cbCalled = false;
+        server.on('close', () => (closed = true));
+        server.close(() => (cbCalled = true));
+        await loopSleep(loop, 20);
+        assert.equal(closed, false, 'close waits for the open connection, as net');
+        client.end();
+        await within(loop, 5000, 'server close', new Promise((r) => server.once('close', r)));
+        assert.equal(cbCalled, true);
+        assert.equal(await connections(loop, server), 0);
+        const err = await within(
+          loop,
+          5000,
+          'close cb',
+          new Promise<Error | undefined>((r) => server.close((e) => r(e))),
+        );
+        assert.equal((err as NetError).code, 'ERR_SERVER_NOT_RUNNING');
+        if (!client.destroyed) await nextEvent(loop, client, 'close');
+      }));
+
+    test('pauseOnConnect: the accepted socket reads nothing until resumed', () =>
+      onLoop(c, async (loop) => {
+        let accepted: Socket | null = null;
+        const server = createServer({ loop, pauseOnConnect: true }, (s) => (accepted = s));
+        server.listen(0, '127.0.0.1');
+        await nextEvent(loop, server, 'listening');
+        const client = connect({ loop, port: (server.address() as AddressInfo).port, host: '127.0.0.1' });
+        client.write('waiting');
+        await until(loop, 'accepted', () => accepted !== null);
+        const s = accepted as unknown as Socket;
+        await loopSleep(loop, 20);
+        assert.equal(s.bytesRead, 0, 'not read while paused');
+        assert.equal(s.transport?.isReading, false);
+        const [data] = (await Promise.all([nextEvent(loop, s, 'data'), Promise.resolve(s.resume())]))[0];
+        assert.equal(String(data), 'waiting');
+        client.end();
+        const closed = nextEvent(loop, server, 'close');
+        server.close();
+        await closed;
+      }));
+
+    test('bad input throws InvalidArgumentError before anything is opened', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const server = createServer({ loop });
+          assert.throws(() => server.listen(70000), InvalidArgumentError);
+          assert.throws(() => server.listen(-1), InvalidArgumentError);
+          assert.throws(() => server.listen(0, 'example.com'), InvalidArgumentError);
+          assert.throws(() => server.listen(true as unknown as number), InvalidArgumentError);
+          assert.throws(() => createServer({ loop: {} as EventLoop }), InvalidArgumentError);
+          server.listen(0, '127.0.0.1');
+          assert.throws(() => server.listen(0), /already listening/);
+          await nextEvent(loop, server, 'listening');
+          const closed = nextEvent(loop, server, 'close');
+          server.close();
+          await closed;
+        },
+        { noBytes: true },
+      ));
+  });
+}

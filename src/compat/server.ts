@@ -1,0 +1,224 @@
+/**
+ * `createServer` / `Server`: a `net.Server`-compatible EventEmitter over an nbio listening
+ * socket (src/net/listener.ts) on an nbio loop. Each accepted connection becomes a compat
+ * {@link Socket} and is announced with `'connection'`.
+ *
+ * Differences from `net` (documented in docs/styles/compat.md):
+ * - `listen()` without a host binds **127.0.0.1** (nbio's rule: reaching the network is a choice
+ *   made by passing `'0.0.0.0'` or `'::'`), and the host must be an IP literal or `'localhost'`
+ *   (binding is synchronous in nbio: resolve names first).
+ * - `maxConnections`, `ref()`/`unref()` and cluster sharing are not offered (`ref`/`unref` are
+ *   no-ops).
+ *
+ * To serve with Node's `http` (or any server that takes sockets), emit the compat server's
+ * connections into it: `nbioServer.on('connection', (s) => httpServer.emit('connection', s))`.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { InvalidArgumentError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import { createServer as createNbioServer, type Server as NbioServer } from '../net/listener.ts';
+import {
+  type Listener,
+  type ListenOptions,
+  normalizeListenArgs,
+  type SocketOptions,
+  toPort,
+} from './connect-args.ts';
+import { resolveLoop } from './default-loop.ts';
+import { NetError, toNetError } from './net-error.ts';
+import { type AddressInfo, acceptedSocketProtocol, type Socket } from './socket.ts';
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** The nbio loop to run on; default: the compat default loop. */
+  loop?: EventLoop;
+  /** Keep accepted sockets writable after the peer's end (default false). */
+  allowHalfOpen?: boolean;
+  /** Accepted sockets do not read until resumed (`net`'s `pauseOnConnect`). */
+  pauseOnConnect?: boolean;
+  /** TCP_NODELAY on accepted sockets; default true (nbio's default). */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE on accepted sockets. */
+  keepAlive?: boolean;
+  /** Accepted for compatibility; the system's keep-alive timing applies. */
+  keepAliveInitialDelay?: number;
+  /** The accepted sockets' stream high water mark. */
+  highWaterMark?: number;
+}
+
+/** A `'connection'` listener. */
+export type ConnectionListener = (socket: Socket) => void;
+
+/**
+ * Creates a compat server: `createServer([options][, connectionListener])`.
+ * @example
+ * const server = createServer((socket) => socket.pipe(socket)); // echo
+ * server.listen(0, '127.0.0.1', () => console.log(server.address()));
+ */
+export function createServer(
+  options?: ServerOptions | ConnectionListener,
+  listener?: ConnectionListener,
+): Server {
+  return new Server(options, listener);
+}
+
+/** A `net.Server`-compatible server on an nbio listening socket; see the module comment. */
+export class Server extends EventEmitter {
+  readonly #loop: EventLoop;
+  readonly #socketOptions: SocketOptions & { pauseOnConnect?: boolean };
+  readonly #connections = new Set<Socket>();
+  #nbio: NbioServer | null = null;
+  #closing = false;
+
+  /**
+   * `new Server([options][, connectionListener])`, as `net.Server`.
+   * @throws InvalidArgumentError for a bad `loop` or a listener that is not a function
+   */
+  constructor(options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
+    super();
+    const opts: ServerOptions = typeof options === 'object' && options !== null ? options : {};
+    const cb = typeof options === 'function' ? options : listener;
+    if (cb !== undefined && typeof cb !== 'function') {
+      throw new InvalidArgumentError('The connection listener must be a function.');
+    }
+    this.#loop = resolveLoop(opts.loop);
+    this.#socketOptions = {
+      loop: this.#loop,
+      allowHalfOpen: opts.allowHalfOpen,
+      pauseOnConnect: opts.pauseOnConnect,
+      noDelay: opts.noDelay,
+      keepAlive: opts.keepAlive,
+      highWaterMark: opts.highWaterMark,
+    };
+    if (cb !== undefined) this.on('connection', cb);
+  }
+
+  /**
+   * Starts listening: `listen(port[, host][, backlog][, cb])`, `listen(path[, backlog][, cb])`,
+   * `listen(options[, cb])`. Binding is synchronous; `'listening'` (and `cb`) follow on the
+   * next tick. A taken address emits `'error'` with `code: 'EADDRINUSE'` (the nbio
+   * AddressInUseError is its `cause`), as `net` does.
+   * @throws InvalidArgumentError for a bad port/host/path, or when already listening
+   */
+  listen(port?: number | string, host?: string, backlog?: number, listener?: Listener): this;
+  listen(port?: number | string, host?: string, listener?: Listener): this;
+  listen(port?: number | string, listener?: Listener): this;
+  listen(path: string, listener?: Listener): this;
+  listen(options: ListenOptions, listener?: Listener): this;
+  listen(listener?: Listener): this;
+  listen(...args: unknown[]): this {
+    const [options, listener] = normalizeListenArgs(args);
+    if (this.#nbio !== null) {
+      throw new InvalidArgumentError('Cannot listen: this server is already listening. Close it first.');
+    }
+    const path = options.path ?? undefined;
+    const target =
+      path !== undefined
+        ? { path }
+        : { host: options.host ?? undefined, port: toPort(options.port ?? 0, 'listen') };
+    if (listener !== undefined) this.once('listening', listener);
+    this.#closing = false;
+    try {
+      this.#nbio = createNbioServer(this.#loop, this.#accept, {
+        ...target,
+        backlog: options.backlog,
+        noDelay: this.#socketOptions.noDelay,
+        keepAlive: this.#socketOptions.keepAlive,
+      });
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
+      const where =
+        path !== undefined ? { path } : { address: target.host ?? '127.0.0.1', port: target.port };
+      const netErr = toNetError(err, where);
+      process.nextTick(() => this.emit('error', netErr));
+      return this;
+    }
+    process.nextTick(() => {
+      if (this.#nbio !== null) this.emit('listening');
+    });
+    return this;
+  }
+
+  #accept = () =>
+    acceptedSocketProtocol(this.#socketOptions, (socket) => {
+      this.#connections.add(socket);
+      socket.once('close', () => {
+        this.#connections.delete(socket);
+        this.#maybeClosed();
+      });
+      this.emit('connection', socket);
+    });
+
+  /** True while listening. */
+  get listening(): boolean {
+    return this.#nbio !== null;
+  }
+
+  /** The nbio server underneath (its `stats()` count accepted connections), or null. */
+  get nbioServer(): NbioServer | null {
+    return this.#nbio;
+  }
+
+  /** The nbio loop this server runs on. */
+  get loop(): EventLoop {
+    return this.#loop;
+  }
+
+  /** `{ address, family, port }`, the path for a Unix socket, or null when not listening. */
+  address(): AddressInfo | string | null {
+    const a = this.#nbio?.address();
+    if (a === undefined) return null;
+    if (a.family === 'unix') return a.path;
+    return { address: a.address, family: a.family === 'ipv4' ? 'IPv4' : 'IPv6', port: a.port };
+  }
+
+  /**
+   * Stops accepting; `'close'` (and `cb()`) follow once every accepted connection has closed,
+   * as in `net`. Not listening: `cb` gets an error with `code: 'ERR_SERVER_NOT_RUNNING'`.
+   */
+  close(cb?: (err?: Error) => void): this {
+    if (this.#nbio === null) {
+      if (cb !== undefined) {
+        const err = new NetError(
+          'ERR_SERVER_NOT_RUNNING',
+          undefined,
+          {},
+          { message: 'Server is not running.' },
+        );
+        process.nextTick(cb, err);
+      }
+      return this;
+    }
+    if (cb !== undefined) this.once('close', () => cb());
+    this.#nbio.close();
+    this.#nbio = null;
+    this.#closing = true;
+    this.#maybeClosed();
+    return this;
+  }
+
+  /** Calls `cb(null, count)` with the number of open accepted connections. */
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    const n = this.#connections.size;
+    process.nextTick(cb, null, n);
+    return this;
+  }
+
+  /** A no-op kept for compatibility (see `Socket.ref`). */
+  ref(): this {
+    return this;
+  }
+
+  /** A no-op kept for compatibility (see `Socket.ref`). */
+  unref(): this {
+    return this;
+  }
+
+  #maybeClosed(): void {
+    if (!this.#closing || this.#connections.size > 0) return;
+    this.#closing = false;
+    process.nextTick(() => this.emit('close'));
+  }
+}

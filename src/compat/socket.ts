@@ -1,0 +1,485 @@
+/**
+ * `Socket`: a `stream.Duplex` with the surface of `net.Socket` that libraries use, whose bytes
+ * move through an nbio {@link Transport} on an nbio {@link EventLoop} (never through Node's
+ * `net`). See docs/styles/compat.md for the map of `net`'s names.
+ *
+ * ## How the stream meets the transport
+ * The socket is the transport's Protocol (through a private adapter object):
+ * - `dataReceived` → `push()`; when `push()` returns false the transport stops reading
+ *   (`pauseReading()`: the peer feels backpressure) until the stream asks again (`_read()` →
+ *   `resumeReading()`).
+ * - `_write()`/`_writev()` hand the bytes to the transport at once; their callback runs as soon
+ *   as the transport's buffer is at or below its high water mark, else when it drains
+ *   (`resumeWriting`). So `write()` returns false and `'drain'` comes when they should.
+ * - `end()` → `_final()` → `writeEof()` (shutdown of the write side once the buffer is
+ *   flushed); `'finish'` comes when the buffer is empty.
+ * - `destroy()` → `abort()` (buffered bytes are dropped, as `net` drops them), or `close()`
+ *   after a graceful `end()`; `'close'` (with `hadError`) follows once the descriptor is closed.
+ * - The peer's end → `push(null)`; with `allowHalfOpen: false` (the default, as `net`) the
+ *   stream then ends its own side, and the socket is destroyed once both sides are done.
+ * - Transport errors arrive as {@link NetError}s shaped like Node's (`code: 'ECONNRESET'` …).
+ *
+ * Events are emitted from loop callbacks: a listener that throws is reported to the loop's
+ * exception handler and this connection is aborted; the loop goes on.
+ *
+ * @module
+ */
+import { ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import type { EventLoop } from '../loop/event-loop.ts';
+import type { Protocol } from '../net/protocol.ts';
+import type { Transport } from '../net/transport.ts';
+import { AddressedDuplex } from './addressed-duplex.ts';
+import { counters } from './compat-stats.ts';
+import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
+import { resolveLoop } from './default-loop.ts';
+import { checkDialTarget, Dial } from './dial.ts';
+import { IdleTimer } from './idle-timer.ts';
+import { type NetErrorTarget, toNetError } from './net-error.ts';
+import { settleOwnerLoop } from './owner-settle.ts';
+
+export type { AddressInfo } from './addressed-duplex.ts';
+
+/** `net`'s `readyState` values. */
+export type ReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
+
+type Callback = (err?: Error | null) => void;
+
+/** What server.ts passes for an accepted connection. */
+export interface AcceptOptions extends SocketOptions {
+  /** Do not read until the socket is resumed (`net`'s `pauseOnConnect`). */
+  pauseOnConnect?: boolean;
+}
+
+let acceptImpl: (options: AcceptOptions, onConnection: (socket: Socket) => void) => Protocol;
+
+/**
+ * @internal For server.ts: a fresh server-side Socket, returned as the Protocol the accepted
+ * transport drives; `onConnection(socket)` runs once the transport is attached.
+ */
+export function acceptedSocketProtocol(
+  options: AcceptOptions,
+  onConnection: (socket: Socket) => void,
+): Protocol {
+  return acceptImpl(options, onConnection);
+}
+
+/** A `net.Socket`-compatible Duplex over an nbio transport; see the module comment. */
+export class Socket extends AddressedDuplex {
+  readonly #loop: EventLoop;
+  readonly #timer: IdleTimer;
+  #transport: Transport | null = null;
+  #dial: Dial | null = null;
+  #connecting = false;
+  #lost = false;
+  #noDelay: boolean | undefined;
+  #keepAlive: boolean | undefined;
+  #pauseOnConnect = false;
+  #onAccepted: ((socket: Socket) => void) | null = null;
+  #readPaused = false;
+  #writePaused = false;
+  /** A write made while connecting, sent once connected. */
+  #pendingWrite: { bufs: Buffer[]; cb: Callback } | null = null;
+  /** An end() made while connecting. */
+  #pendingFinal: Callback | null = null;
+  /** The write whose callback waits for the transport's buffer to drain. */
+  #writeCb: Callback | null = null;
+  /** _final's callback, waiting for the buffer to empty. */
+  #finalCb: Callback | null = null;
+  #finished = false;
+  #destroyCb: Callback | null = null;
+  #destroyErr: Error | null = null;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+
+  // Every callback may run Node-world code (stream events): settleOwnerLoop (owner-settle.ts).
+  readonly #protocol: Protocol = {
+    connectionMade: (t) => {
+      settleOwnerLoop(this.#loop);
+      this.#attach(t);
+    },
+    dataReceived: (data) => {
+      settleOwnerLoop(this.#loop);
+      this.#onData(data);
+    },
+    eofReceived: () => {
+      settleOwnerLoop(this.#loop);
+      this.push(null);
+      // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
+      this.read(0);
+      return true; // the stream decides when to end our side (allowHalfOpen)
+    },
+    connectionLost: (error) => {
+      settleOwnerLoop(this.#loop);
+      this.#onLost(error);
+    },
+    pauseWriting: () => {
+      this.#writePaused = true;
+    },
+    resumeWriting: () => {
+      settleOwnerLoop(this.#loop);
+      this.#onResumeWriting();
+    },
+  };
+
+  static {
+    acceptImpl = (options, onConnection) => {
+      const socket = new Socket(options);
+      socket.#onAccepted = onConnection;
+      socket.#pauseOnConnect = options.pauseOnConnect === true;
+      return socket.#protocol;
+    };
+  }
+
+  /**
+   * A socket not yet connected (call `connect()`), on `options.loop` or the default loop.
+   * @throws InvalidArgumentError NBIO_UNSUPPORTED for `fd`/`handle` (wrapping a descriptor
+   *   Node opened is not supported); InvalidArgumentError for a bad `loop`
+   */
+  constructor(options: SocketOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('new Socket(options) takes an options object (or nothing).');
+    }
+    if (options.fd !== undefined || options.handle !== undefined) {
+      throw new InvalidArgumentError(
+        'A compat Socket cannot wrap a descriptor or libuv handle Node opened (fd/handle): use node:net for those, or connect() to open an nbio socket.',
+        'NBIO_UNSUPPORTED',
+      );
+    }
+    const loop = resolveLoop(options.loop);
+    super({
+      allowHalfOpen: options.allowHalfOpen === true,
+      emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
+      autoDestroy: true,
+      signal: options.signal,
+      highWaterMark: options.highWaterMark,
+      readableHighWaterMark: options.readableHighWaterMark,
+      writableHighWaterMark: options.writableHighWaterMark,
+    });
+    this.#loop = loop;
+    this.#timer = new IdleTimer(loop, () => {
+      settleOwnerLoop(loop);
+      this.emit('timeout');
+    });
+    this.#noDelay = options.noDelay;
+    this.#keepAlive = options.keepAlive;
+    counters.socketsCreated++;
+  }
+
+  // ── connecting ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Connects: `connect(options[, listener])`, `connect(port[, host][, listener])` or
+   * `connect(path[, listener])`. `'connect'` (then `'ready'`) follows, or `'error'` and
+   * `'close'`. Host names resolve with nbio's resolver, or with `options.lookup` when given
+   * (then `'lookup'` is emitted, as `net` does).
+   * @throws InvalidArgumentError for a bad port, host or family, unsupported options
+   *   (`localAddress`, `localPort`), or a socket already connecting, connected or destroyed
+   */
+  connect(options: ConnectOptions, listener?: () => void): this;
+  connect(port: number | string, host?: string, listener?: () => void): this;
+  connect(path: string, listener?: () => void): this;
+  connect(...args: unknown[]): this {
+    const [options, listener] = normalizeConnectArgs(args);
+    if (this.#connecting || this.#transport !== null || this.destroyed) {
+      throw new InvalidArgumentError(
+        `Cannot connect: this socket is already ${this.destroyed ? 'destroyed' : this.#connecting ? 'connecting' : 'connected'}. Make a new Socket for another connection.`,
+      );
+    }
+    const target = checkDialTarget(options);
+    if (options.noDelay !== undefined) this.#noDelay = options.noDelay;
+    if (options.keepAlive !== undefined) this.#keepAlive = options.keepAlive;
+    if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    if (listener !== undefined) this.once('connect', listener);
+    counters.connectsStarted++;
+    this.#connecting = true;
+    this.#dial = new Dial(
+      this.#loop,
+      this.#protocol,
+      target,
+      { noDelay: this.#noDelay, keepAlive: this.#keepAlive },
+      {
+        lookup: (err, address, family, host) => this.emit('lookup', err, address, family, host),
+        failed: (err) => {
+          if (this.destroyed) return;
+          this.#connecting = false;
+          this.destroy(err);
+        },
+      },
+    );
+    return this;
+  }
+
+  /** connectionMade: the transport is ours (a client that connected, or an accepted one). */
+  #attach(t: Transport): void {
+    this.#transport = t;
+    this.#connecting = false;
+    counters.transportsAttached++;
+    if (this.destroyed) {
+      t.abort();
+      return;
+    }
+    if (this.#pauseOnConnect) {
+      this.#readPaused = true;
+      t.pauseReading();
+      this.pause();
+    }
+    this.#timer.touch();
+    const onAccepted = this.#onAccepted;
+    if (onAccepted !== null) {
+      this.#onAccepted = null;
+      counters.connectionsAccepted++;
+      onAccepted(this);
+      return;
+    }
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = null;
+    if (pending !== null) this.#send(pending.bufs, pending.cb);
+    const final = this.#pendingFinal;
+    this.#pendingFinal = null;
+    if (final !== null) this._final(final);
+    this.emit('connect');
+    this.emit('ready');
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────────
+
+  #onData(data: Buffer): void {
+    this.#bytesRead += data.length;
+    counters.bytesRead += data.length;
+    this.#timer.touch();
+    if (!this.push(data) && !this.#readPaused && this.#transport !== null) {
+      this.#readPaused = true;
+      this.#transport.pauseReading();
+    }
+  }
+
+  /** @internal Duplex: the consumer wants more; resume reading if push() had paused it. */
+  override _read(): void {
+    const t = this.#transport;
+    if (this.#readPaused && t !== null && !this.#lost) {
+      this.#readPaused = false;
+      t.resumeReading();
+    }
+  }
+
+  // ── writing ───────────────────────────────────────────────────────────────────────────
+
+  /** @internal Duplex: one chunk. */
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
+    this.#send([chunk], cb);
+  }
+
+  /** @internal Duplex: several chunks buffered while a write was pending (one writev). */
+  override _writev(chunks: { chunk: Buffer }[], cb: Callback): void {
+    this.#send(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  #send(bufs: Buffer[], cb: Callback): void {
+    if (this.#connecting) {
+      this.#pendingWrite = { bufs, cb };
+      return;
+    }
+    const t = this.#transport;
+    if (t === null || this.#lost || t.isClosing) {
+      cb(closedError(this.#transport === null ? 'is not connected' : 'is closed'));
+      return;
+    }
+    settleOwnerLoop(this.#loop);
+    let n = 0;
+    for (const b of bufs) n += b.length;
+    try {
+      if (bufs.length === 1 || t.writeLines === undefined) for (const b of bufs) t.write(b);
+      else t.writeLines(bufs);
+    } catch (err) {
+      cb(toNetError(err, this.#errorTarget));
+      return;
+    }
+    this.#bytesWritten += n;
+    counters.bytesWritten += n;
+    this.#timer.touch();
+    if (this.#writePaused) this.#writeCb = cb;
+    else cb();
+  }
+
+  /** @internal Duplex: end() — shut down the write side once the buffer is flushed. */
+  override _final(cb: Callback): void {
+    if (this.#connecting) {
+      this.#pendingFinal = cb;
+      return;
+    }
+    const t = this.#transport;
+    if (t === null || this.#lost || t.isClosing) {
+      cb();
+      return;
+    }
+    t.writeEof();
+    if (t.bufferedAmount === 0) {
+      this.#finished = true;
+      cb();
+      return;
+    }
+    // Nothing more will be written: a low mark of 0 makes resumeWriting mean "buffer empty".
+    this.#finalCb = cb;
+    t.setWriteBufferLimits(0, 0);
+  }
+
+  #onResumeWriting(): void {
+    this.#writePaused = false;
+    const final = this.#finalCb;
+    if (final !== null && (this.#transport?.bufferedAmount ?? 0) === 0) {
+      this.#finalCb = null;
+      this.#finished = true;
+      final();
+    }
+    const write = this.#writeCb;
+    this.#writeCb = null;
+    write?.();
+  }
+
+  // ── closing ───────────────────────────────────────────────────────────────────────────
+
+  /** @internal Duplex: destroy() — abort (or close after a graceful end), 'close' follows. */
+  override _destroy(err: Error | null, cb: Callback): void {
+    this.#timer.stop();
+    this.#dial?.cancel();
+    this.#connecting = false;
+    const pending = this.#pendingWrite; // written while connecting, never sent
+    this.#pendingWrite = null;
+    pending?.cb(err ?? closedError('was destroyed before it connected'));
+    const t = this.#transport;
+    if (t === null || this.#lost) {
+      this.#closed(cb, err);
+      return;
+    }
+    this.#destroyCb = cb;
+    this.#destroyErr = err;
+    if (err === null && this.#finished) t.close();
+    else t.abort();
+  }
+
+  /** connectionLost: the descriptor is closed. */
+  #onLost(error: Error | undefined): void {
+    this.#lost = true;
+    this.#timer.stop();
+    this.#finalCb = null;
+    const netErr = error === undefined ? undefined : toNetError(error, this.#errorTarget);
+    const write = this.#writeCb;
+    this.#writeCb = null;
+    const destroyCb = this.#destroyCb;
+    if (destroyCb !== null) {
+      this.#destroyCb = null;
+      write?.(netErr ?? closedError('was destroyed'));
+      this.#closed(destroyCb, this.#destroyErr);
+      return;
+    }
+    if (netErr !== undefined) {
+      this.destroy(netErr);
+      write?.(netErr);
+      return;
+    }
+    write?.(closedError('closed'));
+    if (!this.readableEnded) this.push(null);
+    this.destroy();
+  }
+
+  #closed(cb: Callback, err: Error | null): void {
+    cb(err);
+    process.nextTick(() => this.emit('close', err !== null && err !== undefined));
+  }
+
+  /** Ends the writable side and destroys the socket once it finished (`net`'s `destroySoon`). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  // ── options ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Emits `'timeout'` after `ms` without reading or writing (0 turns it off); the socket is
+   * not destroyed (as in `net`). `listener` is added once for `'timeout'` (removed for 0).
+   * @throws InvalidArgumentError for a negative or non-numeric `ms`
+   */
+  setTimeout(ms: number, listener?: () => void): this {
+    if (listener !== undefined) {
+      if (ms === 0) this.removeListener('timeout', listener);
+      else this.once('timeout', listener);
+    }
+    if (this.destroyed) return this;
+    this.#timer.set(ms);
+    return this;
+  }
+
+  /** The idle timeout set with `setTimeout` (undefined when off). */
+  get timeout(): number | undefined {
+    return this.#timer.ms > 0 ? this.#timer.ms : undefined;
+  }
+
+  /** TCP_NODELAY (applied at connect time if not connected yet). Default true in nbio. */
+  setNoDelay(noDelay = true): this {
+    if (this.#transport !== null && !this.#lost) this.#transport.setNoDelay(noDelay);
+    else this.#noDelay = noDelay;
+    return this;
+  }
+
+  /** SO_KEEPALIVE; `initialDelay` is accepted but not applied (the system's applies). */
+  setKeepAlive(enable = false, _initialDelay?: number): this {
+    if (this.#transport !== null && !this.#lost) this.#transport.setKeepAlive(enable);
+    else this.#keepAlive = enable;
+    return this;
+  }
+
+  // ── state ─────────────────────────────────────────────────────────────────────────────
+
+  /** The nbio loop this socket runs on. */
+  get loop(): EventLoop {
+    return this.#loop;
+  }
+
+  /** The nbio transport carrying the bytes (null before connecting); its `stats()` count them. */
+  get transport(): Transport | null {
+    return this.#transport;
+  }
+
+  /** True while a connection attempt is in progress. */
+  get connecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** True until connected (as `net`: no connection yet, or still connecting). */
+  get pending(): boolean {
+    return this.#transport === null || this.#connecting;
+  }
+
+  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as `net`. */
+  get readyState(): ReadyState {
+    if (this.#connecting) return 'opening';
+    if (this.#transport === null || this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    return this.writable ? 'writeOnly' : 'closed';
+  }
+
+  /** Bytes received. */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Bytes handed to the transport (sent, or in its buffer). */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  /** Where this socket connects, for the fields of its errors. */
+  get #errorTarget(): NetErrorTarget {
+    return this.#dial?.target ?? {};
+  }
+}
+
+function closedError(what: string): Error {
+  return new ClosedResourceError(`Cannot write: the socket ${what}. Open a new connection to send more.`);
+}
