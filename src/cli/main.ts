@@ -1,10 +1,11 @@
 /**
- * The `nbio` command: `nbio demo` (what `npm start` runs) and `nbio help`.
+ * The `nbio` command: `tour` (what `npm start` runs), `demo`, `echo`, `rosetta`, `help`.
  *
  * @module
  */
 import { demo } from './demo.ts';
 import { echo } from './echo.ts';
+import { rosetta } from './rosetta.ts';
 import { tour } from './tour/tour.ts';
 
 const USAGE = `usage: nbio <command>
@@ -13,6 +14,7 @@ commands:
   tour      the talk's questions on loopback: blocking vs threads vs select/poll/epoll
   demo      echo server + clients on loopback, once per backend, with per-backend loop stats
   echo      --backend <select|poll|epoll|kqueue> --port <n> [--host h | --path p]: an echo server
+  rosetta   [--backend b] [--rounds n] [--style s,…]: one chat server in six styles, measured side by side
   help      this text`;
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -37,6 +39,8 @@ async function run(cmd: string, argv: string[]): Promise<number> {
       return demo();
     case 'echo':
       return echo(argv.slice(1));
+    case 'rosetta':
+      return rosetta(argv.slice(1));
     case 'tour':
       await tour();
       return 0;

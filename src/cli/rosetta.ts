@@ -1,0 +1,343 @@
+/**
+ * `nbio rosetta [--backend b] [--rounds n] [--style s …]`: the chat server of
+ * `examples/rosetta/`, written in every style, run one after another, each on a fresh loop whose
+ * selector is a {@link TracedSelector}. The clients (examples/rosetta/client.ts) run in a child
+ * process, so only the server's work is measured. Prints one row per style: lines of code,
+ * loop iterations, syscalls and callbacks per message — the styles cost the same loop
+ * underneath. See docs/rosetta.md.
+ *
+ * ## What is measured, and when
+ * The window opens once the server listens. The client reports its transcript over a pipe the
+ * loop itself watches (so owner-mode backends, blocked in their own wait, see it too); the
+ * window closes after the first iteration that finds the report read and the server idle, with
+ * every connection closed. What the report cost (the waits that woke only for it, its
+ * callbacks, removing its watch) is taken out, so each figure is the server's alone, from the
+ * first accept to the last close.
+ * - syscalls = waits (`epoll_wait`/`poll`/`select`) + control calls (`epoll_ctl` or interest
+ *   changes) + the connections' reads and writes (`recv`, `send`/`writev`; each server reports
+ *   them, see `ioCalls()` in examples/rosetta/chat-server.ts). accept() and close() are not
+ *   counted: they are per connection, the same in every style.
+ * - callbacks = I/O callbacks + `callSoon` callbacks + timers fired (`loop.stats()`).
+ * - a message is one line a client sends.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ChatServer, StartChat } from '../../examples/rosetta/chat-server.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { EventLoop } from '../loop/event-loop.ts';
+import type { Watcher } from '../loop/io-watchers.ts';
+import { allBackends, createSelector, defaultSelector } from '../selector/default-selector.ts';
+import type { SelectorName } from '../selector/selector.ts';
+import { close, pipe, read, WOULD_BLOCK } from '../sys/fd.ts';
+import { TracedSelector } from '../trace/traced-selector.ts';
+
+/** The styles, in the order they run (the first one's transcript is the reference). */
+export const STYLES = ['raw-callbacks', 'protocol', 'streams', 'twisted', 'tornado', 'compat-net'] as const;
+
+/** A style's name (its file in examples/rosetta/). */
+export type StyleName = (typeof STYLES)[number];
+
+const loaders: Record<StyleName, () => Promise<{ start: StartChat }>> = {
+  'raw-callbacks': () => import('../../examples/rosetta/raw-callbacks.ts'),
+  protocol: () => import('../../examples/rosetta/protocol.ts'),
+  streams: () => import('../../examples/rosetta/streams.ts'),
+  twisted: () => import('../../examples/rosetta/twisted.ts'),
+  tornado: () => import('../../examples/rosetta/tornado.ts'),
+  'compat-net': () => import('../../examples/rosetta/compat-net.ts'),
+};
+
+const exampleFile = (name: string) =>
+  fileURLToPath(new URL(`../../examples/rosetta/${name}.ts`, import.meta.url));
+
+/** Options of {@link measureStyle} and {@link rosetta}. */
+export interface RosettaOptions {
+  /** Selector backend of every server loop; default: the platform's best. */
+  backend?: SelectorName;
+  /** How many times the chat part of the client scenario runs; default 10. */
+  rounds?: number;
+  /** Give up on one style after this many ms; default 30 000. */
+  timeoutMs?: number;
+}
+
+/** One style's figures. */
+export interface RosettaRow {
+  style: StyleName;
+  /** The loop's backend and run mode, e.g. `epoll (guest)`. */
+  loop: string;
+  /** Non-blank, non-comment lines of the example file. */
+  lines: number;
+  /** Lines the clients sent. */
+  messages: number;
+  iterations: number;
+  waits: number;
+  controlCalls: number;
+  reads: number;
+  writes: number;
+  callbacks: number;
+  syscallsPerMessage: number;
+  callbacksPerMessage: number;
+  /** What the clients saw (see examples/rosetta/client.ts). */
+  transcript: string[];
+}
+
+/** Counts the lines of TypeScript `source` that are neither blank nor comments. */
+export function countCodeLines(source: string): number {
+  let inBlock = false;
+  let n = 0;
+  for (const raw of source.split('\n')) {
+    const line = raw.trim();
+    if (inBlock) {
+      inBlock = !line.includes('*/');
+      continue;
+    }
+    if (line === '' || line.startsWith('//')) continue;
+    if (line.startsWith('/*')) {
+      inBlock = !line.includes('*/');
+      continue;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Starts the client scenario in a child process that reports on `reportFd`. */
+function spawnClients(port: number, rounds: number, reportFd: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', exampleFile('client'), String(port), String(rounds), '--json'],
+    { stdio: ['ignore', reportFd, 'inherit'] },
+  );
+}
+
+/** The counters of one run, before dividing by messages. */
+type Figures = Pick<RosettaRow, 'iterations' | 'waits' | 'controlCalls' | 'reads' | 'writes' | 'callbacks'>;
+
+/** Takes the counters now; the function returned gives what was counted since. */
+function measureFrom(loop: EventLoop, traced: TracedSelector<Watcher>, server: ChatServer): () => Figures {
+  const callbacks = () => {
+    const st = loop.stats();
+    return st.ioCallbacks + st.soonCallbacks + st.timersFired;
+  };
+  const [i0, w0, c0, cb0, io0] = [
+    loop.stats().iterations,
+    traced.waits,
+    traced.controlCalls,
+    callbacks(),
+    server.ioCalls(),
+  ];
+  return () => {
+    const io = server.ioCalls();
+    return {
+      iterations: loop.stats().iterations - i0, // the current iteration is not counted yet
+      waits: traced.waits - w0,
+      controlCalls: traced.controlCalls - c0,
+      reads: io.reads - io0.reads,
+      writes: io.writes - io0.writes,
+      callbacks: callbacks() - cb0,
+    };
+  };
+}
+
+/**
+ * Serves the scenario with one style on a fresh traced loop and measures it.
+ * @throws when the client scenario fails (its message and exit code), or when the report does
+ *   not arrive or the server does not close every connection within `timeoutMs`
+ */
+export async function measureStyle(style: StyleName, options: RosettaOptions = {}): Promise<RosettaRow> {
+  const { start } = await loaders[style]();
+  const rounds = options.rounds ?? 10;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const [reportFd, childEnd] = pipe();
+  // What the harness itself costs, to be left out: the waits that woke only for the report,
+  // the report's callbacks, and (once) removing its watch.
+  const harness = { waits: 0, callbacks: 0, iterationDone: () => {} };
+  const inner = options.backend ? createSelector<Watcher>(options.backend) : defaultSelector<Watcher>();
+  const traced = new TracedSelector<Watcher>(inner, {
+    recordSets: false,
+    onSelect: ({ readable, writable }) => {
+      if (writable.length === 0 && readable.length === 1 && readable[0] === reportFd) harness.waits++;
+    },
+  });
+  const loop = new EventLoop({
+    selector: traced,
+    observer: { iterationDone: () => harness.iterationDone() },
+  });
+  const run = { server: null as ChatServer | null, child: null as ChildProcess | null, childEnd };
+  try {
+    const { figures, report } = await loop.runUntilComplete(async () => {
+      const server = (run.server = await start(loop, 0));
+      let report = '';
+      let eof = false;
+      const buf = Buffer.alloc(64 * 1024);
+      loop.addReader(reportFd, () => {
+        harness.callbacks++;
+        for (let n = read(reportFd, buf); n !== WOULD_BLOCK && !eof; n = read(reportFd, buf)) {
+          if (n === 0) {
+            eof = true;
+            loop.removeReader(reportFd);
+          } else report += buf.toString('utf8', 0, n);
+        }
+      });
+      const measure = measureFrom(loop, traced, server); // the window opens
+      run.child = spawnClients(server.port, rounds, childEnd);
+      close(childEnd); // the child has its own copy: EOF arrives when it exits
+      run.childEnd = -1;
+      return new Promise<{ figures: Figures; report: string }>((resolve, reject) => {
+        const timer = loop.callLater(timeoutMs, () =>
+          reject(
+            new Error(
+              `${eof ? 'the server kept connections open' : 'no report from the clients'} after ${timeoutMs} ms`,
+            ),
+          ),
+        );
+        // The window closes after the first iteration that finds the report read and the server
+        // idle: every connection closed (only its listener watched), nothing queued.
+        harness.iterationDone = () => {
+          const st = loop.stats();
+          if (!eof || st.readers !== 1 || st.writers !== 0 || st.ready !== 0) return;
+          harness.iterationDone = () => {};
+          timer.cancel();
+          const f = measure();
+          const figures = {
+            iterations: f.iterations - harness.waits, // one wait per iteration
+            waits: f.waits - harness.waits,
+            controlCalls: f.controlCalls - 1,
+            reads: f.reads,
+            writes: f.writes,
+            callbacks: f.callbacks - harness.callbacks,
+          };
+          resolve({ figures, report });
+        };
+      });
+    });
+    const child = run.child!;
+    const code = child.exitCode ?? (await new Promise((resolve) => child.once('exit', resolve)));
+    let transcript: string[];
+    try {
+      transcript = JSON.parse(report) as string[];
+    } catch {
+      throw new Error(`the client scenario failed (exit code ${code}); see its message above.`);
+    }
+    const messages = transcript.filter((l) => /^[ABC]> (?!\()/.test(l)).length;
+    const syscalls = figures.waits + figures.controlCalls + figures.reads + figures.writes;
+    return {
+      style,
+      loop: `${inner.capabilities.name} (${loop.mode})`,
+      lines: countCodeLines(readFileSync(exampleFile(style), 'utf8')),
+      messages,
+      ...figures,
+      syscallsPerMessage: syscalls / messages,
+      callbacksPerMessage: figures.callbacks / messages,
+      transcript,
+    };
+  } finally {
+    if (run.child !== null && run.child.exitCode === null && run.child.signalCode === null) run.child.kill();
+    run.server?.close();
+    loop.removeReader(reportFd);
+    close(reportFd);
+    if (run.childEnd >= 0) close(run.childEnd);
+    loop.close();
+  }
+}
+
+/** Parses `--backend b --rounds n --style s` (repeatable). @throws InvalidArgumentError naming the flag */
+export function parseRosettaArgs(argv: string[]): RosettaOptions & { styles: StyleName[] } {
+  const opts: RosettaOptions & { styles: StyleName[] } = { styles: [] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new InvalidArgumentError(`${flag} needs a value.`);
+    if (flag === '--backend') {
+      if (!(allBackends as readonly string[]).includes(value)) {
+        throw new InvalidArgumentError(`--backend must be one of ${allBackends.join(', ')}; got '${value}'.`);
+      }
+      opts.backend = value as SelectorName;
+    } else if (flag === '--rounds') {
+      opts.rounds = Number(value);
+      if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || opts.rounds > 1000) {
+        throw new InvalidArgumentError(`--rounds must be an integer from 1 to 1000; got '${value}'.`);
+      }
+    } else if (flag === '--style') {
+      for (const name of value.split(',')) {
+        if (!(STYLES as readonly string[]).includes(name)) {
+          throw new InvalidArgumentError(`--style must be one of ${STYLES.join(', ')}; got '${name}'.`);
+        }
+        opts.styles.push(name as StyleName);
+      }
+    } else throw new InvalidArgumentError(`unknown option '${flag}'. Use --backend, --rounds or --style.`);
+  }
+  if (opts.styles.length === 0) opts.styles = [...STYLES];
+  return opts;
+}
+
+/** Formats rows as the table `nbio rosetta` prints. */
+export function formatTable(rows: readonly RosettaRow[]): string[] {
+  const reference = rows[0]?.transcript.join('\n');
+  const head = [
+    'style',
+    'lines',
+    'iterations',
+    'waits',
+    'ctl',
+    'reads',
+    'writes',
+    'syscalls/msg',
+    'callbacks/msg',
+    'transcript',
+  ];
+  const body = rows.map((r) => [
+    r.style,
+    String(r.lines),
+    String(r.iterations),
+    String(r.waits),
+    String(r.controlCalls),
+    String(r.reads),
+    String(r.writes),
+    r.syscallsPerMessage.toFixed(2),
+    r.callbacksPerMessage.toFixed(2),
+    r.transcript.join('\n') === reference ? 'same' : 'DIFFERS',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
+/**
+ * `nbio rosetta`: measures each style (see the module comment) and prints the table.
+ * @returns the exit code: 0, or 1 when a style failed or its clients saw another transcript
+ * @throws InvalidArgumentError for bad arguments
+ */
+export async function rosetta(argv: string[], print: (line: string) => void = console.log): Promise<number> {
+  const opts = parseRosettaArgs(argv);
+  const rounds = opts.rounds ?? 10;
+  const rows: RosettaRow[] = [];
+  let failed = false;
+  for (const style of opts.styles) {
+    try {
+      rows.push(await measureStyle(style, { ...opts, rounds }));
+    } catch (err) {
+      failed = true;
+      print(`nbio rosetta: ${style} failed: ${(err as Error).message}`);
+    }
+  }
+  if (rows.length === 0) return 1;
+  const { messages } = rows[0];
+  print(`nbio rosetta: one chat server in ${rows.length} styles, each serving the same three clients`);
+  print(
+    `(examples/rosetta/client.ts, ${rounds} round${rounds === 1 ? '' : 's'} of chat: ${messages} lines sent),`,
+  );
+  print(`each on its own ${rows[0].loop} loop with a traced selector. Per message = per line a client sent.`);
+  print('');
+  for (const l of formatTable(rows)) print(l);
+  print('');
+  print('syscalls = waits + ctl (interest changes) + reads + writes on the connections;');
+  print('callbacks = I/O callbacks + callSoon callbacks + timers fired. See docs/rosetta.md.');
+  const differs = rows.some((r) => r.transcript.join('\n') !== rows[0].transcript.join('\n'));
+  return failed || differs ? 1 : 0;
+}
