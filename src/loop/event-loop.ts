@@ -571,7 +571,8 @@ export class EventLoop implements TimerOwner {
    */
   #ownerWaitCap(timeout: number | null): number | null {
     if (process.getActiveResourcesInfo().includes('Immediate')) return 0;
-    if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS)) return SIGNAL_WAIT_CAP_MS;
+    if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS))
+      return SIGNAL_WAIT_CAP_MS;
     return timeout;
   }
 
