@@ -1,33 +1,14 @@
 /**
- * Test support for src/async (imported by its tests only, not re-exported): the loop
- * configurations every test runs on, and {@link FakeTransport}, an in-memory Transport a test
+ * Test support for src/async (imported by its tests only, not re-exported): `withLoop`, and {@link FakeTransport}, an in-memory Transport a test
  * drives by hand (bytes "arrive", the "socket" takes buffered bytes, the connection "breaks").
  *
  * @module
  */
 import { ClosedResourceError } from '../errors.ts';
-import { EventLoop, type RunMode } from '../loop/event-loop.ts';
+import { EventLoop } from '../loop/event-loop.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { ExtraInfo, Transport, TransportStats, WaterMarks } from '../net/transport.ts';
-import { availableBackends } from '../selector/default-selector.ts';
-import type { SelectorName } from '../selector/selector.ts';
-
-/** One backend in one run mode. */
-export interface LoopConfig {
-  readonly backend: SelectorName;
-  readonly mode: RunMode;
-}
-
-/** Every backend this platform has, in every mode it supports (guest where it can, owner always). */
-export function loopConfigs(): LoopConfig[] {
-  const out: LoopConfig[] = [];
-  for (const backend of availableBackends()) {
-    const guestCapable = backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux');
-    if (guestCapable) out.push({ backend, mode: 'guest' });
-    out.push({ backend, mode: 'owner' });
-  }
-  return out;
-}
+import type { LoopConfig } from '../testing/loop-configs.ts';
 
 /**
  * Makes a loop for `config`, runs `fn(loop)` to completion on it, checks that no timer was
@@ -189,3 +170,5 @@ export class FakeTransport implements Transport {
     this.#loop.callSoon(() => this.#protocol.connectionLost?.(error));
   }
 }
+
+export { type LoopConfig, loopConfigs } from '../testing/loop-configs.ts';

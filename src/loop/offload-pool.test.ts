@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { availableBackends } from '../selector/default-selector.ts';
 import { openFdCount } from '../testing/fd-count.ts';
+import { runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
 import { type OffloadCallback, OffloadPool, workerExecArgv } from './offload-pool.ts';
 
@@ -49,30 +50,6 @@ export function sum(p: Pair): number { return p.a + p.b; }
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
-
-/**
- * Runs the loop until `work` settles, failing after 20 s of loop time. The deadline is an nbio
- * timer: Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop
- * blocks in its selector, so a lost callback would otherwise hang the file.
- */
-function runFor<T>(loop: EventLoop, work: Promise<T> | (() => Promise<T>), ms = 20_000): Promise<T> {
-  return loop.runUntilComplete(
-    () =>
-      new Promise<T>((resolve, reject) => {
-        const timer = loop.callLater(ms, () => reject(new Error(`no result within ${ms} ms of loop time`)));
-        (typeof work === 'function' ? work() : work).then(
-          (v) => {
-            timer.cancel();
-            resolve(v);
-          },
-          (e) => {
-            timer.cancel();
-            reject(e);
-          },
-        );
-      }),
-  );
-}
 
 /** Submits and resolves with [err, result] once the callback ran. */
 function run(pool: OffloadPool, module: string, name: string, args: unknown[] = []) {

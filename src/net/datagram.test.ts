@@ -11,6 +11,7 @@ import { close, read, WOULD_BLOCK as WOULD_BLOCK_FD } from '../sys/fd.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { bind, getsockname, sendto, socket, socketpair } from '../sys/socket.ts';
 import { openFdCount } from '../testing/fd-count.ts';
+import { runFor } from '../testing/loop-configs.ts';
 import {
   createDatagramEndpoint,
   type DatagramProtocol,
@@ -20,29 +21,6 @@ import {
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
-/**
- * Runs the loop until `work` settles, failing after 20 s of loop time. The deadline is an nbio
- * timer: Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop
- * blocks in its selector, so a lost callback would otherwise hang the file.
- */
-function runFor<T>(loop: EventLoop, work: Promise<T> | (() => Promise<T>), ms = 20_000): Promise<T> {
-  return loop.runUntilComplete(
-    () =>
-      new Promise<T>((resolve, reject) => {
-        const timer = loop.callLater(ms, () => reject(new Error(`no result within ${ms} ms of loop time`)));
-        (typeof work === 'function' ? work() : work).then(
-          (v) => {
-            timer.cancel();
-            resolve(v);
-          },
-          (e) => {
-            timer.cancel();
-            reject(e);
-          },
-        );
-      }),
-  );
-}
 const portOf = (a: SocketAddress | null) => (a !== null && a.family !== 'unix' ? a.port : -1);
 
 /** A protocol that records everything, and resolves `lost` when connectionLost runs. */

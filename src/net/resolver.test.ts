@@ -11,6 +11,7 @@ import { availableBackends } from '../selector/default-selector.ts';
 import { getaddrinfo } from '../sys/getaddrinfo.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { openFdCount } from '../testing/fd-count.ts';
+import { runFor } from '../testing/loop-configs.ts';
 import { closeResolver, resolve, resolverPool } from './resolver.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nbio-resolver-'));
@@ -29,30 +30,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Outcome = [Error | null, SocketAddress[]];
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
-
-/**
- * Runs the loop until `work` settles, failing after 20 s of loop time. The deadline is an nbio
- * timer: Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop
- * blocks in its selector, so a lost callback would otherwise hang the file.
- */
-function runFor<T>(loop: EventLoop, work: Promise<T> | (() => Promise<T>), ms = 20_000): Promise<T> {
-  return loop.runUntilComplete(
-    () =>
-      new Promise<T>((resolve, reject) => {
-        const timer = loop.callLater(ms, () => reject(new Error(`no result within ${ms} ms of loop time`)));
-        (typeof work === 'function' ? work() : work).then(
-          (v) => {
-            timer.cancel();
-            resolve(v);
-          },
-          (e) => {
-            timer.cancel();
-            reject(e);
-          },
-        );
-      }),
-  );
-}
 
 /** The first host name in /etc/hosts that is not localhost (every system here has one). */
 function hostsName(): { name: string; ip: string } | null {

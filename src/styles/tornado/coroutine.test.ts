@@ -3,22 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { Deferred, succeed } from '../twisted/deferred.ts';
 import { NotAwaitableError } from '../twisted/twisted-errors.ts';
 import { coroutine, moment, sleep } from './coroutine.ts';
 import { IOLoop } from './io-loop.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`coroutine on ${backend} (${mode} mode)`, () => {

@@ -3,21 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError, TimeoutError } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import { close, isOpen, read, write } from '../../sys/fd.ts';
 import { socketpair } from '../../sys/socket.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { IOLoop } from './io-loop.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 

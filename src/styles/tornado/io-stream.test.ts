@@ -12,19 +12,13 @@ import {
   LimitOverrunError,
 } from '../../errors.ts';
 import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
 import type { SelectorName } from '../../selector/selector.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import type { IOStream } from './io-stream.ts';
 import { TCPClient, TCPServer } from './tcp-server.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 /**
  * Runs `body(client, serverStream)` on a fresh loop with one connection, bounded to 10 s;

@@ -2,20 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import type { ExceptionContext } from '../../loop/exceptions.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { IOLoop } from './io-loop.ts';
 import { PeriodicCallback } from './periodic-callback.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`PeriodicCallback on ${backend} (${mode} mode)`, () => {

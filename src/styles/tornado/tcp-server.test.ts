@@ -3,23 +3,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BusyResourceError, InvalidArgumentError } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import type { ExceptionContext } from '../../loop/exceptions.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { coroutine } from './coroutine.ts';
 import { IOLoop } from './io-loop.ts';
 import type { IOStream } from './io-stream.ts';
 import { TCPClient, TCPServer } from './tcp-server.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`TCPServer on ${backend} (${mode} mode)`, () => {

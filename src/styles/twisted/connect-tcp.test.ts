@@ -9,22 +9,15 @@ import {
   ConnectionRefusedError,
   InvalidArgumentError,
 } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { type Connector, connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory } from './factory.ts';
 import { listenTCP } from './listen-tcp.ts';
 import { Protocol } from './protocol.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 function bounded<T>(loop: EventLoop, body: (done: (v: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {

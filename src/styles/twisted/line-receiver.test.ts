@@ -2,10 +2,9 @@
 // mode), then over real loopback sockets on every backend and mode, descriptors counted.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory } from './factory.ts';
 import { LineReceiver } from './line-receiver.ts';
@@ -124,13 +123,7 @@ describe('LineReceiver, fed by hand', () => {
   });
 });
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`LineReceiver over sockets on ${backend} (${mode} mode)`, () => {

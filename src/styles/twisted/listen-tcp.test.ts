@@ -4,23 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AddressInUseError } from '../../errors.ts';
-import { EventLoop, type RunMode } from '../../loop/event-loop.ts';
-import { availableBackends } from '../../selector/default-selector.ts';
-import type { SelectorName } from '../../selector/selector.ts';
+import { EventLoop } from '../../loop/event-loop.ts';
 import { openFdCount } from '../../testing/fd-count.ts';
+import { loopConfigs } from '../../testing/loop-configs.ts';
 import { connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory, ServerFactory } from './factory.ts';
 import { listenTCP } from './listen-tcp.ts';
 import { Protocol } from './protocol.ts';
 import type { Address } from './tcp-transport.ts';
 
-const configs: { backend: SelectorName; mode: RunMode }[] = [];
-for (const backend of availableBackends()) {
-  if (backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux')) {
-    configs.push({ backend, mode: 'guest' });
-  }
-  configs.push({ backend, mode: 'owner' });
-}
+const configs = loopConfigs();
 
 /** Bounds every exchange: a stuck test fails instead of hanging. */
 function bounded<T>(

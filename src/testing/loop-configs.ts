@@ -1,0 +1,50 @@
+/**
+ * The loop configurations every loop-level test runs on, and a deadline for tests that drive
+ * an owner-mode loop. Shared by the tests of every layer above the loop.
+ *
+ * @module
+ */
+import type { EventLoop, RunMode } from '../loop/event-loop.ts';
+import { availableBackends } from '../selector/default-selector.ts';
+import type { SelectorName } from '../selector/selector.ts';
+
+/** One backend in one run mode. */
+export interface LoopConfig {
+  readonly backend: SelectorName;
+  readonly mode: RunMode;
+}
+
+/** Every backend this platform has, in every mode it supports (guest where it can, owner always). */
+export function loopConfigs(): LoopConfig[] {
+  const out: LoopConfig[] = [];
+  for (const backend of availableBackends()) {
+    const guestCapable = backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux');
+    if (guestCapable) out.push({ backend, mode: 'guest' });
+    out.push({ backend, mode: 'owner' });
+  }
+  return out;
+}
+
+/**
+ * Runs the loop until `work` settles, failing after `ms` of loop time. The deadline is an nbio
+ * timer: Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop
+ * blocks in its selector, so a lost callback would otherwise hang the file.
+ */
+export function runFor<T>(loop: EventLoop, work: Promise<T> | (() => Promise<T>), ms = 20_000): Promise<T> {
+  return loop.runUntilComplete(
+    () =>
+      new Promise<T>((resolve, reject) => {
+        const timer = loop.callLater(ms, () => reject(new Error(`no result within ${ms} ms of loop time`)));
+        (typeof work === 'function' ? work() : work).then(
+          (v) => {
+            timer.cancel();
+            resolve(v);
+          },
+          (e) => {
+            timer.cancel();
+            reject(e);
+          },
+        );
+      }),
+  );
+}
