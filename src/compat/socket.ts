@@ -35,7 +35,6 @@ import { resolveLoop } from './default-loop.ts';
 import { checkDialTarget, Dial } from './dial.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { type NetErrorTarget, toNetError } from './net-error.ts';
-import { settleOwnerLoop } from './owner-settle.ts';
 
 export type { AddressInfo } from './addressed-duplex.ts';
 
@@ -91,32 +90,26 @@ export class Socket extends AddressedDuplex {
   #bytesRead = 0;
   #bytesWritten = 0;
 
-  // Every callback may run Node-world code (stream events): settleOwnerLoop (owner-settle.ts).
   readonly #protocol: Protocol = {
     connectionMade: (t) => {
-      settleOwnerLoop(this.#loop);
       this.#attach(t);
     },
     dataReceived: (data) => {
-      settleOwnerLoop(this.#loop);
       this.#onData(data);
     },
     eofReceived: () => {
-      settleOwnerLoop(this.#loop);
       this.push(null);
       // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
       this.read(0);
       return true; // the stream decides when to end our side (allowHalfOpen)
     },
     connectionLost: (error) => {
-      settleOwnerLoop(this.#loop);
       this.#onLost(error);
     },
     pauseWriting: () => {
       this.#writePaused = true;
     },
     resumeWriting: () => {
-      settleOwnerLoop(this.#loop);
       this.#onResumeWriting();
     },
   };
@@ -157,7 +150,6 @@ export class Socket extends AddressedDuplex {
     });
     this.#loop = loop;
     this.#timer = new IdleTimer(loop, () => {
-      settleOwnerLoop(loop);
       this.emit('timeout');
     });
     this.#noDelay = options.noDelay;
@@ -287,7 +279,6 @@ export class Socket extends AddressedDuplex {
       cb(closedError(this.#transport === null ? 'is not connected' : 'is closed'));
       return;
     }
-    settleOwnerLoop(this.#loop);
     let n = 0;
     for (const b of bufs) n += b.length;
     try {
