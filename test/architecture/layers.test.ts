@@ -76,8 +76,9 @@ test('no file imports from a higher layer', () => {
       const theirs = rankOf(target);
       const targetFolder = relative(src, target).split('/')[0];
       const sameFolder = targetFolder === relative(src, file).split('/')[0];
-      // Tests beside the code (and shared contract suites) may use the shipped test helpers.
-      const isTest = /\.(test|contract)\.ts$|\.test-worker\.mjs$/.test(file);
+      // Tests beside the code (shared contract suites and a folder's test-support.ts too) may use
+      // the shipped test helpers.
+      const isTest = /\.(test|contract)\.ts$|\.test-worker\.mjs$|\/test-support\.ts$/.test(file);
       if (isTest && targetFolder === 'testing') continue;
       if (theirs > mine && !sameFolder)
         violations.push(`${relative(root, file)} imports ${spec} (layer ${theirs} > ${mine})`);
