@@ -99,45 +99,39 @@ export class IoWatchers {
   }
 
   #set(fd: number, cb: IoCallback | null, isReader: boolean): boolean {
-    let w = this.#byFd.get(fd);
+    const w = this.#byFd.get(fd);
     const had = w !== undefined && (isReader ? w.reader : w.writer) !== null;
     if (cb === null && !had) return false;
     if (w === undefined) {
-      w = { fd, reader: null, writer: null, active: true };
-      if (isReader) w.reader = cb;
-      else w.writer = cb;
-      this.#selector.register(fd, isReader ? Interest.Readable : Interest.Writable, w);
-      this.#byFd.set(fd, w);
+      const added: Watcher = { fd, reader: isReader ? cb : null, writer: isReader ? null : cb, active: true };
+      this.#selector.register(fd, isReader ? Interest.Readable : Interest.Writable, added);
+      this.#byFd.set(fd, added);
     } else {
       const before = interestOf(w);
       if (isReader) w.reader = cb;
       else w.writer = cb;
       const after = interestOf(w);
-      if (after === 0) {
-        // Put it back so #remove's counting sees what was there.
-        if (isReader) w.reader = () => {};
-        else w.writer = () => {};
-        this.#remove(w);
-        return had;
-      }
-      if (after !== before) this.#selector.modify(fd, after, w);
+      if (after === 0) this.#detach(w);
+      else if (after !== before) this.#selector.modify(fd, after, w);
     }
-    if (!had && cb !== null) {
-      if (isReader) this.#readers++;
-      else this.#writers++;
-    } else if (had && cb === null) {
-      if (isReader) this.#readers--;
-      else this.#writers--;
-    }
+    const delta = (cb !== null ? 1 : 0) - (had ? 1 : 0);
+    if (isReader) this.#readers += delta;
+    else this.#writers += delta;
     return had;
   }
 
+  /** Drops a watcher with whatever callbacks it still has. */
   #remove(w: Watcher): void {
-    w.active = false;
     if (w.reader !== null) this.#readers--;
     if (w.writer !== null) this.#writers--;
     w.reader = null;
     w.writer = null;
+    this.#detach(w);
+  }
+
+  /** Marks `w` stale (events of this batch skip it) and takes it out of the table and the selector. */
+  #detach(w: Watcher): void {
+    w.active = false;
     this.#byFd.delete(w.fd);
     if (this.#selector.get(w.fd)?.token === w) this.#selector.unregister(w.fd);
   }
