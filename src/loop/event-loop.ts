@@ -80,6 +80,9 @@ export interface EventLoopStats {
  */
 const SIGNAL_WAIT_CAP_MS = 50;
 
+/** The arguments of every callback scheduled without any. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
@@ -155,7 +158,7 @@ export class EventLoop implements TimerOwner {
   /** Runs `callback(...args)` on the next iteration. @throws ClosedResourceError */
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
     this.#checkOpen('callSoon');
-    const h = new Handle(callback as unknown as (...a: never[]) => void, args);
+    const h = new Handle(callback as unknown as (...a: never[]) => void, args.length === 0 ? NO_ARGS : args);
     this.#ready.push(h);
     if (this.mode === 'guest' && !this.#inIteration) this.#scheduleGuestTick();
     return h;
@@ -181,7 +184,9 @@ export class EventLoop implements TimerOwner {
   }
 
   #addTimer(when: number, callback: (...a: never[]) => void, args: readonly unknown[]): TimerHandle {
-    const t = new TimerHandle(this, when, this.#sequence++, callback, args);
+    // Most timers take no arguments: share one empty array so the rest-parameter array does not
+    // escape and V8 need not keep one per timer.
+    const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
     this.#timers.push(t);
     if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
     return t;
