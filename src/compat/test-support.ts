@@ -15,6 +15,7 @@ import type { ExceptionContext } from '../loop/exceptions.ts';
 import { availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
 import { openFdCount, openFds } from '../testing/fd-count.ts';
+import { deadline as within } from '../testing/loop-configs.ts';
 import { getDefaultLoop, setDefaultLoop } from './default-loop.ts';
 
 /** A loop to run a test on: the compat default loop, or a fresh one of a backend and mode. */
@@ -118,22 +119,8 @@ export function describeWithFdCheck(title: string, body: () => void): void {
   });
 }
 
-/** Settles like `work`, or rejects after `ms` of loop time. */
-export function within<T>(loop: EventLoop, ms: number, what: string, work: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = loop.callLater(ms, () => reject(new Error(`timed out after ${ms} ms: ${what}`)));
-    work.then(
-      (v) => {
-        t.cancel();
-        resolve(v);
-      },
-      (e) => {
-        t.cancel();
-        reject(e);
-      },
-    );
-  });
-}
+/** Settles like `work`, or rejects after `ms` of loop time (shared with every layer's tests). */
+export { within };
 
 /** The arguments of the next `event` on `emitter` ('error' does not reject), bounded by loop time. */
 export function nextEvent(

@@ -31,6 +31,18 @@ import { sys } from './constants.ts';
 import { errnoName } from './errno.ts';
 import { decodeSockaddr, type SocketAddress } from './sockaddr.ts';
 
+/** macOS and FreeBSD <netdb.h>: ai_canonname before ai_addr. */
+const BSD_FIELD_ORDER = Object.freeze([
+  'ai_flags',
+  'ai_family',
+  'ai_socktype',
+  'ai_protocol',
+  'ai_addrlen',
+  'ai_canonname',
+  'ai_addr',
+  'ai_next',
+]);
+
 /** The fields of `struct addrinfo`, in declaration order, per OS. */
 export const addrinfoFieldOrder: Readonly<Record<OsName, readonly string[]>> = Object.freeze({
   // glibc <netdb.h>
@@ -44,27 +56,8 @@ export const addrinfoFieldOrder: Readonly<Record<OsName, readonly string[]>> = O
     'ai_canonname',
     'ai_next',
   ]),
-  // macOS and FreeBSD <netdb.h>: ai_canonname before ai_addr
-  darwin: Object.freeze([
-    'ai_flags',
-    'ai_family',
-    'ai_socktype',
-    'ai_protocol',
-    'ai_addrlen',
-    'ai_canonname',
-    'ai_addr',
-    'ai_next',
-  ]),
-  freebsd: Object.freeze([
-    'ai_flags',
-    'ai_family',
-    'ai_socktype',
-    'ai_protocol',
-    'ai_addrlen',
-    'ai_canonname',
-    'ai_addr',
-    'ai_next',
-  ]),
+  darwin: BSD_FIELD_ORDER,
+  freebsd: BSD_FIELD_ORDER,
 });
 
 const FIELD_TYPES: Readonly<Record<string, string>> = {

@@ -26,25 +26,29 @@ export function loopConfigs(): LoopConfig[] {
 }
 
 /**
- * Runs the loop until `work` settles, failing after `ms` of loop time. The deadline is an nbio
- * timer: Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop
- * blocks in its selector, so a lost callback would otherwise hang the file.
+ * Settles like `work`, or rejects after `ms` of *loop* time. The deadline is an nbio timer:
+ * Node's own timers (and so node:test's timeout) cannot fire while an owner-mode loop blocks in
+ * its selector, so a lost callback would otherwise hang the file.
  */
+export function deadline<T>(loop: EventLoop, ms: number, what: string, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = loop.callLater(ms, () => reject(new Error(`timed out after ${ms} ms: ${what}`)));
+    work.then(
+      (v) => {
+        t.cancel();
+        resolve(v);
+      },
+      (e) => {
+        t.cancel();
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Runs the loop until `work` settles, failing after `ms` of loop time (see {@link deadline}). */
 export function runFor<T>(loop: EventLoop, work: Promise<T> | (() => Promise<T>), ms = 20_000): Promise<T> {
-  return loop.runUntilComplete(
-    () =>
-      new Promise<T>((resolve, reject) => {
-        const timer = loop.callLater(ms, () => reject(new Error(`no result within ${ms} ms of loop time`)));
-        (typeof work === 'function' ? work() : work).then(
-          (v) => {
-            timer.cancel();
-            resolve(v);
-          },
-          (e) => {
-            timer.cancel();
-            reject(e);
-          },
-        );
-      }),
+  return loop.runUntilComplete(() =>
+    deadline(loop, ms, 'no result', typeof work === 'function' ? Promise.resolve().then(work) : work),
   );
 }
