@@ -10,6 +10,7 @@
 import { lastErrno, libc, osName } from './binding.ts';
 import { sys } from './constants.ts';
 import { EINTR, OsError } from './errno.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 const c =
   osName === 'linux'
@@ -55,6 +56,7 @@ export function ctl(
   oneView.setUint32(0, events >>> 0, true);
   oneView.setUint32(sys.EPOLL_DATA_OFFSET, fd, true);
   oneView.setUint32(sys.EPOLL_DATA_OFFSET + 4, 0, true);
+  if (syscallCounter.on) countSyscall(Sc.epoll_ctl);
   if (api().ctl(epfd, op, fd, one) === 0) return 0;
   const errno = lastErrno();
   if (tolerate.includes(errno)) return errno;
@@ -63,7 +65,8 @@ export function ctl(
 
 /**
  * A reusable `struct epoll_event` array for epoll_wait, read through a Uint32Array
- * (stride 3 on x86_64, 4 elsewhere).
+ * (stride 3 on x86_64, 4 elsewhere). Callers read only `i < count` returned by the wait, so
+ * every index below is in range (hence the `!`).
  */
 export class EpollEvents {
   /** The bytes handed to epoll_wait. */
@@ -82,11 +85,11 @@ export class EpollEvents {
   }
   /** Event `i`'s EPOLL* mask. */
   events(i: number): number {
-    return this.#u32[i * this.#stride];
+    return this.#u32[i * this.#stride]!;
   }
   /** Event `i`'s fd (the low 32 bits of data). */
   fd(i: number): number {
-    return this.#u32[i * this.#stride + this.#dataIndex] | 0;
+    return this.#u32[i * this.#stride + this.#dataIndex]! | 0;
   }
 }
 
@@ -97,6 +100,7 @@ export class EpollEvents {
  */
 export function wait(epfd: number, out: EpollEvents, timeoutMs: number): number {
   const r = api().wait(epfd, out.bytes, out.capacity, timeoutMs);
+  if (syscallCounter.on) countSyscall(Sc.epoll_wait);
   if (r >= 0) return r;
   const errno = lastErrno();
   if (errno === EINTR) return 0;

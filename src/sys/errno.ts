@@ -10,7 +10,8 @@
 import { constants } from 'node:os';
 import { lastErrno } from './binding.ts';
 
-const table = constants.errno as Record<string, number>;
+// Typed per name by @types/node, so each constant below is a number without a cast.
+const table = constants.errno;
 const names = new Map<number, string>();
 for (const [name, value] of Object.entries(table)) {
   // EWOULDBLOCK == EAGAIN and ENOTSUP == EOPNOTSUPP on Linux: keep the name people expect.

@@ -32,7 +32,7 @@ function readCounter(fd: number): bigint | typeof WOULD_BLOCK {
   const n = read(fd, new Uint8Array(b.buffer));
   if (n === WOULD_BLOCK) return WOULD_BLOCK;
   assert.equal(n, 8, 'an eventfd read is always 8 bytes');
-  return b[0];
+  return b[0]!; // a BigUint64Array(1)
 }
 
 /** Adds `v` to an eventfd's counter. */
@@ -91,7 +91,7 @@ describe('descriptor calls', () => {
     const [r, w] = pipe();
     const parts = ['alpha-', 'beta-', '', 'gamma'].map((s) => Buffer.from(s));
     assert.equal(writev(w, parts), 16);
-    const outs = [new Uint8Array(3), new Uint8Array(0), new Uint8Array(10), new Uint8Array(10)];
+    const outs = [new Uint8Array(3), new Uint8Array(0), new Uint8Array(10), new Uint8Array(10)] as const;
     assert.equal(readv(r, outs), 16);
     assert.equal(Buffer.concat(outs).subarray(0, 16).toString(), 'alpha-beta-gamma');
     assert.equal(Buffer.from(outs[0]).toString(), 'alp', 'the first buffer is filled first');

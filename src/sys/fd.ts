@@ -10,6 +10,7 @@
 import { koffi, lastErrno, libc, osName } from './binding.ts';
 import { sys } from './constants.ts';
 import { EAGAIN, EBADF, EINTR, ENOSYS, EWOULDBLOCK, OsError } from './errno.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 /** Returned by the hot-path calls when the fd is not ready (EAGAIN/EWOULDBLOCK). */
 export const WOULD_BLOCK = -1;
@@ -54,6 +55,7 @@ function failOrWouldBlock(syscall: string, fd: number): number {
 export function read(fd: number, buf: Uint8Array, offset = 0, length = buf.length - offset): number {
   for (;;) {
     const n = Number(c.read(fd, offset === 0 ? buf : buf.subarray(offset), length));
+    if (syscallCounter.on) countSyscall(Sc.read, n);
     if (n >= 0) return n;
     if (lastErrno() === EINTR) continue;
     return failOrWouldBlock('read', fd);
@@ -68,6 +70,7 @@ export function read(fd: number, buf: Uint8Array, offset = 0, length = buf.lengt
 export function write(fd: number, buf: Uint8Array, offset = 0, length = buf.length - offset): number {
   for (;;) {
     const n = Number(c.write(fd, offset === 0 ? buf : buf.subarray(offset), length));
+    if (syscallCounter.on) countSyscall(Sc.write, n);
     if (n >= 0) return n;
     if (lastErrno() === EINTR) continue;
     return failOrWouldBlock('write', fd);
@@ -77,7 +80,10 @@ export function write(fd: number, buf: Uint8Array, offset = 0, length = buf.leng
 function toIov(bufs: readonly Uint8Array[]): { base: Uint8Array; len: number }[] {
   const n = Math.min(bufs.length, IOV_MAX);
   const iov = new Array<{ base: Uint8Array; len: number }>(n);
-  for (let i = 0; i < n; i++) iov[i] = { base: bufs[i], len: bufs[i].length };
+  for (let i = 0; i < n; i++) {
+    const base = bufs[i]!; // i < n ≤ bufs.length
+    iov[i] = { base, len: base.length };
+  }
   return iov;
 }
 
@@ -90,6 +96,7 @@ export function writev(fd: number, bufs: readonly Uint8Array[]): number {
   const iov = toIov(bufs);
   for (;;) {
     const n = Number(cv.writev(fd, iov, iov.length));
+    if (syscallCounter.on) countSyscall(Sc.writev, n);
     if (n >= 0) return n;
     if (lastErrno() === EINTR) continue;
     return failOrWouldBlock('writev', fd);
@@ -105,6 +112,7 @@ export function readv(fd: number, bufs: readonly Uint8Array[]): number {
   const iov = toIov(bufs);
   for (;;) {
     const n = Number(cv.readv(fd, iov, iov.length));
+    if (syscallCounter.on) countSyscall(Sc.readv, n);
     if (n >= 0) return n;
     if (lastErrno() === EINTR) continue;
     return failOrWouldBlock('readv', fd);
@@ -117,6 +125,7 @@ export function readv(fd: number, bufs: readonly Uint8Array[]): number {
  * @throws OsError (EBADF when the fd was not open)
  */
 export function close(fd: number): void {
+  if (syscallCounter.on) countSyscall(Sc.close);
   if (c.close(fd) !== 0) {
     const errno = lastErrno();
     if (errno === EINTR) return;
@@ -170,14 +179,14 @@ export function pipe(): [number, number] {
   const fds = new Int32Array(2);
   if (c.pipe2 !== null) {
     if (c.pipe2(fds, sys.O_NONBLOCK | sys.O_CLOEXEC) !== 0) throw new OsError('pipe2', lastErrno());
-    return [fds[0], fds[1]];
+    return [fds[0]!, fds[1]!]; // an Int32Array(2)
   }
   if (c.pipe(fds) !== 0) throw new OsError('pipe', lastErrno());
   for (const fd of fds) {
     setNonBlocking(fd);
     setCloseOnExec(fd);
   }
-  return [fds[0], fds[1]];
+  return [fds[0]!, fds[1]!];
 }
 
 /** True where eventfd(2) exists (Linux). */

@@ -133,7 +133,11 @@ export const gai: GaiConstants = gaiConstantsByOs[osName];
  */
 export function addrinfoType(os: OsName): ReturnType<typeof koffi.struct> {
   const def: Record<string, string> = {};
-  for (const f of addrinfoFieldOrder[os]) def[f] = FIELD_TYPES[f];
+  for (const f of addrinfoFieldOrder[os]) {
+    const type = FIELD_TYPES[f];
+    if (type === undefined) throw new Error(`addrinfoType: no C type for field ${f}`);
+    def[f] = type;
+  }
   return koffi.struct(def);
 }
 

@@ -153,7 +153,7 @@ test('timespec: milliseconds become {int64 sec, int64 nsec}, fractions rounded u
   assert.deepEqual(enc(1500.5), [1n, 500_500_000n]);
   assert.deepEqual(enc(2 ** 31 - 1), [2_147_483n, 647_000_000n]);
   assert.deepEqual(enc(0.0000001), [0n, 1n], 'never rounded down to 0 ns');
-  const [sec, nsec] = enc(999.9999999);
+  const [sec = -1n, nsec = -1n] = enc(999.9999999);
   assert.ok(nsec < 1_000_000_000n && sec * 1_000_000_000n + nsec >= 999_999_999n);
 });
 

@@ -6,6 +6,7 @@
  */
 import { lastErrno, libc, osName } from './binding.ts';
 import { EINTR, OsError } from './errno.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 const c = {
   poll:
@@ -62,17 +63,18 @@ export class PollFdArray {
     this.length = last;
     return moved;
   }
+  // The readers below take `i < length` (the buffer holds at least `length` entries): `!` is safe.
   /** Entry `i`'s fd. */
   fd(i: number): number {
-    return this.#i32[i * 2];
+    return this.#i32[i * 2]!;
   }
   /** Entry `i`'s requested events. */
   events(i: number): number {
-    return this.#i16[i * 4 + 2];
+    return this.#i16[i * 4 + 2]!;
   }
   /** Entry `i`'s returned events. */
   revents(i: number): number {
-    return this.#i16[i * 4 + 3] & 0xffff;
+    return this.#i16[i * 4 + 3]! & 0xffff;
   }
   /** The bytes handed to poll(). */
   get bytes(): Uint8Array {
@@ -96,6 +98,7 @@ export class PollFdArray {
  */
 export function poll(fds: PollFdArray, timeoutMs: number): number {
   const r = c.poll(fds.bytes, fds.length, timeoutMs);
+  if (syscallCounter.on) countSyscall(Sc.poll);
   if (r >= 0) return r;
   const errno = lastErrno();
   if (errno === EINTR) return 0;

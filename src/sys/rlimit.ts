@@ -27,7 +27,7 @@ const toBig = (v: number): bigint => (v === Number.POSITIVE_INFINITY ? INF : Big
 export function getNoFileLimit(): Limit {
   const r = new BigUint64Array(2);
   if (c.getrlimit(sys.RLIMIT_NOFILE, r) !== 0) throw new OsError('getrlimit', lastErrno());
-  return { soft: toNum(r[0]), hard: toNum(r[1]) };
+  return { soft: toNum(r[0]!), hard: toNum(r[1]!) }; // a BigUint64Array(2)
 }
 
 /** setrlimit(RLIMIT_NOFILE). Raising the hard limit needs privilege. */

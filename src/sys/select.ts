@@ -8,6 +8,7 @@
 import { lastErrno, libc } from './binding.ts';
 import { sys } from './constants.ts';
 import { EINTR, OsError } from './errno.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 const c = {
   select: libc.func('int select(int nfds, void *readfds, void *writefds, void *exceptfds, void *timeout)'),
@@ -27,17 +28,17 @@ export class FdSet {
   /** FD_SET. @throws RangeError when `fd` is negative or ≥ FD_SETSIZE (bitmap untouched) */
   add(fd: number): void {
     checkFd(fd);
-    this.bytes[fd >> 3] |= 1 << (fd & 7);
+    this.bytes[fd >> 3]! |= 1 << (fd & 7); // checkFd: fd >> 3 < FD_SET_BYTES
   }
   /** FD_CLR. */
   delete(fd: number): void {
     checkFd(fd);
-    this.bytes[fd >> 3] &= ~(1 << (fd & 7));
+    this.bytes[fd >> 3]! &= ~(1 << (fd & 7));
   }
   /** FD_ISSET. */
   has(fd: number): boolean {
     checkFd(fd);
-    return (this.bytes[fd >> 3] & (1 << (fd & 7))) !== 0;
+    return (this.bytes[fd >> 3]! & (1 << (fd & 7))) !== 0;
   }
   /** FD_ZERO. */
   clear(): void {
@@ -84,6 +85,7 @@ export function select(
     exceptfds === null ? null : exceptfds.bytes,
     tv,
   );
+  if (syscallCounter.on) countSyscall(Sc.select);
   if (r >= 0) return r;
   const errno = lastErrno();
   if (errno === EINTR) return 0;

@@ -40,7 +40,7 @@ export function parseIpv4(text: string): Uint8Array | null {
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
-    const p = parts[i];
+    const p = parts[i] ?? '';
     if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return null;
     const v = Number(p);
     if (v > 255) return null;
@@ -61,12 +61,12 @@ export function parseIpv6(text: string): Uint8Array | null {
     if (s === '') return [];
     const out: number[] = [];
     const parts = s.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
+    for (const [i, p] of parts.entries()) {
       if (i === parts.length - 1 && p.includes('.')) {
         const v4 = parseIpv4(p);
         if (v4 === null) return null;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+        const v4View = new DataView(v4.buffer);
+        out.push(v4View.getUint16(0), v4View.getUint16(2));
       } else {
         if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
         out.push(Number.parseInt(p, 16));
@@ -74,16 +74,16 @@ export function parseIpv6(text: string): Uint8Array | null {
     }
     return out;
   };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const head = groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
   if (head === null || tail === null) return null;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
   const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = all[i] >> 8;
-    out[2 * i + 1] = all[i] & 0xff;
+  for (const [i, group] of all.entries()) {
+    out[2 * i] = group >> 8;
+    out[2 * i + 1] = group & 0xff;
   }
   return out;
 }
@@ -91,7 +91,8 @@ export function parseIpv6(text: string): Uint8Array | null {
 /** Formats 16 bytes as RFC 5952 IPv6 text (longest zero run compressed, lowercase). */
 export function formatIpv6(b: Uint8Array): string {
   const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[2 * i] << 8) | b[2 * i + 1]);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < 8; i++) g.push(view.getUint16(2 * i));
   // IPv4-mapped ::ffff:a.b.c.d keeps its dotted tail, as inet_ntop prints it.
   if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
     return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;

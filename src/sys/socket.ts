@@ -14,6 +14,7 @@ import { sys } from './constants.ts';
 import { EAGAIN, EINPROGRESS, EINTR, EWOULDBLOCK, OsError } from './errno.ts';
 import { close, setCloseOnExec, setNonBlocking, WOULD_BLOCK } from './fd.ts';
 import { decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, type SocketAddress } from './sockaddr.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 export { WOULD_BLOCK } from './fd.ts';
 
@@ -89,15 +90,17 @@ export function socketpair(type: SocketType = 'stream'): [number, number] {
   if (c.socketpair(sys.AF_UNIX, typeBits(type) | createFlags(), 0, sv) !== 0) {
     throw new OsError('socketpair', lastErrno());
   }
+  const a = sv[0]!; // an Int32Array(2)
+  const b = sv[1]!;
   try {
-    afterCreate(sv[0]);
-    afterCreate(sv[1]);
+    afterCreate(a);
+    afterCreate(b);
   } catch (err) {
-    close(sv[0]);
-    close(sv[1]);
+    close(a);
+    close(b);
     throw err;
   }
-  return [sv[0], sv[1]];
+  return [a, b];
 }
 
 /** bind(2). @throws OsError (EADDRINUSE, EACCES, EADDRNOTAVAIL …) */
@@ -127,6 +130,7 @@ export function accept(fd: number): number {
       c.accept4 !== null
         ? c.accept4(fd, acceptAddr, acceptLen, sys.SOCK_NONBLOCK | sys.SOCK_CLOEXEC)
         : c.accept(fd, acceptAddr, acceptLen);
+    if (syscallCounter.on) countSyscall(Sc.accept);
     if (r >= 0) {
       if (c.accept4 === null) afterCreate(r);
       return r;
@@ -146,6 +150,7 @@ export function accept(fd: number): number {
  */
 export function connect(fd: number, addr: SocketAddress): 'connected' | 'in-progress' {
   const sa = encodeSockaddr(addr);
+  if (syscallCounter.on) countSyscall(Sc.connect);
   if (c.connect(fd, sa, sa.length) === 0) return 'connected';
   const errno = lastErrno();
   // EINTR: the connection goes on asynchronously, exactly as with EINPROGRESS.
@@ -166,7 +171,7 @@ export function getIntOption(fd: number, level: number, name: number): number {
   if (c.getsockopt(fd, level, name, intOpt, intOptLen) !== 0) {
     throw new OsError('getsockopt', lastErrno(), `fd ${fd}`);
   }
-  return intOpt[0];
+  return intOpt[0]!; // an Int32Array(1)
 }
 
 /** setsockopt(2) of an int-valued option. */
@@ -189,7 +194,7 @@ function nameOf(fn: typeof c.getsockname, syscall: string, fd: number): SocketAd
   const buf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   const len = new Uint32Array([SOCKADDR_STORAGE_SIZE]);
   if (fn(fd, buf, len) !== 0) throw new OsError(syscall, lastErrno(), `fd ${fd}`);
-  return decodeSockaddr(buf, len[0]);
+  return decodeSockaddr(buf, len[0]!);
 }
 
 /** getsockname(2): the local address of a socket. */
@@ -210,6 +215,7 @@ export function getpeername(fd: number): SocketAddress | null {
 export function recv(fd: number, buf: Uint8Array, offset = 0, length = buf.length - offset): number {
   for (;;) {
     const n = Number(c.recv(fd, offset === 0 ? buf : buf.subarray(offset), length, 0));
+    if (syscallCounter.on) countSyscall(Sc.recv, n);
     if (n >= 0) return n;
     const errno = lastErrno();
     if (errno === EINTR) continue;
@@ -226,6 +232,7 @@ export function recv(fd: number, buf: Uint8Array, offset = 0, length = buf.lengt
 export function send(fd: number, buf: Uint8Array, offset = 0, length = buf.length - offset): number {
   for (;;) {
     const n = Number(c.send(fd, offset === 0 ? buf : buf.subarray(offset), length, SEND_FLAGS));
+    if (syscallCounter.on) countSyscall(Sc.send, n);
     if (n >= 0) return n;
     const errno = lastErrno();
     if (errno === EINTR) continue;
@@ -253,6 +260,7 @@ export function recvfrom(fd: number, buf: Uint8Array): Datagram | typeof WOULD_B
   for (;;) {
     fromLen[0] = SOCKADDR_STORAGE_SIZE;
     const n = Number(c.recvfrom(fd, buf, buf.length, 0, fromAddr, fromLen));
+    if (syscallCounter.on) countSyscall(Sc.recvfrom, n);
     if (n >= 0) {
       return { bytes: n, from: fromLen[0] > 0 ? decodeSockaddr(fromAddr, fromLen[0]) : null };
     }
@@ -271,6 +279,7 @@ export function sendto(fd: number, buf: Uint8Array, to: SocketAddress): number {
   const sa = encodeSockaddr(to);
   for (;;) {
     const n = Number(c.sendto(fd, buf, buf.length, SEND_FLAGS, sa, sa.length));
+    if (syscallCounter.on) countSyscall(Sc.sendto, n);
     if (n >= 0) return n;
     const errno = lastErrno();
     if (errno === EINTR) continue;
