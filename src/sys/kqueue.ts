@@ -17,6 +17,7 @@ import { endianness, release } from 'node:os';
 import { koffi, lastErrno, libc, loadLibrary, osName } from './binding.ts';
 import { EINTR, OsError } from './errno.ts';
 import { close, setCloseOnExec } from './fd.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 /** Filters: the same numbers everywhere, except EVFILT_USER (see {@link KeventLayout}). */
 export const EVFILT_READ = -1;
@@ -324,6 +325,7 @@ export function kevent(
     nevents,
     timeoutMs === null ? null : timespec,
   );
+  if (syscallCounter.on) countSyscall(Sc.kevent);
   if (r >= 0) return r;
   const errno = lastErrno();
   if (errno === EINTR) return 0;

@@ -1,0 +1,91 @@
+/**
+ * Counts the system calls nbio makes, by kind, with the bytes they moved: the flight recorder
+ * (`loop.recorder`) and `nbio race` read it. Off by default: each call site pays one branch
+ * (`if (syscallCounter.on)`), and a counter increment only while some recorder counts.
+ *
+ * The counter is process-wide (L0 knows no loop); the recorder takes differences around each
+ * iteration, so two loops recording at once in one thread would see each other's calls.
+ *
+ * @module
+ */
+
+/** The kinds of system call counted, in the order of the counter arrays. */
+export const SYSCALL_KINDS = [
+  'read',
+  'write',
+  'readv',
+  'writev',
+  'recv',
+  'send',
+  'recvfrom',
+  'sendto',
+  'accept',
+  'connect',
+  'close',
+  'epoll_wait',
+  'epoll_ctl',
+  'poll',
+  'select',
+  'kevent',
+] as const;
+
+/** One counted system call kind. */
+export type SyscallKind = (typeof SYSCALL_KINDS)[number];
+
+/** Index of each kind in {@link SyscallCounter.calls} and {@link SyscallCounter.bytes}. */
+export const Sc = {
+  read: 0,
+  write: 1,
+  readv: 2,
+  writev: 3,
+  recv: 4,
+  send: 5,
+  recvfrom: 6,
+  sendto: 7,
+  accept: 8,
+  connect: 9,
+  close: 10,
+  epoll_wait: 11,
+  epoll_ctl: 12,
+  poll: 13,
+  select: 14,
+  kevent: 15,
+} as const satisfies Record<SyscallKind, number>;
+
+/** The process-wide counter; see the module comment. */
+export interface SyscallCounter {
+  /** True while at least one user counts (see {@link startCountingSyscalls}). */
+  on: boolean;
+  /** Calls made per kind (index: {@link Sc}). */
+  readonly calls: Float64Array;
+  /** Bytes moved per kind (reads and writes only). */
+  readonly bytes: Float64Array;
+}
+
+/** The one counter of this thread. Call sites: `if (syscallCounter.on) countSyscall(Sc.recv, n)`. */
+export const syscallCounter: SyscallCounter = {
+  on: false,
+  calls: new Float64Array(SYSCALL_KINDS.length),
+  bytes: new Float64Array(SYSCALL_KINDS.length),
+};
+
+let users = 0;
+
+/** Counts one call of `kind` that moved `bytes` (negative results count as 0 bytes). */
+export function countSyscall(kind: number, bytes = 0): void {
+  syscallCounter.calls[kind]! += 1;
+  if (bytes > 0) syscallCounter.bytes[kind]! += bytes;
+}
+
+/** Turns counting on for one more user. @returns a function that stops this user's counting */
+export function startCountingSyscalls(): () => void {
+  users++;
+  syscallCounter.on = true;
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    users--;
+    if (users === 0) syscallCounter.on = false;
+  };
+}
