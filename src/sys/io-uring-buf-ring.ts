@@ -1,0 +1,124 @@
+/**
+ * A provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux ≥ 5.19), mapped and registered by
+ * hand: one page-aligned anonymous mapping holds the ring of `struct io_uring_buf` entries,
+ * another the buffers themselves. The kernel takes a buffer for each completion of a RECV with
+ * BUFFER_SELECT and names it in the CQE (`flags >>> 16`); the program gives it back with
+ * {@link BufRing.recycle} once it has copied the bytes out. When the ring is empty, a recv
+ * completes with −ENOBUFS (and a multishot recv ends).
+ *
+ * @module
+ */
+
+import type { IoUring } from './io-uring.ts';
+import { Buf, BufReg, RegisterOp } from './io-uring-abi.ts';
+import { Mapping, PAGE_SIZE, pageAlign } from './io-uring-mem.ts';
+
+/** A registered group of equally sized receive buffers. */
+export class BufRing {
+  /** The buffer group id SQEs name. */
+  readonly groupId: number;
+  /** Number of buffers (a power of two). */
+  readonly count: number;
+  /** Bytes per buffer. */
+  readonly bufferSize: number;
+  readonly #ring: IoUring;
+  readonly #entries: Mapping;
+  readonly #data: Mapping;
+  readonly #e32: Uint32Array;
+  readonly #e16: Uint16Array;
+  readonly #bytes: Uint8Array;
+  #tail = 0;
+  #registered = false;
+
+  /**
+   * Maps the ring and the buffers, registers them as group `groupId`, and provides every buffer.
+   * @param count power of two, ≤ 32768
+   * @throws RangeError for a bad count; OsError when the kernel refuses the registration
+   */
+  constructor(ring: IoUring, groupId: number, count: number, bufferSize: number) {
+    if (!(count > 0 && count <= 32768 && (count & (count - 1)) === 0))
+      throw new RangeError(`A buffer ring needs a power-of-two count up to 32768; got ${count}.`);
+    this.#ring = ring;
+    this.groupId = groupId;
+    this.count = count;
+    this.bufferSize = bufferSize;
+    this.#entries = Mapping.map(pageAlign(count * Buf.SIZE));
+    try {
+      this.#data = Mapping.map(pageAlign(count * bufferSize));
+    } catch (err) {
+      this.#entries.unmap();
+      throw err;
+    }
+    this.#e32 = new Uint32Array(this.#entries.buffer);
+    this.#e16 = new Uint16Array(this.#entries.buffer);
+    this.#bytes = new Uint8Array(this.#data.buffer);
+    const reg = Mapping.map(PAGE_SIZE);
+    try {
+      const v = new DataView(reg.buffer);
+      v.setBigUint64(BufReg.ring_addr, BigInt(this.#entries.address), true);
+      v.setUint32(BufReg.ring_entries, count, true);
+      v.setUint16(BufReg.bgid, groupId, true);
+      ring.register(RegisterOp.PBUF_RING, reg.address, 1);
+      this.#registered = true;
+    } catch (err) {
+      this.#data.unmap();
+      this.#entries.unmap();
+      throw err;
+    } finally {
+      reg.unmap();
+    }
+    for (let bid = 0; bid < count; bid++) this.#put(bid);
+    this.#publish();
+  }
+
+  /** The bytes of buffer `bufferId` (a view: copy what you keep before recycling it). */
+  view(bufferId: number, length: number): Uint8Array {
+    return this.#bytes.subarray(bufferId * this.bufferSize, bufferId * this.bufferSize + length);
+  }
+
+  /** Gives buffer `bufferId` back to the kernel (visible to it at once). */
+  recycle(bufferId: number): void {
+    this.#put(bufferId);
+    this.#publish();
+  }
+
+  /** Gives several buffers back, published once. */
+  recycleMany(bufferIds: readonly number[]): void {
+    for (const id of bufferIds) this.#put(id);
+    this.#publish();
+  }
+
+  #put(bid: number): void {
+    const slot = this.#tail & (this.count - 1);
+    const w = (slot * Buf.SIZE) / 4;
+    const addr = this.#data.address + bid * this.bufferSize;
+    this.#e32[w] = addr >>> 0;
+    this.#e32[w + 1] = Math.floor(addr / 2 ** 32);
+    this.#e32[w + Buf.len / 4] = this.bufferSize;
+    // bid (u16 @12) shares a word with resv (u16 @14), which in entry 0 is the ring's tail.
+    this.#e16[(slot * Buf.SIZE + Buf.bid) / 2] = bid;
+    this.#tail = (this.#tail + 1) & 0xffff;
+  }
+
+  /** Stores the tail with release order: the entries written before it are visible first. */
+  #publish(): void {
+    Atomics.store(this.#e16, Buf.TAIL / 2, this.#tail);
+  }
+
+  /** Unregisters the group and unmaps the memory. Call after the recvs using it completed. Idempotent. */
+  close(): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    if (!this.#ring.isClosed) {
+      const reg = Mapping.map(PAGE_SIZE);
+      try {
+        new DataView(reg.buffer).setUint16(BufReg.bgid, this.groupId, true);
+        this.#ring.register(RegisterOp.UNREGISTER_PBUF_RING, reg.address, 1);
+      } finally {
+        reg.unmap();
+      }
+    }
+    this.#data.unmap();
+    this.#entries.unmap();
+  }
+}

@@ -1,0 +1,459 @@
+/**
+ * io_uring(7) from TypeScript, without liburing: io_uring_setup(2), the three mmap'd regions
+ * (SQ ring, CQ ring, SQE array) seen through `koffi.view`, io_uring_enter(2), SQE encoding for
+ * the operations nbio uses, and the completion queue read in place. Linux on x86_64/arm64 only.
+ *
+ * ## Ordering (docs/backends/io_uring.md)
+ * - SQEs are written first, then the SQ tail is published with `Atomics.store` (a release), and
+ *   only `io_uring_enter` makes the kernel read the tail (no SQPOLL thread here).
+ * - The CQ tail is read with `Atomics.load` (an acquire: the kernel may post completions from
+ *   another context at any time), the entries are read, and only then is the head released with
+ *   `Atomics.store`, so the kernel never overwrites an entry not yet consumed.
+ * - With `IORING_FEAT_NODROP` a full CQ keeps completions in a kernel backlog and sets
+ *   `IORING_SQ_CQ_OVERFLOW`; an `io_uring_enter(GETEVENTS)` moves them in once there is room.
+ *
+ * @module
+ */
+
+import { lastErrno, libc } from './binding.ts';
+import { EAGAIN, EINTR, errnoName, OsError } from './errno.ts';
+import { close as closeFd } from './fd.ts';
+import {
+  CQE_BUFFER_SHIFT,
+  Cqe,
+  CqOff,
+  EnterFlag,
+  Feature,
+  GeteventsArg,
+  MmapOffset,
+  ioUringSyscalls as nr,
+  Op,
+  OpFlag,
+  Params,
+  SetupFlag,
+  Sqe,
+  SqeFlag,
+  SqOff,
+  SqRingFlag,
+} from './io-uring-abi.ts';
+import { Mapping, PAGE_SIZE, pageAlign } from './io-uring-mem.ts';
+
+export { CQE_BUFFER_SHIFT, CqeFlag, OpFlag, SetupFlag } from './io-uring-abi.ts';
+
+const sys =
+  nr === null
+    ? null
+    : libc.func(
+        'long syscall(long number, intptr_t a, intptr_t b, intptr_t c, intptr_t d, intptr_t e, intptr_t f)',
+      );
+
+const ETIME = 62;
+const EBUSY = 16;
+/** Bytes of per-SQE scratch memory (a timespec or a sockaddr the kernel reads while submitting). */
+const AUX_SIZE = 128;
+const TWO_32 = 2 ** 32;
+
+/** Options for {@link IoUring.create}. */
+export interface IoUringOptions {
+  /** `IORING_SETUP_*` flags (see {@link SetupFlag}); never DEFER_TASKRUN for a ring libuv watches. */
+  flags?: number;
+  /** CQ size (power of two ≥ entries); default twice `entries`. */
+  cqEntries?: number;
+}
+
+/** Receives one completion: the user data given at submit, the result (≥ 0, or −errno) and the CQE flags. */
+export type CqeSink = (userData: number, res: number, flags: number) => void;
+
+/** Whether io_uring can be used here, and if not, why (sysctl, seccomp, an old kernel, not Linux). */
+export type IoUringAvailability = { available: true } | { available: false; reason: string };
+
+let availability: IoUringAvailability | undefined;
+
+/** An io_uring instance: the ring fd, its mappings and the SQE encoders. */
+export class IoUring {
+  /** The ring's descriptor (pollable: readable while completions wait). */
+  readonly fd: number;
+  /** SQ and CQ sizes the kernel chose. */
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** `IORING_FEAT_*` bits. */
+  readonly features: number;
+  /** Calls to io_uring_enter so far. */
+  enters = 0;
+  readonly #ring: Mapping;
+  readonly #cqRing: Mapping;
+  readonly #sqeMap: Mapping;
+  readonly #aux: Mapping;
+  readonly #sq32: Uint32Array;
+  readonly #cq32: Uint32Array;
+  readonly #sqe8: Uint8Array;
+  readonly #sqe16: Uint16Array;
+  readonly #sqe32: Uint32Array;
+  readonly #sqe32s: Int32Array;
+  readonly #aux64: BigInt64Array;
+  readonly #iSqHead: number;
+  readonly #iSqTail: number;
+  readonly #iSqFlags: number;
+  readonly #sqMask: number;
+  readonly #iCqHead: number;
+  readonly #iCqTail: number;
+  readonly #iCqes: number;
+  readonly #cqMask: number;
+  readonly #cqRes: Int32Array;
+  /** The SQ tail as we know it (SQEs prepared); published on submit. */
+  #sqTail: number;
+  #closed = false;
+
+  private constructor(fd: number, p: DataView) {
+    this.fd = fd;
+    this.sqEntries = p.getUint32(Params.sq_entries, true);
+    this.cqEntries = p.getUint32(Params.cq_entries, true);
+    this.features = p.getUint32(Params.features, true);
+    const sq = (f: number) => p.getUint32(Params.sq_off + f, true);
+    const cq = (f: number) => p.getUint32(Params.cq_off + f, true);
+    const sqSize = sq(SqOff.array) + this.sqEntries * 4;
+    const cqSize = cq(CqOff.cqes) + this.cqEntries * Cqe.SIZE;
+    const single = (this.features & Feature.SINGLE_MMAP) !== 0;
+    this.#ring = Mapping.map(single ? Math.max(sqSize, cqSize) : sqSize, fd, MmapOffset.SQ_RING);
+    this.#cqRing = single ? this.#ring : Mapping.map(cqSize, fd, MmapOffset.CQ_RING);
+    this.#sqeMap = Mapping.map(this.sqEntries * Sqe.SIZE, fd, MmapOffset.SQES);
+    this.#aux = Mapping.map(pageAlign(this.sqEntries * AUX_SIZE + PAGE_SIZE));
+    this.#sq32 = new Uint32Array(this.#ring.buffer);
+    this.#cq32 = new Uint32Array(this.#cqRing.buffer);
+    this.#cqRes = new Int32Array(this.#cqRing.buffer);
+    this.#sqe8 = new Uint8Array(this.#sqeMap.buffer);
+    this.#sqe16 = new Uint16Array(this.#sqeMap.buffer);
+    this.#sqe32 = new Uint32Array(this.#sqeMap.buffer);
+    this.#sqe32s = new Int32Array(this.#sqeMap.buffer);
+    this.#aux64 = new BigInt64Array(this.#aux.buffer);
+    this.#iSqHead = sq(SqOff.head) / 4;
+    this.#iSqTail = sq(SqOff.tail) / 4;
+    this.#iSqFlags = sq(SqOff.flags) / 4;
+    this.#sqMask = this.#sq32[sq(SqOff.ring_mask) / 4] ?? 0;
+    this.#iCqHead = cq(CqOff.head) / 4;
+    this.#iCqTail = cq(CqOff.tail) / 4;
+    this.#iCqes = cq(CqOff.cqes) / 4;
+    this.#cqMask = this.#cq32[cq(CqOff.ring_mask) / 4] ?? 0;
+    // The SQ array maps ring slots to SQE indexes: identity, written once.
+    const arr = sq(SqOff.array) / 4;
+    for (let i = 0; i < this.sqEntries; i++) this.#sq32[arr + i] = i;
+    this.#sqTail = this.#sq32[this.#iSqTail] ?? 0;
+  }
+
+  /**
+   * io_uring_setup(2) and the mappings.
+   * @param entries SQ size (rounded up to a power of two by the kernel)
+   * @throws OsError (ENOSYS: no io_uring; EPERM: disabled by sysctl `kernel.io_uring_disabled` or seccomp)
+   */
+  static create(entries: number, options: IoUringOptions = {}): IoUring {
+    if (sys === null || nr === null) throw new Error('io_uring exists only on Linux (x86_64, arm64).');
+    const params = Mapping.map(PAGE_SIZE);
+    try {
+      const p = new DataView(params.buffer);
+      let flags = options.flags ?? 0;
+      if (options.cqEntries !== undefined) {
+        flags |= SetupFlag.CQSIZE;
+        p.setUint32(Params.cq_entries, options.cqEntries, true);
+      }
+      p.setUint32(Params.flags, flags, true);
+      const fd = Number(sys(nr.setup, entries, params.address, 0, 0, 0, 0));
+      if (fd < 0) throw new OsError('io_uring_setup', lastErrno());
+      try {
+        return new IoUring(fd, p);
+      } catch (err) {
+        closeFd(fd);
+        throw err;
+      }
+    } finally {
+      params.unmap();
+    }
+  }
+
+  /** Whether io_uring works here (tried once: a small ring is set up and closed); the reason if not. */
+  static availability(): IoUringAvailability {
+    if (availability !== undefined) return availability;
+    if (nr === null) {
+      availability = {
+        available: false,
+        reason: `io_uring is Linux-only (x86_64, arm64); this is ${process.platform}/${process.arch}`,
+      };
+      return availability;
+    }
+    try {
+      const r = IoUring.create(2);
+      const need = Feature.NODROP | Feature.EXT_ARG | Feature.FAST_POLL;
+      const ok = (r.features & need) === need;
+      r.close();
+      availability = ok
+        ? { available: true }
+        : {
+            available: false,
+            reason:
+              'this kernel lacks IORING_FEAT_NODROP/EXT_ARG/FAST_POLL (Linux ≥ 5.11 needed; 6.0 for multishot recv)',
+          };
+    } catch (err) {
+      const e = err as OsError;
+      availability = {
+        available: false,
+        reason: `io_uring_setup failed with ${e.code ?? String(err)} (disabled by sysctl kernel.io_uring_disabled, or by a seccomp filter such as a container's)`,
+      };
+    }
+    return availability;
+  }
+
+  // ── submission ────────────────────────────────────────────────────────────────────────
+
+  /** SQEs prepared and not yet handed to the kernel. */
+  get pending(): number {
+    return (this.#sqTail - (this.#sq32[this.#iSqTail] ?? 0)) >>> 0;
+  }
+
+  /**
+   * The next free SQE, zeroed, as an index into the SQE array; submits what is pending first
+   * when the ring is full.
+   */
+  #next(op: number, fd: number, userData: number): number {
+    let head = Atomics.load(this.#sq32, this.#iSqHead);
+    if ((this.#sqTail - head) >>> 0 >= this.sqEntries) {
+      this.submit();
+      head = Atomics.load(this.#sq32, this.#iSqHead);
+      if ((this.#sqTail - head) >>> 0 >= this.sqEntries)
+        throw new OsError('io_uring_enter', EBUSY, 'the submission queue stays full');
+    }
+    const i = this.#sqTail & this.#sqMask;
+    this.#sqTail = (this.#sqTail + 1) >>> 0;
+    const w = i * (Sqe.SIZE / 4);
+    this.#sqe32.fill(0, w, w + Sqe.SIZE / 4);
+    this.#sqe8[i * Sqe.SIZE + Sqe.opcode] = op;
+    this.#sqe32s[w + Sqe.fd / 4] = fd;
+    this.#sqe32[w + Sqe.userData / 4] = userData >>> 0;
+    this.#sqe32[w + Sqe.userData / 4 + 1] = Math.floor(userData / TWO_32);
+    return i;
+  }
+
+  #set64(i: number, offset: number, value: number): void {
+    const w = i * (Sqe.SIZE / 4) + offset / 4;
+    this.#sqe32[w] = value >>> 0;
+    this.#sqe32[w + 1] = Math.floor(value / TWO_32);
+  }
+
+  #set32(i: number, offset: number, value: number): void {
+    this.#sqe32[i * (Sqe.SIZE / 4) + offset / 4] = value >>> 0;
+  }
+
+  /** IORING_OP_NOP: completes with res 0. */
+  nop(userData: number): void {
+    this.#next(Op.NOP, -1, userData);
+  }
+
+  /**
+   * IORING_OP_POLL_ADD: completes with the `POLL*` mask once `fd` has one of `events` (checked
+   * at once, so a ready fd completes on the next enter: level-triggered when re-armed).
+   * @param multishot keep posting (CQE_F_MORE) on every wake-up instead of once
+   */
+  pollAdd(fd: number, events: number, userData: number, multishot = false): void {
+    const i = this.#next(Op.POLL_ADD, fd, userData);
+    this.#set32(i, Sqe.opFlags, events);
+    if (multishot) this.#set32(i, Sqe.len, OpFlag.POLL_ADD_MULTI);
+  }
+
+  /** IORING_OP_POLL_REMOVE of the poll submitted with `targetUserData`. */
+  pollRemove(targetUserData: number, userData: number): void {
+    const i = this.#next(Op.POLL_REMOVE, -1, userData);
+    this.#set64(i, Sqe.addr, targetUserData);
+  }
+
+  /**
+   * IORING_OP_ACCEPT with accept4 flags (SOCK_NONBLOCK|SOCK_CLOEXEC as the caller passes);
+   * res is the new fd. Multishot: one CQE per connection while CQE_F_MORE is set.
+   */
+  accept(fd: number, acceptFlags: number, userData: number, multishot = false): void {
+    const i = this.#next(Op.ACCEPT, fd, userData);
+    this.#set32(i, Sqe.opFlags, acceptFlags);
+    if (multishot) this.#sqe16[(i * Sqe.SIZE + Sqe.ioprio) / 2] = OpFlag.ACCEPT_MULTISHOT;
+  }
+
+  /** IORING_OP_RECV into `len` bytes at `address` (memory that stays mapped until the CQE). */
+  recv(fd: number, address: number, len: number, userData: number): void {
+    const i = this.#next(Op.RECV, fd, userData);
+    this.#set64(i, Sqe.addr, address);
+    this.#set32(i, Sqe.len, len);
+  }
+
+  /**
+   * IORING_OP_RECV with a buffer picked by the kernel from provided-buffer group `bufGroup`
+   * (CQE_F_BUFFER; id in flags >>> 16). Multishot: one CQE per arrival until one without
+   * CQE_F_MORE (EOF res 0, an error, ENOBUFS when the group ran dry, or a cancel).
+   */
+  recvSelect(fd: number, bufGroup: number, userData: number, multishot = true): void {
+    const i = this.#next(Op.RECV, fd, userData);
+    this.#sqe8[i * Sqe.SIZE + Sqe.flags] = SqeFlag.BUFFER_SELECT;
+    this.#sqe16[(i * Sqe.SIZE + Sqe.bufGroup) / 2] = bufGroup;
+    if (multishot) this.#sqe16[(i * Sqe.SIZE + Sqe.ioprio) / 2] = OpFlag.RECV_MULTISHOT;
+  }
+
+  /** IORING_OP_SEND of `len` bytes at `address` (must stay mapped until the CQE); res = bytes sent. */
+  send(fd: number, address: number, len: number, msgFlags: number, userData: number): void {
+    const i = this.#next(Op.SEND, fd, userData);
+    this.#set64(i, Sqe.addr, address);
+    this.#set32(i, Sqe.len, len);
+    this.#set32(i, Sqe.opFlags, msgFlags);
+  }
+
+  /** IORING_OP_CONNECT to the encoded sockaddr `addr` (copied into ring memory: it may be a JS buffer). */
+  connect(fd: number, addr: Uint8Array, userData: number): void {
+    if (addr.length > AUX_SIZE)
+      throw new RangeError(`a sockaddr of ${addr.length} bytes is longer than ${AUX_SIZE}`);
+    const i = this.#next(Op.CONNECT, fd, userData);
+    new Uint8Array(this.#aux.buffer, i * AUX_SIZE, addr.length).set(addr);
+    this.#set64(i, Sqe.addr, this.#aux.address + i * AUX_SIZE);
+    this.#set64(i, Sqe.off, addr.length);
+  }
+
+  /** IORING_OP_CLOSE: the kernel closes `fd`; res 0 or −errno. */
+  closeFile(fd: number, userData: number): void {
+    this.#next(Op.CLOSE, fd, userData);
+  }
+
+  /** IORING_OP_SHUTDOWN(fd, how). */
+  shutdown(fd: number, how: number, userData: number): void {
+    const i = this.#next(Op.SHUTDOWN, fd, userData);
+    this.#set32(i, Sqe.len, how);
+  }
+
+  /** IORING_OP_TIMEOUT: completes with −ETIME after `timeoutMs` (or res 0 after `count` other completions when count > 0). */
+  timeout(timeoutMs: number, userData: number, count = 0): void {
+    const i = this.#next(Op.TIMEOUT, -1, userData);
+    const t = (i * AUX_SIZE) / 8;
+    this.#aux64[t] = BigInt(Math.floor(timeoutMs / 1000));
+    this.#aux64[t + 1] = BigInt(Math.round((timeoutMs % 1000) * 1e6));
+    this.#set64(i, Sqe.addr, this.#aux.address + i * AUX_SIZE);
+    this.#set32(i, Sqe.len, 1);
+    this.#set64(i, Sqe.off, count);
+  }
+
+  /**
+   * IORING_OP_ASYNC_CANCEL of the request(s) submitted with `targetUserData`. The target then
+   * completes with −ECANCELED (or its own result if it finished first); this SQE's res is 0,
+   * −ENOENT (nothing found) or −EALREADY (already running).
+   */
+  cancel(targetUserData: number, userData: number, all = false): void {
+    const i = this.#next(Op.ASYNC_CANCEL, -1, userData);
+    this.#set64(i, Sqe.addr, targetUserData);
+    if (all) this.#set32(i, Sqe.opFlags, OpFlag.CANCEL_ALL);
+  }
+
+  /** IORING_OP_ASYNC_CANCEL of every request on `fd` (res: how many were found, or −ENOENT). */
+  cancelFd(fd: number, userData: number): void {
+    const i = this.#next(Op.ASYNC_CANCEL, fd, userData);
+    this.#set32(i, Sqe.opFlags, OpFlag.CANCEL_FD | OpFlag.CANCEL_ALL);
+  }
+
+  // ── io_uring_enter ────────────────────────────────────────────────────────────────────
+
+  /**
+   * io_uring_enter(2): publishes the prepared SQEs (release), submits them, and when `waitNr` > 0
+   * or `getEvents` waits for that many completions, at most `timeoutMs` (null: no limit).
+   * One system call. EINTR, ETIME and EBUSY (a CQ backlog) end the wait without an error.
+   * @returns the number of SQEs the kernel consumed
+   * @throws OsError for anything else (per-operation errors arrive in CQEs)
+   */
+  enter(waitNr = 0, timeoutMs: number | null = 0, getEvents = waitNr > 0): number {
+    if (sys === null || nr === null) return 0;
+    const toSubmit = this.pending;
+    Atomics.store(this.#sq32, this.#iSqTail, this.#sqTail);
+    let flags = getEvents || this.cqOverflowPending ? EnterFlag.GETEVENTS : 0;
+    let arg = 0;
+    let argSize = 0;
+    if (waitNr > 0 && timeoutMs !== null) {
+      // struct io_uring_getevents_arg + __kernel_timespec at the end of the aux page.
+      const base = (this.sqEntries * AUX_SIZE) / 8;
+      this.#aux64[base] = 0n;
+      this.#aux64[base + 1] = 0n;
+      this.#aux64[base + 2] = BigInt(this.#aux.address + this.sqEntries * AUX_SIZE + 32);
+      this.#aux64[base + 4] = BigInt(Math.floor(timeoutMs / 1000));
+      this.#aux64[base + 5] = BigInt(Math.round((timeoutMs % 1000) * 1e6));
+      flags |= EnterFlag.EXT_ARG;
+      arg = this.#aux.address + this.sqEntries * AUX_SIZE;
+      argSize = GeteventsArg.SIZE;
+    }
+    if (toSubmit === 0 && flags === 0) return 0;
+    this.enters++;
+    const r = Number(sys(nr.enter, this.fd, toSubmit, waitNr, flags, arg, argSize));
+    if (r >= 0) return r;
+    const errno = lastErrno();
+    if (errno === EINTR || errno === ETIME || errno === EBUSY || errno === EAGAIN) return 0;
+    throw new OsError('io_uring_enter', errno, errnoName(errno));
+  }
+
+  /** Submits what is prepared without waiting. @returns SQEs consumed */
+  submit(): number {
+    return this.enter(0, 0, false);
+  }
+
+  // ── completion ────────────────────────────────────────────────────────────────────────
+
+  /** Completions waiting in the CQ ring (read with acquire order). */
+  get cqReady(): number {
+    return (Atomics.load(this.#cq32, this.#iCqTail) - (this.#cq32[this.#iCqHead] ?? 0)) >>> 0;
+  }
+
+  /** True when the kernel holds completions that did not fit (IORING_SQ_CQ_OVERFLOW): enter with GETEVENTS. */
+  get cqOverflowPending(): boolean {
+    return ((this.#sq32[this.#iSqFlags] ?? 0) & SqRingFlag.CQ_OVERFLOW) !== 0;
+  }
+
+  /**
+   * Hands every completion in the CQ ring to `sink`, then releases the head (so entries are
+   * consumed before the kernel may reuse them). @returns how many
+   */
+  reap(sink: CqeSink): number {
+    const cq = this.#cq32;
+    let head = cq[this.#iCqHead] ?? 0;
+    const tail = Atomics.load(cq, this.#iCqTail);
+    const n = (tail - head) >>> 0;
+    for (let k = 0; k < n; k++) {
+      const w = this.#iCqes + (head & this.#cqMask) * (Cqe.SIZE / 4);
+      const ud = (cq[w] ?? 0) + (cq[w + 1] ?? 0) * TWO_32;
+      const res = this.#cqRes[w + Cqe.res / 4] ?? 0;
+      const flags = cq[w + Cqe.flags / 4] ?? 0;
+      head = (head + 1) >>> 0;
+      // Release each entry before the callback runs: a sink that submits and enters again
+      // must not see (or let the kernel keep) entries already handed out.
+      Atomics.store(cq, this.#iCqHead, head);
+      sink(ud, res, flags);
+    }
+    return n;
+  }
+
+  /** True after close(). */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Unmaps the rings and closes the ring fd (the kernel cancels what is in flight). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sqeMap.unmap();
+    if (this.#cqRing !== this.#ring) this.#cqRing.unmap();
+    this.#ring.unmap();
+    this.#aux.unmap();
+    closeFd(this.fd);
+  }
+
+  /**
+   * io_uring_register(2) with an argument in ring memory the caller prepared.
+   * @throws OsError
+   */
+  register(opcode: number, argAddress: number, nrArgs: number): void {
+    if (sys === null || nr === null) return;
+    const r = Number(sys(nr.register, this.fd, opcode, argAddress, nrArgs, 0, 0));
+    if (r < 0) throw new OsError('io_uring_register', lastErrno(), `opcode ${opcode}`);
+  }
+}
+
+/** The provided-buffer id of a CQE with CQE_F_BUFFER. */
+export function cqeBufferId(flags: number): number {
+  return flags >>> CQE_BUFFER_SHIFT;
+}
