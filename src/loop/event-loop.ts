@@ -21,7 +21,13 @@
  *
  * @module
  */
-import { BusyResourceError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import {
+  BusyResourceError,
+  ClosedResourceError,
+  checkDeadline,
+  checkDelay,
+  InvalidArgumentError,
+} from '../errors.ts';
 import { createSelector, defaultSelector } from '../selector/default-selector.ts';
 import { Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
 import { UvPoll } from '../sys/uv-poll.ts';
@@ -49,8 +55,8 @@ export interface EventLoopOptions {
   clock?: Clock;
   /** Hooks around each phase (tracing). */
   observer?: LoopObserver;
-  /** Called with context when a callback throws; default: logs to stderr. */
-  exceptionHandler?: ExceptionHandler;
+  /** Called with context when a callback throws; default (also when `undefined`): logs to stderr. */
+  exceptionHandler?: ExceptionHandler | undefined;
 }
 
 /** Counters of one loop, as a frozen plain object. */
@@ -167,19 +173,14 @@ export class EventLoop implements TimerOwner {
   /** Runs `callback(...args)` once `delayMs` has passed. @throws ClosedResourceError, InvalidArgumentError */
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callLater');
-    if (!(delayMs >= 0)) {
-      throw new InvalidArgumentError(
-        `Cannot callLater with delay ${delayMs}: use a number of milliseconds ≥ 0.`,
-      );
-    }
+    checkDelay(delayMs, 'callLater delay');
     return this.#addTimer(this.#clock.now() + delayMs, callback as unknown as (...a: never[]) => void, args);
   }
 
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callAt');
-    if (Number.isNaN(when))
-      throw new InvalidArgumentError('Cannot callAt NaN: pass a loop time from loop.time().');
+    checkDeadline(when, 'callAt time');
     return this.#addTimer(when, callback as unknown as (...a: never[]) => void, args);
   }
 
@@ -497,7 +498,7 @@ export class EventLoop implements TimerOwner {
   #dispatchIo(events: readonly ReadyEvent<Watcher>[]): void {
     const obs = this.#observer;
     for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
+      const ev = events[i]!; // i < events.length
       if (ev.ready & Ready.Invalid) {
         this.#io.dropInvalid(ev.fd, ev.token);
         this.#exceptions.report(
@@ -530,7 +531,7 @@ export class EventLoop implements TimerOwner {
     const batch = this.#ready.takeBatch();
     const obs = this.#observer;
     for (let i = 0; i < batch.length; i++) {
-      const h = batch[i];
+      const h = batch[i]!; // i < batch.length
       if (h.cancelled) continue;
       const isTimer = h instanceof TimerHandle;
       if (isTimer) this.#timersFired++;

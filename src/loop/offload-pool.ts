@@ -103,7 +103,8 @@ interface Slot {
   readonly channel: ThreadsafeChannel;
   task: Task | null;
   alive: boolean;
-  lastError: Error | undefined;
+  /** What the worker's last 'error' event carried (newer @types/node type it `unknown`: a thread can throw anything). */
+  lastError: unknown;
 }
 
 interface ErrorData {
@@ -493,8 +494,8 @@ const TAKES_VALUE =
 export function workerExecArgv(execArgv: readonly string[]): string[] | null {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i];
-    const [flag, value] = arg.split('=', 2);
+    const arg = execArgv[i]!; // i < execArgv.length
+    const [flag = '', value] = arg.split('=', 2); // split returns at least one element
     if (!MAIN_ONLY.test(flag)) {
       out.push(arg);
       continue;

@@ -33,7 +33,7 @@ test('handles pushed while a batch runs go to the next batch', () => {
   assert.equal(q.length, 1);
   const second = q.takeBatch();
   assert.equal(second.length, 1);
-  second[0].run();
+  second[0]?.run();
   assert.deepEqual(log, ['a', 'b', 'c']);
 });
 

@@ -109,11 +109,11 @@ describe('TimerHeap', () => {
     const owner = ownerOf(heap);
     const ts = Array.from({ length: 64 }, (_, i) => timer(owner, i * 10, `t${i}`));
     for (const t of ts) heap.push(t);
-    const late = ts[50];
+    const late = ts[50]!; // ts has 64 timers
     late.when = -5; // now the earliest
     heap.update(late);
     assert.equal(heap.peek(), late);
-    const first = ts[0];
+    const first = ts[0]!;
     first.when = 10_000; // now the latest
     heap.update(first);
     assert.equal(heap.peek(), late);
@@ -173,9 +173,10 @@ describe('TimerHeap', () => {
     assert.equal(cleared.length, 10);
     assert.equal(heap.size, 0);
     assert.ok(ts.every((t) => t.heapIndex === -1 && !t.active));
-    heap.remove(ts[3]); // no-op, no throw
-    heap.push(ts[3]);
-    assert.equal(heap.pop(), ts[3]);
+    const fourth = ts[3]!; // ts has 10 timers
+    heap.remove(fourth); // no-op, no throw
+    heap.push(fourth);
+    assert.equal(heap.pop(), fourth);
   });
 
   test('random mix of push, pop, remove and update stays equal to the reference', () => {
@@ -193,11 +194,11 @@ describe('TimerHeap', () => {
         model.sort(byKey);
         assert.equal(heap.pop(), model.shift());
       } else if (r < 0.8) {
-        const t = model[Math.floor(rand() * model.length)];
+        const t = model[Math.floor(rand() * model.length)]!; // model is not empty here
         heap.remove(t);
         model = model.filter((m) => m !== t);
       } else {
-        const t = model[Math.floor(rand() * model.length)];
+        const t = model[Math.floor(rand() * model.length)]!;
         t.when = Math.floor(rand() * 1000);
         heap.update(t);
       }

@@ -65,9 +65,11 @@ export class TimerHeap {
     return all;
   }
 
+  // The private helpers below take an index `i < items.length` (a timer's own heapIndex, or a
+  // child/parent index checked against the length), so their `!` reads are in range.
   #removeAt(i: number): void {
     const items = this.#items;
-    const gone = items[i];
+    const gone = items[i]!;
     const last = items.pop()!;
     gone.heapIndex = -1;
     if (i < items.length) {
@@ -80,12 +82,13 @@ export class TimerHeap {
 
   #up(i: number): void {
     const items = this.#items;
-    const t = items[i];
+    const t = items[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(t, items[p])) break;
-      items[i] = items[p];
-      items[i].heapIndex = i;
+      const parent = items[p]!;
+      if (!less(t, parent)) break;
+      items[i] = parent;
+      parent.heapIndex = i;
       i = p;
     }
     items[i] = t;
@@ -95,15 +98,22 @@ export class TimerHeap {
   #down(i: number): void {
     const items = this.#items;
     const n = items.length;
-    const t = items[i];
+    const t = items[i]!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(items[r], items[l]) ? r : l;
-      if (!less(items[c], t)) break;
-      items[i] = items[c];
-      items[i].heapIndex = i;
+      let c = l;
+      let child = items[l]!;
+      if (l + 1 < n) {
+        const right = items[l + 1]!;
+        if (less(right, child)) {
+          c = l + 1;
+          child = right;
+        }
+      }
+      if (!less(child, t)) break;
+      items[i] = child;
+      child.heapIndex = i;
       i = c;
     }
     items[i] = t;

@@ -166,12 +166,13 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
       let b = filter === kqueue.EVFILT_READ ? R : W;
       if (flags & kqueue.EV_EOF) b |= ev.fflags(i) !== 0 ? HUP | ERR : HUP; // fflags: the socket error
       if (flags & kqueue.EV_ERROR) b |= ERR;
-      bits[j] |= b;
+      bits[j]! |= b; // slot j was filled above
     }
+    // fds and bits hold m filled slots.
     for (let j = 0; j < m; j++) {
-      const reg = this.registrations.get(fds[j]);
+      const reg = this.registrations.get(fds[j]!);
       if (reg === undefined) continue; // unregistered by a callback of this same batch
-      const b = bits[j];
+      const b = bits[j]!;
       const ready = BaseSelector.readyBits(
         reg.interest,
         (b & R) !== 0,

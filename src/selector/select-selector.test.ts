@@ -69,7 +69,7 @@ test('select reports an fd closed while registered as Invalid instead of failing
   close(a);
   const evs = sel.select(0);
   assert.equal(evs.length, 1);
-  assert.equal(evs[0].ready, Ready.Invalid);
+  assert.equal(evs[0]?.ready, Ready.Invalid);
   sel.unregister(a);
   assert.equal(sel.select(0).length, 0);
   sel.close();

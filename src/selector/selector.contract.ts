@@ -147,7 +147,7 @@ export function selectorContract(name: SelectorName): void {
       withSelector(() => {
         const pairs = Array.from({ length: 50 }, () => pair());
         for (const [i, [a]] of pairs.entries()) sel.register(a, Interest.Readable, `p${i}`);
-        for (const i of [3, 17, 42]) write(pairs[i][1], Buffer.from('!'));
+        for (const i of [3, 17, 42]) write(pairs[i]![1], Buffer.from('!')); // 50 pairs
         const got = sel
           .select(1000)
           .map((e) => e.token)
