@@ -202,3 +202,83 @@ export class TaskGroupError extends NbioError {
     this.errors = Object.freeze([...errors]);
   }
 }
+
+/**
+ * Shows a value the way a message should name it: strings quoted (`'1500'`), numbers as
+ * JavaScript prints them (`NaN`, `-1`, `Infinity`), anything else by JSON or its type.
+ * @param value whatever the caller passed
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
+/** How {@link checkDelay} reads a value. */
+export interface DelayCheckOptions {
+  /** The unit named in the message: `'ms'` (default) or `'s'` (the Twisted and Tornado styles). */
+  readonly unit?: 'ms' | 's';
+  /** Refuse 0 as well (a period or a connect timeout must be > 0). Default false. */
+  readonly positive?: boolean;
+  /** Allow negative values too (a relative move such as Twisted's `DelayedCall.delay`). Default false. */
+  readonly signed?: boolean;
+  /** The largest value allowed (inclusive); default: any finite number. */
+  readonly max?: number;
+}
+
+/**
+ * The one check for every delay, timeout, interval and linger time in nbio (loop timers, sleep,
+ * withTimeout, the styles, compat, connect timeouts, offload pools): `value` must be a finite
+ * number ≥ 0 (> 0 with `positive`). A string such as `'1500'` is refused, not converted, because
+ * `now + '1500'` would concatenate.
+ * @param value what the caller passed
+ * @param what what it is, for the message (e.g. `'callLater delay'`)
+ * @returns `value`, typed as a number
+ * @throws InvalidArgumentError (NBIO_INVALID_ARGUMENT) naming the value that was given
+ */
+export function checkDelay(value: unknown, what: string, options: DelayCheckOptions = {}): number {
+  const unit = options.unit ?? 'ms';
+  const positive = options.positive ?? false;
+  const signed = options.signed ?? false;
+  const max = options.max ?? Number.MAX_VALUE;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (signed ? false : positive ? !(value > 0) : !(value >= 0)) ||
+    value > max
+  ) {
+    const units = unit === 'ms' ? 'milliseconds' : 'seconds';
+    const lower = signed ? '' : positive ? ' > 0' : ' ≥ 0';
+    const upper = options.max === undefined ? '' : `${signed ? '' : ' and'} ≤ ${options.max}`;
+    throw new InvalidArgumentError(
+      `Invalid ${what} ${describeValue(value)}: pass a finite number of ${units}${lower}${upper}${typeof value === 'string' ? ' (a number, not a string)' : ''}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The check for an absolute deadline on the loop's clock (`callAt`, Tornado's `call_at`): any
+ * finite number (a time in the past runs at the next iteration).
+ * @param value what the caller passed
+ * @param what what it is, for the message
+ * @param unit the unit named in the message
+ * @returns `value`, typed as a number
+ * @throws InvalidArgumentError (NBIO_INVALID_ARGUMENT) naming the value that was given
+ */
+export function checkDeadline(value: unknown, what: string, unit: 'ms' | 's' = 'ms'): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(
+      `Invalid ${what} ${describeValue(value)}: pass a finite loop time in ${unit === 'ms' ? 'milliseconds' : 'seconds'} (from time()).`,
+    );
+  }
+  return value;
+}

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { checkDeadline, checkDelay } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { cancellable, type SignalOptions } from './cancellable.ts';
 
@@ -19,14 +19,14 @@ import { cancellable, type SignalOptions } from './cancellable.ts';
  *   await sleep(loop, 50, { signal });
  * });
  * ```
- * @throws (rejects) InvalidArgumentError for a delay that is not a number ≥ 0;
+ * @throws (rejects) InvalidArgumentError for a delay that is not a finite number ≥ 0;
  *   AbortedError when `signal` aborts first (the timer is cancelled)
  */
 export function sleep(loop: EventLoop, delayMs: number, options: SignalOptions = {}): Promise<void> {
-  if (!(delayMs >= 0)) {
-    return Promise.reject(
-      new InvalidArgumentError(`Cannot sleep for ${delayMs} ms: pass a number of milliseconds ≥ 0.`),
-    );
+  try {
+    checkDelay(delayMs, 'sleep delay');
+  } catch (err) {
+    return Promise.reject(err);
   }
   return sleepUntil(loop, loop.time() + delayMs, options);
 }
@@ -34,13 +34,13 @@ export function sleep(loop: EventLoop, delayMs: number, options: SignalOptions =
 /**
  * Resolves once the loop's clock reaches `when` (see `loop.time()`); a `when` in the past
  * resolves on the next iteration.
- * @throws (rejects) InvalidArgumentError for NaN; AbortedError when `signal` aborts first
+ * @throws (rejects) InvalidArgumentError unless `when` is a finite number; AbortedError when `signal` aborts first
  */
 export function sleepUntil(loop: EventLoop, when: number, options: SignalOptions = {}): Promise<void> {
-  if (Number.isNaN(when)) {
-    return Promise.reject(
-      new InvalidArgumentError('Cannot sleep until NaN: pass a loop time such as loop.time() + 100.'),
-    );
+  try {
+    checkDeadline(when, 'sleepUntil time');
+  } catch (err) {
+    return Promise.reject(err);
   }
   return cancellable<void>('sleep', options.signal, (settle) => {
     const timer = loop.callAt(when, settle.resolve, undefined);

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { AbortedError, InvalidArgumentError, TimeoutError } from '../errors.ts';
+import { AbortedError, checkDeadline, checkDelay, TimeoutError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { abortedError, cancellable, isCancellation, linkSignal, type SignalOptions } from './cancellable.ts';
@@ -44,7 +44,7 @@ type Outcome<T> = { timedOut: false; value: T } | { timedOut: true; error: Timeo
  * const line = await withTimeout(loop, (signal) => reader.readLine({ signal }), 5_000);
  * ```
  * @throws (rejects) TimeoutError when time ran out; AbortedError when `options.signal`
- *   aborted; InvalidArgumentError for a timeout that is not a number ≥ 0; else the work's error
+ *   aborted; InvalidArgumentError for a timeout that is not a finite number ≥ 0; else the work's error
  */
 export async function withTimeout<T>(
   loop: EventLoop,
@@ -61,7 +61,7 @@ export async function withTimeout<T>(
 /**
  * Like {@link withTimeout}, with an absolute deadline in loop time (`loop.time()`); a
  * deadline in the past aborts the work on the next loop iteration.
- * @throws (rejects) TimeoutError, AbortedError, InvalidArgumentError (NaN), or the work's error
+ * @throws (rejects) TimeoutError, AbortedError, InvalidArgumentError (not a finite number), or the work's error
  */
 export async function withDeadline<T>(
   loop: EventLoop,
@@ -69,11 +69,7 @@ export async function withDeadline<T>(
   deadline: number,
   options: SignalOptions = {},
 ): Promise<T> {
-  if (Number.isNaN(deadline)) {
-    throw new InvalidArgumentError(
-      'Cannot use NaN as a deadline: pass a loop time such as loop.time() + 100.',
-    );
-  }
+  checkDeadline(deadline, 'withDeadline deadline');
   const outcome = await race(loop, work, deadline, `at the deadline (loop time ${deadline})`, options.signal);
   if (outcome.timedOut) throw outcome.error;
   return outcome.value;
@@ -103,11 +99,7 @@ export async function moveOnAfter<T>(
 }
 
 function checkTimeout(what: string, timeoutMs: number): void {
-  if (!(timeoutMs >= 0)) {
-    throw new InvalidArgumentError(
-      `Cannot call ${what} with ${timeoutMs} ms: pass a number of milliseconds ≥ 0.`,
-    );
-  }
+  checkDelay(timeoutMs, `${what} timeout`);
 }
 
 function timeoutError(when: string): TimeoutError {

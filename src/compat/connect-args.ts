@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { describeValue, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 
 /** `net`'s custom lookup: `dns.lookup`'s signature (`all: false`). */
@@ -160,10 +160,4 @@ export function toFamily(family: unknown): 'ipv4' | 'ipv6' | undefined {
 /** True for a string of decimal digits (surrounding spaces allowed, as `net`'s `toNumber`). */
 function isNumeric(s: string): boolean {
   return /^\s*\d+\s*$/.test(s);
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'function') return 'a function';
-  return JSON.stringify(v) ?? String(v);
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { checkDelay } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 
@@ -37,11 +37,7 @@ export class IdleTimer {
    * @throws InvalidArgumentError for a negative, infinite or non-numeric value
    */
   set(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw new InvalidArgumentError(
-        `Invalid timeout ${String(ms)}: use a number of milliseconds ≥ 0 (0 turns the timeout off).`,
-      );
-    }
+    checkDelay(ms, 'socket timeout (0 turns it off)');
     this.cancel();
     this.#ms = ms;
     if (ms > 0) {

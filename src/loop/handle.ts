@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkDelay } from '../errors.ts';
 
 /** A callback the loop will run once, unless cancelled first. */
 export class Handle {
@@ -87,8 +88,10 @@ export class TimerHandle extends Handle {
   /**
    * Moves the deadline to `delayMs` from now (an idle timeout that slides with activity, like
    * Node's `timeout.refresh()`); O(log n). Re-arms a timer that already fired or was cancelled.
+   * @throws InvalidArgumentError unless `delayMs` is a finite number ≥ 0
    */
   reschedule(delayMs: number): void {
+    checkDelay(delayMs, 'reschedule delay');
     this.when = this.#owner.time() + delayMs;
     this.isCancelled = false;
     this.#owner.timerRescheduled(this);

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { describeValue, InvalidArgumentError } from '../errors.ts';
 import { sys } from '../sys/constants.ts';
 import {
   formatIpv6,
@@ -40,7 +40,7 @@ const HOST_NAME =
 export function checkPort(port: unknown): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(
-      `Invalid port ${JSON.stringify(port) ?? String(port)}: use an integer from 0 to 65535 (0 picks a free port).`,
+      `Invalid port ${describeValue(port)}: use an integer from 0 to 65535 (0 picks a free port).`,
     );
   }
   return port;

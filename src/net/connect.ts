@@ -24,7 +24,13 @@
  *
  * @module
  */
-import { AbortedError, ConnectionRefusedError, InvalidArgumentError, TimeoutError } from '../errors.ts';
+import {
+  AbortedError,
+  ConnectionRefusedError,
+  checkDelay,
+  InvalidArgumentError,
+  TimeoutError,
+} from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { OsError } from '../sys/errno.ts';
@@ -103,11 +109,8 @@ function checkOptions(options: ConnectOptions): Checked {
     throw new InvalidArgumentError('createConnection needs options: pass { host, port } or { path }.');
   }
   const { path, timeoutMs, signal, family } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs < 2 ** 31)) {
-    throw new InvalidArgumentError(
-      `Invalid timeoutMs ${String(timeoutMs)}: use a number of ms > 0, or leave it out.`,
-    );
-  }
+  if (timeoutMs !== undefined)
+    checkDelay(timeoutMs, 'connect timeoutMs (or leave it out)', { positive: true });
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('Invalid signal: pass an AbortSignal (from an AbortController).');
   }

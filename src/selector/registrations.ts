@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import { ClosedResourceError, describeValue, InvalidArgumentError } from '../errors.ts';
 import { isOpen } from '../sys/fd.ts';
 import {
   Interest,
@@ -98,9 +98,9 @@ export abstract class BaseSelector<T = Token> implements Selector<T> {
 
   select(timeoutMs: number | null): readonly ReadyEvent<T>[] {
     this.#checkOpen('select');
-    if (timeoutMs !== null && !(timeoutMs >= 0)) {
+    if (timeoutMs !== null && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
       throw new InvalidArgumentError(
-        `Cannot select with timeout ${timeoutMs}: use a number of milliseconds ≥ 0, or null to wait forever.`,
+        `Cannot select with timeout ${describeValue(timeoutMs)}: use a number of milliseconds ≥ 0, or null to wait forever.`,
         'NBIO_INVALID_TIMEOUT',
       );
     }

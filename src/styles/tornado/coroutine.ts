@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
+import { ClosedResourceError, checkDelay } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import { Deferred } from '../twisted/deferred.ts';
 import { NotAwaitableError } from '../twisted/twisted-errors.ts';
@@ -175,9 +175,7 @@ export function coroutine<A extends unknown[], R>(
  * @throws InvalidArgumentError for a negative or non-finite number of seconds
  */
 export function sleep(loop: EventLoop | IOLoop, seconds: number): Promise<void> {
-  if (!(seconds >= 0) || !Number.isFinite(seconds)) {
-    throw new InvalidArgumentError(`Cannot sleep ${String(seconds)} s: pass a finite number of seconds ≥ 0.`);
-  }
+  checkDelay(seconds, 'sleep delay', { unit: 's' });
   const eventLoop = loop instanceof IOLoop ? loop.loop : loop;
   return new Promise<void>((resolve) => {
     eventLoop.callLater(seconds * 1000, resolve);

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, TimeoutError } from '../../errors.ts';
+import { checkDeadline, checkDelay, InvalidArgumentError, TimeoutError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import type { TimerHandle } from '../../loop/handle.ts';
 import { close } from '../../sys/fd.ts';
@@ -122,21 +122,14 @@ export class IOLoop {
 
   /** Runs `callback(...args)` after `delaySec` seconds. @returns a handle for `removeTimeout` */
   callLater<A extends unknown[]>(delaySec: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    if (!(delaySec >= 0) || !Number.isFinite(delaySec)) {
-      throw new InvalidArgumentError(
-        `Cannot callLater with delay ${String(delaySec)}: pass a finite number of seconds ≥ 0 (the Tornado style counts seconds).`,
-      );
-    }
+    // The Tornado style counts seconds: the message says so.
+    checkDelay(delaySec, 'callLater delay', { unit: 's' });
     return this.loop.callLater(delaySec * 1000, callback, ...args);
   }
 
   /** Runs `callback(...args)` at loop time `whenSec` (seconds, as `time()` returns). */
   callAt<A extends unknown[]>(whenSec: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    if (!Number.isFinite(whenSec)) {
-      throw new InvalidArgumentError(
-        `Cannot callAt ${String(whenSec)}: pass a loop time in seconds from time().`,
-      );
-    }
+    checkDeadline(whenSec, 'callAt time', 's');
     return this.loop.callAt(whenSec * 1000, callback, ...args);
   }
 
@@ -164,9 +157,12 @@ export class IOLoop {
    * @param options `timeoutSec`: reject with TimeoutError after that many seconds
    */
   async runSync<T>(fn: () => T | PromiseLike<T>, options: { timeoutSec?: number } = {}): Promise<T> {
+    const timeoutMs =
+      options.timeoutSec === undefined
+        ? undefined
+        : checkDelay(options.timeoutSec, 'runSync timeoutSec', { unit: 's' }) * 1000;
     const work = (async () => fn())();
-    if (options.timeoutSec === undefined) return this.loop.runUntilComplete(work);
-    const timeoutMs = options.timeoutSec * 1000;
+    if (timeoutMs === undefined) return this.loop.runUntilComplete(work);
     return this.loop.runUntilComplete(
       () =>
         new Promise<T>((resolve, reject) => {

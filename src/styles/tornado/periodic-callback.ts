@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../../errors.ts';
+import { checkDelay, InvalidArgumentError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import type { TimerHandle } from '../../loop/handle.ts';
 import { IOLoop } from './io-loop.ts';
@@ -33,11 +33,7 @@ export class PeriodicCallback {
    * @param jitter fraction of the period to vary it by (0 to 1; default 0)
    */
   constructor(loop: EventLoop | IOLoop, callback: () => unknown, callbackTimeMs: number, jitter = 0) {
-    if (!(callbackTimeMs > 0) || !Number.isFinite(callbackTimeMs)) {
-      throw new InvalidArgumentError(
-        `Cannot create a PeriodicCallback with callbackTimeMs ${String(callbackTimeMs)}: pass a period in milliseconds > 0.`,
-      );
-    }
+    checkDelay(callbackTimeMs, 'PeriodicCallback callbackTimeMs', { positive: true });
     if (!(jitter >= 0 && jitter <= 1)) {
       throw new InvalidArgumentError(`Invalid jitter ${String(jitter)}: pass a fraction from 0 to 1.`);
     }

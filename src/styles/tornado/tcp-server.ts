@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { BusyResourceError, InvalidArgumentError } from '../../errors.ts';
+import { BusyResourceError, checkDelay, InvalidArgumentError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import { createConnection } from '../../net/connect.ts';
 import { createServer, type Server } from '../../net/listener.ts';
@@ -115,7 +115,10 @@ export class TCPClient {
   ): Promise<IOStream> {
     return new Promise<IOStream>((resolve, reject) => {
       let stream: IOStream | null = null;
-      const timeoutMs = options.timeoutSec === undefined ? undefined : options.timeoutSec * 1000;
+      const timeoutMs =
+        options.timeoutSec === undefined
+          ? undefined
+          : checkDelay(options.timeoutSec, 'connect timeoutSec', { unit: 's', positive: true }) * 1000;
       createConnection(
         this.#loop,
         streamProtocol((s) => {

@@ -49,7 +49,7 @@ export class Connector {
     this.#host = host;
     this.#port = port;
     this.#factory = factory;
-    this.#timeoutSec = checkSeconds('connectTCP with timeout', options.timeout ?? 30);
+    this.#timeoutSec = checkSeconds('connectTCP timeout', options.timeout ?? 30);
   }
 
   /** `'disconnected'`, `'connecting'` or `'connected'`. */

@@ -89,7 +89,7 @@ for (const { backend, mode } of configs) {
       const { loop } = make();
       assert.throws(
         () => callLater(loop, -1, () => {}),
-        /Cannot callLater with delay -1: pass a finite number of seconds/,
+        /Invalid callLater delay -1: pass a finite number of seconds/,
       );
       assert.throws(() => callLater(loop, Number.NaN, () => {}), InvalidArgumentError);
       const call = callLater(loop, 1, () => {});

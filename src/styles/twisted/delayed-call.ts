@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { InvalidArgumentError, TimeoutError } from '../../errors.ts';
+import { checkDelay, TimeoutError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import type { TimerHandle } from '../../loop/handle.ts';
 import { Deferred } from './deferred.ts';
@@ -17,12 +17,8 @@ import { AlreadyCalledError, AlreadyCancelledError, CancelledError } from './twi
 
 /** Checks a delay in seconds. @throws InvalidArgumentError unless a finite number ≥ 0 */
 export function checkSeconds(what: string, seconds: number): number {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new InvalidArgumentError(
-      `Cannot ${what} ${String(seconds)}: pass a finite number of seconds ≥ 0 (the Twisted style counts seconds, not milliseconds).`,
-    );
-  }
-  return seconds;
+  // The Twisted style counts seconds, not milliseconds: the message says so.
+  return checkDelay(seconds, what, { unit: 's' });
 }
 
 /** A call scheduled with {@link callLater}. */
@@ -76,7 +72,7 @@ export class DelayedCall {
    */
   reset(secondsFromNow: number): void {
     this.#checkPending('reset');
-    checkSeconds('reset a DelayedCall to', secondsFromNow);
+    checkSeconds('DelayedCall reset delay', secondsFromNow);
     this.#handle.reschedule(secondsFromNow * 1000);
   }
 
@@ -86,12 +82,9 @@ export class DelayedCall {
    */
   delay(seconds: number): void {
     this.#checkPending('delay');
-    if (!Number.isFinite(seconds)) {
-      throw new InvalidArgumentError(
-        `Cannot delay a DelayedCall by ${seconds}: pass a finite number of seconds.`,
-      );
-    }
-    this.#handle.reschedule(this.#handle.when + seconds * 1000 - this.#loop.time());
+    checkDelay(seconds, 'DelayedCall delay', { unit: 's', signed: true });
+    // Moved into the past: due at once (the loop's timers take no negative delay).
+    this.#handle.reschedule(Math.max(0, this.#handle.when + seconds * 1000 - this.#loop.time()));
   }
 
   #checkPending(what: string): void {
@@ -117,7 +110,7 @@ export function callLater<A extends unknown[]>(
   fn: (...args: A) => void,
   ...args: A
 ): DelayedCall {
-  checkSeconds('callLater with delay', delaySec);
+  checkSeconds('callLater delay', delaySec);
   return new DelayedCall(loop, delaySec, fn as unknown as (...a: never[]) => void, args);
 }
 

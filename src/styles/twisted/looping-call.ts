@@ -54,7 +54,7 @@ export class LoopingCall<A extends unknown[] = []> {
     if (this.#running) {
       throw new BusyResourceError('Cannot start a LoopingCall that is already running: stop() it first.');
     }
-    checkSeconds('start a LoopingCall with interval', intervalSec);
+    checkSeconds('LoopingCall interval', intervalSec);
     const deferred = new Deferred<LoopingCall<A>>();
     this.#deferred = deferred;
     this.#running = true;
