@@ -192,7 +192,7 @@ export class OffloadPool {
     exportName: string,
     args: unknown[],
     callback: OffloadCallback,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal | undefined } = {},
   ): OffloadTask {
     if (this.#closed)
       throw new ClosedResourceError(`Cannot submit to OffloadPool '${this.name}': it is closed.`);

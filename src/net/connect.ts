@@ -203,7 +203,7 @@ class Attempt<P extends Protocol> {
   /** Starts connecting to the next address; fails with the last error when none is left. */
   #tryNext(): void {
     while (!this.#settled && this.#next < this.#addresses.length) {
-      const addr = this.#addresses[this.#next++];
+      const addr = this.#addresses[this.#next++]!; // #next < length (loop condition)
       this.#current = addr;
       let fd = -1;
       try {

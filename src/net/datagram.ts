@@ -414,7 +414,7 @@ class UdpTransport implements DatagramTransport {
 
   #onWritable = (): void => {
     while (this.#queue.length > 0) {
-      const q = this.#queue[0];
+      const q = this.#queue[0]!; // the queue is not empty
       if (this.#trySend(q.data, q.to) === WOULD_BLOCK) return;
       this.#queue.shift();
       this.#buffered -= q.data.length;

@@ -50,7 +50,8 @@ export class FlowControl {
    */
   push(bufs: readonly Uint8Array[], first = 0, offset = 0): void {
     for (let i = first; i < bufs.length; i++) {
-      const copy = Buffer.from(i === first && offset > 0 ? bufs[i].subarray(offset) : bufs[i]);
+      const buf = bufs[i]!; // i < bufs.length
+      const copy = Buffer.from(i === first && offset > 0 ? buf.subarray(offset) : buf);
       this.chunks.push(copy);
       this.#buffered += copy.length;
     }
@@ -63,7 +64,7 @@ export class FlowControl {
     let n = sent;
     let done = 0;
     while (n > 0) {
-      const c = chunks[done];
+      const c = chunks[done]!; // sent ≤ buffered: the chunks hold at least n more bytes
       if (n >= c.length) {
         n -= c.length;
         done++;

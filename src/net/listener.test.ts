@@ -201,7 +201,7 @@ forEachBackend('Server', (backend) => {
       assert.equal(server.stats().accepted, 2);
     });
     assert.equal(errors.length, 1);
-    assert.match(String(errors[0].error), /factory failed/);
+    assert.match(String(errors[0]?.error), /factory failed/);
   });
 
   test(`one readable event accepts at most MAX_ACCEPTS_PER_EVENT (${MAX_ACCEPTS_PER_EVENT})`, async () => {

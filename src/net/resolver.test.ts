@@ -34,10 +34,10 @@ const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 /** The first host name in /etc/hosts that is not localhost (every system here has one). */
 function hostsName(): { name: string; ip: string } | null {
   for (const line of readFileSync('/etc/hosts', 'utf8').split('\n')) {
-    const f = line.replace(/#.*/, '').trim().split(/\s+/);
-    if (f.length >= 2 && /^\d+\.\d+\.\d+\.\d+$/.test(f[0])) {
-      const name = f.slice(1).find((n) => !n.startsWith('localhost'));
-      if (name !== undefined) return { name, ip: f[0] };
+    const [ip = '', ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+      const name = names.find((n) => !n.startsWith('localhost'));
+      if (name !== undefined) return { name, ip };
     }
   }
   return null;

@@ -25,10 +25,10 @@ import { checkHost, ipLiteralAddress } from './address.ts';
 
 /** Options of {@link resolve}. */
 export interface ResolveOptions {
-  /** Only addresses of this family. */
-  family?: 'ipv4' | 'ipv6';
+  /** Only addresses of this family (`undefined`: any). */
+  family?: 'ipv4' | 'ipv6' | undefined;
   /** Aborting it ends the lookup with AbortedError (a lookup already running finishes unseen). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The callback of {@link resolve}: `addresses` is empty when `err` is set. */

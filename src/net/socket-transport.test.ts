@@ -258,8 +258,8 @@ forEachBackend('SocketTransport', (backend) => {
       p.server.close();
     });
     assert.equal(errors.length, 1);
-    assert.equal(errors[0].error, boom);
-    assert.match(errors[0].message, /dataReceived/);
+    assert.equal(errors[0]?.error, boom);
+    assert.match(errors[0]?.message ?? '', /dataReceived/);
   });
 
   test('extra info, stats, water marks and socket options', async () => {

@@ -61,11 +61,11 @@ export interface SocketTransportOptions {
    * buffer is non-empty are coalesced anyway, and `writeLines()` sends many chunks in one
    * writev, so Nagle buys little here.
    */
-  noDelay?: boolean;
-  /** SO_KEEPALIVE (TCP only); default: the system's (off). */
-  keepAlive?: boolean;
+  noDelay?: boolean | undefined;
+  /** SO_KEEPALIVE (TCP only); default (also when `undefined`): the system's (off). */
+  keepAlive?: boolean | undefined;
   /** Initial water marks (see `setWriteBufferLimits`). */
-  writeBufferLimits?: { high?: number; low?: number };
+  writeBufferLimits?: { high?: number | undefined; low?: number | undefined } | undefined;
   /** Called once, synchronously, right after the descriptor was closed (servers count with it). */
   onClosed?: (transport: SocketTransport) => void;
 }
@@ -397,7 +397,7 @@ export class SocketTransport implements Transport {
     if (this.#flow.buffered === 0) {
       n = this.#sendNow(bufs);
       if (n < 0) return;
-      while (first < bufs.length && n >= bufs[first].length) n -= bufs[first++].length;
+      while (first < bufs.length && n >= bufs[first]!.length) n -= bufs[first++]!.length; // first < length
       if (first === bufs.length) return;
       this.#addWriter();
       if (this.#state === 'closed') return;
@@ -412,7 +412,7 @@ export class SocketTransport implements Transport {
     this.#writeCalls++;
     try {
       if (bufs instanceof Uint8Array) n = send(this.#fd, bufs);
-      else n = bufs.length === 1 ? send(this.#fd, bufs[0]) : writev(this.#fd, bufs);
+      else n = bufs.length === 1 ? send(this.#fd, bufs[0]!) : writev(this.#fd, bufs);
     } catch (err) {
       this.#fail(err);
       return -1;
