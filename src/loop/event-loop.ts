@@ -90,6 +90,16 @@ const SIGNAL_WAIT_CAP_MS = 50;
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
+/**
+ * Owner mode: the longest wait while Node has a ref'd timer pending (`'Timeout'` in
+ * `process.getActiveResourcesInfo()`). Node's timers run only between our iterations, and Node
+ * exposes no public way to learn when its earliest timer is due (its timer list is internal;
+ * `process._getActiveHandles()` does not list timers on Node 20), so the wait is bounded instead:
+ * a Node timer fires at most about this late, at the cost of up to 250 wake-ups a second while
+ * one is pending and nbio has nothing due sooner. No Node timer, no cap (docs/loop-iteration.md).
+ */
+const NODE_TIMER_WAIT_CAP_MS = 4;
+
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
 /** An event loop; see the module comment for its modes. */
@@ -573,10 +583,15 @@ export class EventLoop implements TimerOwner {
    * it. A library's `setImmediate` queued from a microtask lands *after* the turn run() yields
    * with, so it would only run after our wait returns (measured: undici stalled 5 s between two
    * keep-alive requests). `process.getActiveResourcesInfo()` (public, ~0.2 µs) says whether an
-   * Immediate is pending: then we only check the kernel (timeout 0) and yield again.
+   * Immediate is pending: then we only check the kernel (timeout 0) and yield again. While a
+   * ref'd Node timer is pending, the wait is capped at NODE_TIMER_WAIT_CAP_MS.
    */
   #ownerWaitCap(timeout: number | null): number | null {
-    if (process.getActiveResourcesInfo().includes('Immediate')) return 0;
+    const nodeResources = process.getActiveResourcesInfo();
+    if (nodeResources.includes('Immediate')) return 0;
+    // A Node timer is due at a time we cannot see: wake often enough to let it fire nearly on time.
+    if (nodeResources.includes('Timeout') && (timeout === null || timeout > NODE_TIMER_WAIT_CAP_MS))
+      return NODE_TIMER_WAIT_CAP_MS;
     if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS))
       return SIGNAL_WAIT_CAP_MS;
     return timeout;
