@@ -33,7 +33,8 @@ export type NbioErrorCode =
   | 'NBIO_ALREADY_CALLED'
   | 'NBIO_NOT_AWAITABLE'
   | 'NBIO_WOULD_BLOCK'
-  | 'NBIO_TASK_GROUP';
+  | 'NBIO_TASK_GROUP'
+  | 'NBIO_HTTP_PARSE';
 
 /** Base class of nbio's own errors. */
 export class NbioError extends Error {
