@@ -86,10 +86,6 @@ export interface EventLoopStats {
  */
 const SIGNAL_WAIT_CAP_MS = 50;
 
-/** The arguments of every callback scheduled without any. */
-const NO_ARGS: readonly unknown[] = Object.freeze([]);
-
-/** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 /**
  * Owner mode: the longest wait while Node has a ref'd timer pending (`'Timeout'` in
  * `process.getActiveResourcesInfo()`). Node's timers run only between our iterations, and Node
@@ -100,6 +96,10 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  */
 const NODE_TIMER_WAIT_CAP_MS = 4;
 
+/** The arguments of every callback scheduled without any. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
 /** An event loop; see the module comment for its modes. */
