@@ -28,8 +28,9 @@ export class ByteBuffer {
   /** Removes and returns the first `n` bytes (`n` ≤ length). */
   take(n: number): Buffer {
     if (n <= 0) return Buffer.alloc(0);
+    // n ≤ length: the chunks hold at least n bytes, so every chunks[0] read below exists.
     const chunks = this.#chunks;
-    const first = chunks[0];
+    const first = chunks[0]!;
     this.#length -= n;
     if (first.length === n) {
       chunks.shift();
@@ -42,7 +43,7 @@ export class ByteBuffer {
     const out = Buffer.allocUnsafe(n);
     let done = 0;
     while (done < n) {
-      const c = chunks[0];
+      const c = chunks[0]!;
       const k = Math.min(c.length, n - done);
       c.copy(out, done, 0, k);
       if (k === c.length) chunks.shift();
@@ -61,6 +62,6 @@ export class ByteBuffer {
   indexOf(needle: Uint8Array, from = 0): number {
     if (this.#chunks.length === 0) return -1;
     if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#length)];
-    return this.#chunks[0].indexOf(needle, from);
+    return this.#chunks[0]!.indexOf(needle, from); // one chunk now
   }
 }

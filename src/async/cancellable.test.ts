@@ -34,6 +34,7 @@ test('cancellable: abort unregisters, then rejects; settling removes the listene
   const ac2 = new AbortController();
   const q = cancellable('wait', ac2.signal, start);
   const [w] = waiters;
+  assert.ok(w, 'one waiter registered');
   w.resolve(5);
   w.reject(new Error('ignored: already settled'));
   assert.equal(await q, 5);

@@ -149,7 +149,7 @@ export class Queue<T> {
   #take(): T {
     let item: T;
     if (this.size > 0) {
-      item = this.#items[this.#head];
+      item = this.#items[this.#head] as T; // size > 0: the slot at #head holds an item
       this.#items[this.#head] = undefined as T; // drop the reference
       this.#head++;
       if (this.#head * 2 >= this.#items.length) {

@@ -14,7 +14,7 @@ test('Semaphore: validation, tryAcquire, over-release (no loop needed)', () => {
     [1, 0],
     [2, 1],
     [1.5, 2],
-  ]) {
+  ] as const) {
     assert.throws(() => new Semaphore(v, m), InvalidArgumentError);
   }
   const s = new Semaphore(2);

@@ -24,8 +24,8 @@ import { StreamWriter } from './stream-writer.ts';
 
 /** Options of a {@link StreamProtocol}. */
 export interface StreamProtocolOptions {
-  /** The reader's buffer limit (see StreamReaderOptions); default 64 KiB. */
-  limit?: number;
+  /** The reader's buffer limit (see StreamReaderOptions); default (also when `undefined`) 64 KiB. */
+  limit?: number | undefined;
   /** Called once from `connectionMade` with the pair. */
   onConnected?: (reader: StreamReader, writer: StreamWriter) => void;
   /** Called once from `connectionLost`, after the reader and waiters were settled. */

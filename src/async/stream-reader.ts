@@ -34,8 +34,8 @@ export const DEFAULT_STREAM_LIMIT = 64 * 1024;
 
 /** Options of a {@link StreamReader}. */
 export interface StreamReaderOptions {
-  /** Buffer limit in bytes (backpressure threshold and `readUntil`'s default limit); default 64 KiB. */
-  limit?: number;
+  /** Buffer limit in bytes (backpressure threshold and `readUntil`'s default limit); default (also when `undefined`) 64 KiB. */
+  limit?: number | undefined;
 }
 
 /** Options of {@link StreamReader.readUntil}. */

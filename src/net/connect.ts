@@ -53,8 +53,8 @@ export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>
   path?: string;
   /** Give up after this many ms (resolution and every attempt included); default: never. */
   timeoutMs?: number;
-  /** Aborting it cancels the attempt with `AbortedError`. */
-  signal?: AbortSignal;
+  /** Aborting it cancels the attempt with `AbortedError` (`undefined`: not cancellable). */
+  signal?: AbortSignal | undefined;
   /** Only addresses of this family (passed to the resolver; checked against IP literals). */
   family?: 'ipv4' | 'ipv6';
 }
