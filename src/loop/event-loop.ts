@@ -36,6 +36,8 @@ import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
 import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
 import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
+import { BothProbes, type CallbackProbe, LoopRecorder } from './recorder.ts';
+import type { Labelled, TimeoutReason, WakeReason } from './recorder-types.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import { SignalHandlers } from './signals.ts';
 import { ThreadsafeChannel } from './threadsafe.ts';
@@ -55,6 +57,8 @@ export interface EventLoopOptions {
   clock?: Clock;
   /** Hooks around each phase (tracing). */
   observer?: LoopObserver;
+  /** Start the flight recorder (`loop.recorder`) with a ring of this many iterations. */
+  recorder?: number;
   /** Called with context when a callback throws; default (also when `undefined`): logs to stderr. */
   exceptionHandler?: ExceptionHandler | undefined;
 }
@@ -86,18 +90,11 @@ export interface EventLoopStats {
  */
 const SIGNAL_WAIT_CAP_MS = 50;
 
-/**
- * Owner mode: the longest wait while Node has a ref'd timer pending (`'Timeout'` in
- * `process.getActiveResourcesInfo()`). Node's timers run only between our iterations, and Node
- * exposes no public way to learn when its earliest timer is due (its timer list is internal;
- * `process._getActiveHandles()` does not list timers on Node 20), so the wait is bounded instead:
- * a Node timer fires at most about this late, at the cost of up to 250 wake-ups a second while
- * one is pending and nbio has nothing due sooner. No Node timer, no cap (docs/loop-iteration.md).
- */
-const NODE_TIMER_WAIT_CAP_MS = 4;
-
 /** The arguments of every callback scheduled without any. */
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The loop's own waker, as the flight recorder names it. */
+const WAKER_LABEL = Object.freeze({ label: 'waker' });
 
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
@@ -110,6 +107,14 @@ export class EventLoop implements TimerOwner {
   readonly mode: RunMode;
   readonly #clock: Clock;
   readonly #observer: LoopObserver | undefined;
+  /** The flight recorder: off by default; `loop.recorder.enable(n)` turns it on. */
+  readonly recorder: LoopRecorder;
+  /** The recorder while it records, else null (the one branch per phase). */
+  #rec: LoopRecorder | null = null;
+  /** The watchdog's per-callback heartbeat, while one watches this loop. */
+  #watchProbe: CallbackProbe | null = null;
+  /** Guest mode, while recording: what libuv called back for. */
+  #trigger: WakeReason | null = null;
   readonly #ready = new ReadyQueue();
   readonly #timers = new TimerHeap();
   readonly #io: IoWatchers;
@@ -157,9 +162,23 @@ export class EventLoop implements TimerOwner {
     this.#io = new IoWatchers(this.selector);
     this.#signals = new SignalHandlers({ deliverSignal: (cb) => this.#fromOutside(cb) });
     this.#waker = new Waker();
-    this.#io.setReader(this.#waker.readFd, () => this.#onWake());
+    this.#io.setReader(this.#waker.readFd, () => this.#onWake(), WAKER_LABEL);
+    this.recorder = new LoopRecorder({
+      wakerFd: this.#waker.readFd,
+      counters: () => ({
+        ready: this.#ready.length,
+        timersPending: this.#timers.size,
+        readers: this.#io.readers - 1,
+        writers: this.#io.writers,
+      }),
+      probesChanged: () => this.#probesChanged(),
+    });
+    if (options.recorder !== undefined) this.recorder.enable(options.recorder);
     if (this.mode === 'guest') {
-      this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => this.#guestTick());
+      this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => {
+        if (this.#rec !== null) this.#trigger = 'uv-poll';
+        this.#guestTick();
+      });
       this.#updateRef();
     }
   }
@@ -221,10 +240,13 @@ export class EventLoop implements TimerOwner {
 
   // ── I/O watchers ──────────────────────────────────────────────────────────────────────
 
-  /** Calls `callback(fd)` whenever `fd` is readable; replaces a previous reader. */
-  addReader(fd: number, callback: IoCallback): void {
+  /**
+   * Calls `callback(fd)` whenever `fd` is readable; replaces a previous reader. `owner` names
+   * the fd in the flight recorder and the watchdog (read only while they are on).
+   */
+  addReader(fd: number, callback: IoCallback, owner: Labelled | null = null): void {
     this.#checkOpen('addReader');
-    this.#io.setReader(fd, callback);
+    this.#io.setReader(fd, callback, owner);
     this.#updateRef();
   }
 
@@ -236,10 +258,10 @@ export class EventLoop implements TimerOwner {
     return had;
   }
 
-  /** Calls `callback(fd)` whenever `fd` is writable; replaces a previous writer. */
-  addWriter(fd: number, callback: IoCallback): void {
+  /** Calls `callback(fd)` whenever `fd` is writable; replaces a previous writer. `owner`: see addReader. */
+  addWriter(fd: number, callback: IoCallback, owner: Labelled | null = null): void {
     this.#checkOpen('addWriter');
-    this.#io.setWriter(fd, callback);
+    this.#io.setWriter(fd, callback, owner);
     this.#updateRef();
   }
 
@@ -429,18 +451,24 @@ export class EventLoop implements TimerOwner {
       }
       if (maxTimeoutMs !== null && (timeout === null || timeout > maxTimeoutMs)) timeout = maxTimeoutMs;
       if (this.mode === 'owner' && timeout !== 0) timeout = this.#ownerWaitCap(timeout);
+      const rec = this.#rec;
+      if (rec !== null) {
+        rec.beginIteration(timeout, this.#timeoutReason(timeout, maxTimeoutMs), this.#trigger);
+        this.#trigger = null;
+      }
       // 2. observer.beforePoll(timeout)
       if (obs?.beforePoll) obs.beforePoll(timeout);
       // 3. selector.select(timeout) — the only place the loop may block
       // Time the wait only when it can block or someone watches: a zero-timeout wait (every
       // guest iteration) would pay two clock reads to measure nothing.
-      const timed = timeout !== 0 || obs !== undefined;
+      const timed = timeout !== 0 || obs !== undefined || rec !== null;
       const t0 = timed ? performance.now() : 0;
       const events = this.selector.select(timeout);
       const slept = timed ? performance.now() - t0 : 0;
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
+      if (rec !== null) rec.afterPoll(events, slept);
       // 5. dispatch I/O callbacks for the ready events
       if (events.length > 0) this.#dispatchIo(events);
       // 6. move due timers (ordered by deadline, then by insertion) to the ready queue
@@ -449,6 +477,7 @@ export class EventLoop implements TimerOwner {
       this.#runReady();
       this.#iterations++;
       if (obs?.iterationDone) obs.iterationDone(this.#iterations);
+      if (rec !== null) rec.endIteration(this.#iterations);
     } finally {
       this.#inIteration = false;
     }
@@ -529,11 +558,14 @@ export class EventLoop implements TimerOwner {
     let next = heap.peek();
     if (next === undefined) return;
     const now = this.#clock.now();
+    let due = 0;
     while (next !== undefined && next.when <= now) {
       heap.pop();
       this.#ready.push(next);
       next = heap.peek();
+      due++;
     }
+    if (this.#rec !== null && due > 0) this.#rec.timersDue(due);
   }
 
   #runReady(): void {
@@ -547,11 +579,14 @@ export class EventLoop implements TimerOwner {
       if (isTimer) this.#timersFired++;
       else this.#soonCallbacks++;
       const t0 = obs?.callbackRan ? performance.now() : 0;
+      const p = this.#io.probe;
+      if (p !== null) p.begin(isTimer ? 'timer' : 'soon', -1, h.callback, null);
       try {
         h.run();
       } catch (err) {
         this.#exceptions.report(err, isTimer ? 'timer callback' : 'callSoon callback', -1, h.callback);
       }
+      if (p !== null) p.end();
       if (obs?.callbackRan) obs.callbackRan(isTimer ? 'timer' : 'soon', -1, performance.now() - t0);
       if (this.#closed) return;
     }
@@ -574,6 +609,7 @@ export class EventLoop implements TimerOwner {
   /** A callback arriving from Node's side (a signal listener): queue it and wake the loop. */
   #fromOutside(cb: () => void): void {
     if (this.#closed) return;
+    if (this.#rec !== null) this.#rec.noteSignal();
     this.callSoon(() => this.#runGuarded(cb, 'signal handler'));
     if (this.mode === 'owner') this.#waker.wake();
   }
@@ -583,18 +619,46 @@ export class EventLoop implements TimerOwner {
    * it. A library's `setImmediate` queued from a microtask lands *after* the turn run() yields
    * with, so it would only run after our wait returns (measured: undici stalled 5 s between two
    * keep-alive requests). `process.getActiveResourcesInfo()` (public, ~0.2 µs) says whether an
-   * Immediate is pending: then we only check the kernel (timeout 0) and yield again. While a
-   * ref'd Node timer is pending, the wait is capped at NODE_TIMER_WAIT_CAP_MS.
+   * Immediate is pending: then we only check the kernel (timeout 0) and yield again.
    */
   #ownerWaitCap(timeout: number | null): number | null {
-    const nodeResources = process.getActiveResourcesInfo();
-    if (nodeResources.includes('Immediate')) return 0;
-    // A Node timer is due at a time we cannot see: wake often enough to let it fire nearly on time.
-    if (nodeResources.includes('Timeout') && (timeout === null || timeout > NODE_TIMER_WAIT_CAP_MS))
-      return NODE_TIMER_WAIT_CAP_MS;
+    if (process.getActiveResourcesInfo().includes('Immediate')) return 0;
     if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS))
       return SIGNAL_WAIT_CAP_MS;
     return timeout;
+  }
+
+  /** Recording: why step 1 chose `timeout` (recomputed from the same state). */
+  #timeoutReason(timeout: number | null, maxTimeoutMs: number | null): TimeoutReason {
+    if (this.#ready.length > 0) return 'ready';
+    if (this.#stopping) return 'stopping';
+    const next = this.#timers.peek();
+    const natural = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
+    if (this.mode === 'guest') return 'guest';
+    if (timeout === 0 && natural !== 0 && maxTimeoutMs !== 0) return 'node-immediate';
+    if (timeout === SIGNAL_WAIT_CAP_MS && this.#signals.size > 0 && (maxTimeoutMs === null || maxTimeoutMs > timeout))
+      return 'signal-cap';
+    if (maxTimeoutMs !== null && (natural === null || natural > maxTimeoutMs)) return 'caller';
+    return next === undefined ? 'forever' : 'timer';
+  }
+
+  /** Installs the callback probes of the recorder and the watchdog (both, one or none). */
+  #probesChanged(): void {
+    const rec = this.recorder.enabled ? this.recorder : null;
+    this.#rec = rec;
+    this.#trigger = null;
+    const w = this.#watchProbe;
+    this.#io.probe = rec !== null && w !== null ? new BothProbes(rec, w) : (rec ?? w);
+    this.#io.onInterest = rec === null ? null : (fd, interest, owner) => rec.interestChanged(fd, interest, owner);
+  }
+
+  /**
+   * @internal Installs (or with null removes) the watchdog's heartbeat around every callback.
+   * Used by `Watchdog` (src/loop/watchdog.ts); one at a time.
+   */
+  setWatchdogProbe(probe: CallbackProbe | null): void {
+    this.#watchProbe = probe;
+    this.#probesChanged();
   }
 
   #checkOpen(what: string): void {
@@ -605,6 +669,7 @@ export class EventLoop implements TimerOwner {
 
   #guestTick = (): void => {
     this.#immediate = null;
+    if (this.#rec !== null && this.#trigger === null) this.#trigger = 'immediate';
     if (this.#closed || this.#inIteration) return;
     this.runOnce(0);
   };
@@ -645,6 +710,7 @@ export class EventLoop implements TimerOwner {
   }
 
   #onNodeTimer = (): void => {
+    if (this.#rec !== null) this.#trigger = 'node-timer';
     this.#nodeTimer = null;
     this.#nodeTimerWhen = Number.POSITIVE_INFINITY;
     if (this.#closed || this.#inIteration) return;

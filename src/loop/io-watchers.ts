@@ -9,6 +9,8 @@
 import { Interest, Ready, type Selector } from '../selector/selector.ts';
 import type { ExceptionReporter } from './exceptions.ts';
 import type { LoopObserver } from './loop-observer.ts';
+import type { CallbackProbe } from './recorder.ts';
+import type { Labelled } from './recorder-types.ts';
 
 /** An I/O callback; receives the fd. */
 export type IoCallback = (fd: number) => void;
@@ -20,6 +22,8 @@ export interface Watcher {
   writer: IoCallback | null;
   /** False once removed: events still in the current batch for it are skipped. */
   active: boolean;
+  /** Who watches the fd (a transport, a listener), named by the flight recorder; null: unnamed. */
+  owner: Labelled | null;
 }
 
 /** The loop's fd → watcher table; see the module comment. */
@@ -30,6 +34,10 @@ export class IoWatchers {
   #writers = 0;
   /** I/O callbacks run so far. */
   callbacksRun = 0;
+  /** Set by the loop while the recorder or the watchdog is on: called around each callback. */
+  probe: CallbackProbe | null = null;
+  /** Set by the loop while recording: told of every interest change. */
+  onInterest: ((fd: number, interest: number, owner: Labelled | null) => void) | null = null;
 
   /** @param selector where interest is registered */
   constructor(selector: Selector<Watcher>) {
@@ -50,13 +58,13 @@ export class IoWatchers {
   }
 
   /** Sets (or with null removes) the reader of `fd`. @returns whether one was set before */
-  setReader(fd: number, cb: IoCallback | null): boolean {
-    return this.#set(fd, cb, true);
+  setReader(fd: number, cb: IoCallback | null, owner: Labelled | null = null): boolean {
+    return this.#set(fd, cb, true, owner);
   }
 
   /** Sets (or with null removes) the writer of `fd`. @returns whether one was set before */
-  setWriter(fd: number, cb: IoCallback | null): boolean {
-    return this.#set(fd, cb, false);
+  setWriter(fd: number, cb: IoCallback | null, owner: Labelled | null = null): boolean {
+    return this.#set(fd, cb, false, owner);
   }
 
   /**
@@ -65,9 +73,17 @@ export class IoWatchers {
    */
   dispatch(w: Watcher, ready: number, exceptions: ExceptionReporter, obs: LoopObserver | undefined): void {
     if (!w.active) return;
-    if (ready & Ready.Readable && w.reader !== null) this.#call(w, w.reader, exceptions, obs, 'reader');
-    if (ready & Ready.Writable && w.active && w.writer !== null)
+    const p = this.probe;
+    if (ready & Ready.Readable && w.reader !== null) {
+      if (p !== null) p.begin('reader', w.fd, w.reader, w.owner);
+      this.#call(w, w.reader, exceptions, obs, 'reader');
+      if (p !== null) p.end();
+    }
+    if (ready & Ready.Writable && w.active && w.writer !== null) {
+      if (p !== null) p.begin('writer', w.fd, w.writer, w.owner);
       this.#call(w, w.writer, exceptions, obs, 'writer');
+      if (p !== null) p.end();
+    }
   }
 
   /** Forgets a watcher whose fd turned out to be closed (the selector reported Invalid). */
@@ -98,21 +114,24 @@ export class IoWatchers {
     if (obs?.callbackRan) obs.callbackRan('io', w.fd, performance.now() - t0);
   }
 
-  #set(fd: number, cb: IoCallback | null, isReader: boolean): boolean {
+  #set(fd: number, cb: IoCallback | null, isReader: boolean, owner: Labelled | null): boolean {
     const w = this.#byFd.get(fd);
     const had = w !== undefined && (isReader ? w.reader : w.writer) !== null;
     if (cb === null && !had) return false;
     if (w === undefined) {
-      const added: Watcher = { fd, reader: isReader ? cb : null, writer: isReader ? null : cb, active: true };
+      const added: Watcher = { fd, reader: isReader ? cb : null, writer: isReader ? null : cb, active: true, owner };
       this.#selector.register(fd, isReader ? Interest.Readable : Interest.Writable, added);
       this.#byFd.set(fd, added);
+      if (this.onInterest !== null) this.onInterest(fd, interestOf(added), owner);
     } else {
       const before = interestOf(w);
       if (isReader) w.reader = cb;
       else w.writer = cb;
+      if (owner !== null) w.owner = owner;
       const after = interestOf(w);
       if (after === 0) this.#detach(w);
       else if (after !== before) this.#selector.modify(fd, after, w);
+      if (after !== before && this.onInterest !== null) this.onInterest(fd, after, w.owner);
     }
     const delta = (cb !== null ? 1 : 0) - (had ? 1 : 0);
     if (isReader) this.#readers += delta;

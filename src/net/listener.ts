@@ -118,6 +118,7 @@ export class Server {
   readonly #connections = new Set<SocketTransport>();
   #fd: number;
   #unixInode = -1;
+  #ungauge: () => void = () => {};
   #backoff: TimerHandle | null = null;
   #accepted = 0;
   #acceptErrors = 0;
@@ -153,7 +154,8 @@ export class Server {
     try {
       this.#address = getsockname(this.#fd) ?? addr;
       if (addr.family === 'unix') this.#unixInode = lstatSync(addr.path).ino;
-      loop.addReader(this.#fd, this.#onReadable);
+      loop.addReader(this.#fd, this.#onReadable, this);
+      this.#ungauge = this.#gauges(loop);
     } catch (err) {
       closeFd(this.#fd);
       throw err;
@@ -163,6 +165,12 @@ export class Server {
   /** The address listened on (with the real port when 0 was asked for); kept after close. */
   address(): SocketAddress {
     return this.#address;
+  }
+
+  /** `"listener :7000"` (or the Unix path): how the flight recorder names the listening fd. */
+  get label(): string {
+    const a = this.#address;
+    return a.family === 'unix' ? `listener ${describe(a)}` : `listener :${describe(a).replace(/^.*:/, '')}`;
   }
 
   /** True until `close()`. */
@@ -178,6 +186,7 @@ export class Server {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
+    this.#ungauge();
     this.#backoff?.cancel();
     this.#backoff = null;
     this.#loop.removeReader(fd);
@@ -190,6 +199,20 @@ export class Server {
         // Already gone, or replaced by someone else's file: leave it.
       }
     }
+  }
+
+  /** Flight-recorder gauges (sampled only while recording): open connections, bytes buffered. */
+  #gauges(loop: EventLoop): () => void {
+    const a = loop.recorder.gauge(`open connections ${this.label}`, () => this.#connections.size);
+    const b = loop.recorder.gauge(`bytes buffered ${this.label}`, () => {
+      let sum = 0;
+      for (const t of this.#connections) sum += t.bufferedAmount;
+      return sum;
+    });
+    return () => {
+      a();
+      b();
+    };
   }
 
   /** Closes every accepted connection: `close()` (flushing), or `abort()` when `abort` is true. */
@@ -251,7 +274,7 @@ export class Server {
   #resumeAccepting = (): void => {
     this.#backoff?.cancel();
     this.#backoff = null;
-    if (this.#fd >= 0) this.#loop.addReader(this.#fd, this.#onReadable);
+    if (this.#fd >= 0) this.#loop.addReader(this.#fd, this.#onReadable, this);
   };
 
   #onConnectionClosed = (t: SocketTransport): void => {

@@ -108,6 +108,7 @@ export class SocketTransport implements Transport {
   #bytesWritten = 0;
   #readCalls = 0;
   #writeCalls = 0;
+  #label: string | null = null;
 
   /**
    * Takes ownership of `fd` (a connected, non-blocking stream socket) when it returns; if it
@@ -203,6 +204,21 @@ export class SocketTransport implements Transport {
     if (this.#state !== 'open' || !this.#readPaused) return;
     this.#readPaused = false;
     this.#updateReader();
+  }
+
+  /**
+   * `"transport 127.0.0.1:5123→:7000"` (peer → local port): how the flight recorder and the
+   * watchdog name this connection's descriptor. Computed on first use.
+   */
+  get label(): string {
+    if (this.#label === null) {
+      const peer = this.getExtraInfo('peername');
+      const local = this.#sockname;
+      const localText =
+        local === null ? '?' : local.family === 'unix' ? describe(local) : `:${describe(local).replace(/^.*:/, '')}`;
+      this.#label = `transport ${peer === null ? '?' : describe(peer)}→${localText}`;
+    }
+    return this.#label;
   }
 
   /** True while open, not paused, and the peer has not sent EOF. */
@@ -314,7 +330,7 @@ export class SocketTransport implements Transport {
     if (want === this.#readerAdded) return;
     if (want) {
       try {
-        this.#loop.addReader(this.#fd, this.#onReadable);
+        this.#loop.addReader(this.#fd, this.#onReadable, this);
       } catch (err) {
         this.#finish(err as Error); // e.g. select's FD_SETSIZE: this connection cannot be served
         return;
@@ -425,7 +441,7 @@ export class SocketTransport implements Transport {
   #addWriter(): void {
     if (this.#writerAdded) return;
     try {
-      this.#loop.addWriter(this.#fd, this.#onWritable);
+      this.#loop.addWriter(this.#fd, this.#onWritable, this);
     } catch (err) {
       this.#finish(err as Error);
       return;

@@ -1,0 +1,155 @@
+// The flight recorder on every backend and mode: what one iteration records (timeout and why,
+// wake reason, ready events with owners, callbacks, timers, interest changes, system calls with
+// bytes), the bounded ring, streaming since an iteration, and the off state.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { close, read, write } from '../sys/fd.ts';
+import { socketpair } from '../sys/socket.ts';
+import { openFdCount } from '../testing/fd-count.ts';
+import { loopConfigs, runFor } from '../testing/loop-configs.ts';
+import { EventLoop } from './event-loop.ts';
+import type { IterationRecord } from './recorder-types.ts';
+
+const WAITS = new Set(['epoll_wait', 'poll', 'select', 'kevent']);
+
+for (const { backend, mode } of loopConfigs()) {
+  describe(`flight recorder on ${backend} (${mode} mode)`, () => {
+    let fdsBefore = 0;
+    before(() => {
+      fdsBefore = openFdCount();
+    });
+    after(() => {
+      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    });
+
+    test('is off by default and records nothing', async () => {
+      const loop = new EventLoop({ selector: backend, mode });
+      assert.equal(loop.recorder.enabled, false);
+      await runFor(loop, () => new Promise<void>((r) => loop.callLater(2, r)));
+      assert.ok(loop.stats().iterations > 0);
+      assert.deepEqual(loop.recorder.snapshot(), []);
+      loop.close();
+    });
+
+    test('records the event, its owner, the callback, the bytes read and the wait', async () => {
+      const loop = new EventLoop({ selector: backend, mode, recorder: 64 });
+      const [a, b] = socketpair();
+      const buf = new Uint8Array(64);
+      const got = new Promise<number>((resolve) => {
+        loop.addReader(
+          a,
+          function onPing() {
+            const n = read(a, buf);
+            loop.removeReader(a);
+            resolve(n);
+          },
+          { label: 'pair end A' },
+        );
+      });
+      loop.callLater(3, function later() {
+        write(b, new TextEncoder().encode('ping!'));
+      });
+      assert.equal(await runFor(loop, got), 5);
+      const records = loop.recorder.snapshot();
+      const withEvent = records.find((r) => r.events.some((e) => e.fd === a));
+      assert.ok(withEvent, 'an iteration saw fd a ready');
+      const ev = withEvent.events.find((e) => e.fd === a);
+      assert.equal(ev?.label, 'pair end A');
+      assert.equal((ev?.ready ?? 0) & 1, 1, 'readable bit');
+      assert.ok(withEvent.wokeBy.includes('io'), `woke by io: ${withEvent.wokeBy.join(',')}`);
+      const cb = withEvent.callbacks.find((c) => c.kind === 'reader');
+      assert.equal(cb?.name, 'onPing');
+      assert.equal(cb?.label, 'pair end A');
+      assert.equal(cb?.fd, a);
+      assert.ok((cb?.durationMs ?? -1) >= 0);
+      const readCall = withEvent.syscalls.find((s) => s.kind === 'read');
+      assert.deepEqual(readCall, { kind: 'read', calls: 1, bytes: 5 });
+      assert.ok(
+        records.some((r) => r.syscalls.some((s) => WAITS.has(s.kind))),
+        'the selector wait is counted',
+      );
+      const timerIteration = records.find((r) => r.timersFired > 0);
+      assert.ok(timerIteration?.wokeBy.includes('timer'));
+      assert.ok(timerIteration?.callbacks.some((c) => c.kind === 'timer' && c.name === 'later'));
+      const writeCall = timerIteration?.syscalls.find((s) => s.kind === 'write');
+      assert.deepEqual(writeCall, { kind: 'write', calls: 1, bytes: 5 });
+      const changes = records.flatMap((r) => r.interest).filter((i) => i.fd === a);
+      assert.deepEqual(
+        changes.map((i) => i.interest),
+        [1, 0],
+        'added (before the first iteration, kept for it), then removed',
+      );
+      // the first iteration waited for the timer, or was capped by the mode
+      const first = records[0] as IterationRecord;
+      assert.ok(
+        ['timer', 'guest', 'node-immediate', 'ready'].includes(first.timeoutReason),
+        first.timeoutReason,
+      );
+      const table = loop.recorder.format();
+      assert.match(table, /onPing — pair end A/);
+      assert.match(table, /read×1 5B/);
+      close(a);
+      close(b);
+      loop.close();
+    });
+
+    test('keeps a bounded ring, streams since an iteration, and survives a throwing listener', async () => {
+      const loop = new EventLoop({ selector: backend, mode });
+      loop.recorder.enable(5);
+      const streamed: number[] = [];
+      loop.recorder.subscribe(() => {
+        throw new Error('a broken listener is dropped, the loop goes on');
+      });
+      loop.recorder.subscribe((r) => streamed.push(r.iteration));
+      let n = 0;
+      await runFor(
+        loop,
+        () =>
+          new Promise<void>((resolve) => {
+            const tick = () => {
+              if (++n === 20) resolve();
+              else loop.callSoon(tick);
+            };
+            loop.callSoon(tick);
+          }),
+      );
+      const kept = loop.recorder.snapshot();
+      assert.equal(kept.length, 5);
+      const last = loop.recorder.lastIteration;
+      assert.deepEqual(
+        kept.map((r) => r.iteration),
+        [last - 4, last - 3, last - 2, last - 1, last],
+      );
+      assert.deepEqual(
+        loop.recorder.snapshot(last - 2).map((r) => r.iteration),
+        [last - 1, last],
+      );
+      assert.ok(streamed.length >= 20);
+      assert.equal(streamed.at(-1), last);
+      loop.recorder.disable();
+      const before = loop.stats().iterations;
+      await runFor(loop, () => new Promise<void>((r) => loop.callSoon(r)));
+      assert.ok(loop.stats().iterations > before);
+      assert.equal(loop.recorder.lastIteration, last, 'nothing recorded while disabled');
+      loop.close();
+    });
+  });
+}
+
+test('enable() rejects a capacity that is not a whole number ≥ 1', () => {
+  const loop = new EventLoop({ selector: 'poll' });
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => loop.recorder.enable(bad),
+      (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
+    );
+  }
+  assert.equal(loop.recorder.enabled, false);
+  loop.close();
+});
+
+test('format() says how to start when nothing was recorded', () => {
+  const loop = new EventLoop({ selector: 'poll' });
+  assert.match(loop.recorder.format(), /enable\(\)/);
+  loop.close();
+});
