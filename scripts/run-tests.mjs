@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ and test/ with node's built-in test runner through tsx.
 //
-// Why a script (../shared/DESIGN.md, "Day-one facts"): `node --test` given no files finds none
+// Why a script (docs/design.md, "Day-one facts"): `node --test` given no files finds none
 // and exits 0, and npm runs scripts under sh, whose globs do not recurse. This lists the files
 // itself, fails when there are none, and sets --test-timeout so a file stuck in a blocking
 // epoll_wait(-1) (where no in-test timer can fire) is killed instead of hanging CI.
+//
+// test/package/ (pack the tarball, install it into a temporary app: ~30–60 s, and needs npm)
+// runs only when a filter names it: `npm run test:package`, which .ci/run calls.
 //
 // Usage: node scripts/run-tests.mjs [substring …]   (only files whose path contains one)
 import { spawnSync } from 'node:child_process';
@@ -13,6 +16,8 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const TEST_TIMEOUT_MS = 60_000;
+/** Files under this folder run only when a filter starts with it. */
+const ON_REQUEST = 'test/package/';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -29,6 +34,7 @@ const files = ['src', 'test']
   .filter((d) => existsSync(join(root, d)))
   .flatMap((d) => walk(join(root, d), []))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .filter((f) => !f.startsWith(ON_REQUEST) || filters.some((s) => s.startsWith(ON_REQUEST)))
   .sort();
 if (files.length === 0) {
   console.error(`run-tests: no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);

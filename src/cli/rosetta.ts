@@ -49,8 +49,14 @@ const loaders: Record<StyleName, () => Promise<{ start: StartChat }>> = {
   'compat-net': () => import('../../examples/rosetta/compat-net.ts'),
 };
 
+// Built (dist/), the examples are compiled beside the CLI: count the lines of those.
 const exampleFile = (name: string) =>
-  fileURLToPath(new URL(`../../examples/rosetta/${name}.ts`, import.meta.url));
+  fileURLToPath(
+    new URL(
+      `../../examples/rosetta/${name}.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+      import.meta.url,
+    ),
+  );
 
 /** Options of {@link measureStyle} and {@link rosetta}. */
 export interface RosettaOptions {

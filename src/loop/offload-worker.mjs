@@ -4,6 +4,8 @@
 // loader is registered in that very thread (`node --import tsx` on the main thread does not
 // reach workers: measured, ERR_UNKNOWN_FILE_EXTENSION). So: register tsx when it is installed,
 // else rely on Node's own type stripping (Node 22.18+/23.6+), then import the task modules.
+// Built (dist/, what an installed package runs), the modules beside this file are compiled
+// JavaScript: nbio's own code then needs no loader, and tsx is only tried for the caller's tasks.
 //
 // Protocol. Main → worker, through `parentPort` (the worker's own Node loop delivers it):
 //   { id, module, exportName, args }            one task at a time
@@ -17,7 +19,11 @@
 //
 // `closedFlag` (a SharedArrayBuffer the pool sets when it closes) is checked before each post:
 // once the pool is closed, the loop's waker fd may be closed too, and its number reused.
+import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+
+/** True when this file runs from dist/ (compiled siblings), false in the sources. */
+const compiled = existsSync(new URL('./threadsafe.js', import.meta.url));
 
 async function enableTypeScript() {
   try {
@@ -25,7 +31,7 @@ async function enableTypeScript() {
     register();
     return;
   } catch (err) {
-    if (process.features.typescript) return; // Node's own type stripping will do
+    if (compiled || process.features.typescript) return; // no loader needed, or Node strips types
     throw new Error(
       `An offload worker cannot load TypeScript: tsx is not installed (${err.message}) and this Node (${process.version}) has no type stripping. Install tsx, or use Node >= 22.18.`,
     );
@@ -33,7 +39,7 @@ async function enableTypeScript() {
 }
 
 await enableTypeScript();
-const { ThreadsafeSender } = await import('./threadsafe.ts');
+const { ThreadsafeSender } = await import(compiled ? './threadsafe.js' : './threadsafe.ts');
 const sender = new ThreadsafeSender(workerData.endpoint);
 const closed = new Int32Array(workerData.closedFlag);
 

@@ -34,8 +34,14 @@ export interface ResolveOptions {
 /** The callback of {@link resolve}: `addresses` is empty when `err` is set. */
 export type ResolveCallback = (err: Error | null, addresses: SocketAddress[]) => void;
 
-/** The module and export the workers run (named, not passed: DESIGN.md "Threads and signals"). */
-const GETADDRINFO = new URL('../sys/getaddrinfo.ts', import.meta.url);
+/**
+ * The module and export the workers run (named, not passed: docs/design.md, "Threads and
+ * signals"): the `.ts` source in development, the compiled `.js` in an installed package.
+ */
+const GETADDRINFO = new URL(
+  `../sys/getaddrinfo.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
 /**
  * Worker threads per loop. A lookup waits on the network, not the CPU; libuv's thread pool,
  * which serves Node's dns.lookup, has 4 for the same reason. They start only under load.

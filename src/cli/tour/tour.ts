@@ -53,10 +53,12 @@ function listen(): { fd: number; port: number } {
 }
 
 function startClients(port: number, clients: number, slowMs: number): Promise<ClientResult[]> {
-  const script = fileURLToPath(new URL('./slow-clients.ts', import.meta.url));
+  // From the sources the clients run through tsx; built (dist/), with plain node.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = fileURLToPath(new URL(`./slow-clients.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, String(port), String(clients), String(slowMs)],
+    [...(fromSource ? ['--import', 'tsx'] : []), script, String(port), String(clients), String(slowMs)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
