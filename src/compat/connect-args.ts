@@ -19,22 +19,25 @@ export type LookupFunction = (
   callback: (err: Error | null, address: string, family?: number) => void,
 ) => void;
 
-/** Options of a compat {@link Socket} (the subset of `net.SocketConstructorOpts` nbio serves). */
+/**
+ * Options of a compat {@link Socket} (the subset of `net.SocketConstructorOpts` nbio serves).
+ * As with `net`, an option set to `undefined` takes its default.
+ */
 export interface SocketOptions {
   /** The nbio loop to run on; default: the compat default loop (default-loop.ts). */
-  loop?: EventLoop;
+  loop?: EventLoop | undefined;
   /** Keep the writable side open after the peer's end (default false, as `net`). */
-  allowHalfOpen?: boolean;
+  allowHalfOpen?: boolean | undefined;
   /** Aborting it destroys the socket with an AbortError. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** TCP_NODELAY on connect; default **true** (nbio's default; `net`'s is false). */
-  noDelay?: boolean;
+  noDelay?: boolean | undefined;
   /** SO_KEEPALIVE on connect (the initial delay is not set: the system's applies). */
-  keepAlive?: boolean;
+  keepAlive?: boolean | undefined;
   /** Accepted for compatibility; the system's keep-alive timing applies. */
   keepAliveInitialDelay?: number;
   /** Both stream buffers' high water mark, in bytes. */
-  highWaterMark?: number;
+  highWaterMark?: number | undefined;
   /** The readable buffer's high water mark. */
   readableHighWaterMark?: number;
   /** The writable buffer's high water mark. */
@@ -117,7 +120,8 @@ export function normalizeListenArgs(args: readonly unknown[]): [ListenOptions, L
   if (rest.length === 0 || a0 === undefined || a0 === null) return [{ port: 0 }, cb];
   if (typeof a0 === 'object') return [a0 as ListenOptions, cb];
   if (typeof a0 === 'string' && !isNumeric(a0)) {
-    return [{ path: a0, backlog: typeof rest[1] === 'number' ? rest[1] : undefined }, cb];
+    const backlog = rest[1];
+    return [typeof backlog === 'number' ? { path: a0, backlog } : { path: a0 }, cb];
   }
   if (typeof a0 === 'number' || typeof a0 === 'string') {
     const options: ListenOptions = { port: a0 };

@@ -22,7 +22,14 @@ const OWNER_WAKE_MS = 5;
 export type DialTarget =
   | { kind: 'path'; path: string }
   | { kind: 'host'; host: string; port: number; family: 'ipv4' | 'ipv6' | undefined }
-  | { kind: 'lookup'; host: string; port: number; lookup: LookupFunction; family: number; hints?: number };
+  | {
+      kind: 'lookup';
+      host: string;
+      port: number;
+      lookup: LookupFunction;
+      family: number;
+      hints?: number | undefined;
+    };
 
 /**
  * Checks `net`'s connect options and says how to reach the target.
@@ -63,7 +70,7 @@ export interface DialEvents {
 export class Dial {
   readonly #loop: EventLoop;
   readonly #protocol: Protocol;
-  readonly #options: { noDelay?: boolean; keepAlive?: boolean };
+  readonly #options: { noDelay?: boolean | undefined; keepAlive?: boolean | undefined };
   readonly #events: DialEvents;
   #request: ConnectRequest | null = null;
   #ticker: TimerHandle | null = null;
@@ -76,7 +83,7 @@ export class Dial {
     loop: EventLoop,
     protocol: Protocol,
     target: DialTarget,
-    options: { noDelay?: boolean; keepAlive?: boolean },
+    options: { noDelay?: boolean | undefined; keepAlive?: boolean | undefined },
     events: DialEvents,
   ) {
     this.#loop = loop;
@@ -106,7 +113,12 @@ export class Dial {
   #lookup(t: Extract<DialTarget, { kind: 'lookup' }>): void {
     this.#keepOwnerLoopWaking();
     try {
-      t.lookup(t.host, { family: t.family, hints: t.hints, all: false }, (err, address, family) => {
+      // dns.lookup's own options type has no `undefined` hints: leave the key out instead.
+      const options =
+        t.hints === undefined
+          ? { family: t.family, all: false }
+          : { family: t.family, hints: t.hints, all: false };
+      t.lookup(t.host, options, (err, address, family) => {
         this.#ticker?.cancel();
         if (this.#done) return;
         this.#events.lookup(err, address, family, t.host);
@@ -138,7 +150,12 @@ export class Dial {
     tick();
   }
 
-  #connect(target: { host?: string; port?: number; path?: string; family?: 'ipv4' | 'ipv6' }): void {
+  #connect(target: {
+    host?: string;
+    port?: number;
+    path?: string;
+    family?: 'ipv4' | 'ipv6' | undefined;
+  }): void {
     try {
       this.#request = createConnection(
         this.#loop,

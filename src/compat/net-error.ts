@@ -32,7 +32,7 @@ import { OsError } from '../sys/errno.ts';
 /** Where an error happened, for the message and the fields (`address`, `port`). */
 export interface NetErrorTarget {
   address?: string;
-  port?: number;
+  port?: number | undefined;
   /** A Unix socket path (goes into `address`, as in Node). */
   path?: string;
   /** The host name being resolved (`ENOTFOUND`). */
@@ -65,7 +65,7 @@ export class NetError extends Error {
     code: string,
     syscall: string | undefined,
     target: NetErrorTarget = {},
-    options: { cause?: unknown; errno?: number; message?: string } = {},
+    options: { cause?: unknown; errno?: number | undefined; message?: string } = {},
   ) {
     const where = target.path ?? (target.address !== undefined ? hostPort(target.address, target.port) : '');
     const what = syscall !== undefined ? `${syscall} ${code}` : code;

@@ -67,7 +67,7 @@ export function createServer(
 /** A `net.Server`-compatible server on an nbio listening socket; see the module comment. */
 export class Server extends EventEmitter {
   readonly #loop: EventLoop;
-  readonly #socketOptions: SocketOptions & { pauseOnConnect?: boolean };
+  readonly #socketOptions: SocketOptions & { pauseOnConnect?: boolean | undefined };
   readonly #connections = new Set<Socket>();
   #nbio: NbioServer | null = null;
   #closing = false;

@@ -46,7 +46,7 @@ type Callback = (err?: Error | null) => void;
 /** What server.ts passes for an accepted connection. */
 export interface AcceptOptions extends SocketOptions {
   /** Do not read until the socket is resumed (`net`'s `pauseOnConnect`). */
-  pauseOnConnect?: boolean;
+  pauseOnConnect?: boolean | undefined;
 }
 
 let acceptImpl: (options: AcceptOptions, onConnection: (socket: Socket) => void) => Protocol;

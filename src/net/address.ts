@@ -120,8 +120,8 @@ export function unixAddress(path: unknown): UnixAddress {
 
 /** Where a server listens: a host and port, or a Unix path. */
 export interface ListenTarget {
-  /** IP literal or 'localhost'; default {@link DEFAULT_SERVER_HOST}. */
-  host?: string;
+  /** IP literal or 'localhost'; default (also when `undefined`) {@link DEFAULT_SERVER_HOST}. */
+  host?: string | undefined;
   /** Default 0 (a free port the kernel picks; read it back with `server.address()`). */
   port?: number;
   /** A Unix socket path instead of host/port. */

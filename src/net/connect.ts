@@ -56,7 +56,7 @@ export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>
   /** Aborting it cancels the attempt with `AbortedError` (`undefined`: not cancellable). */
   signal?: AbortSignal | undefined;
   /** Only addresses of this family (passed to the resolver; checked against IP literals). */
-  family?: 'ipv4' | 'ipv6';
+  family?: 'ipv4' | 'ipv6' | undefined;
 }
 
 /** Receives the outcome of {@link createConnection}: an error, or the transport and protocol. */

@@ -69,8 +69,8 @@ const BACKOFF_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 /** Options for {@link createServer}. */
 export interface ServerOptions extends ListenTarget, Omit<SocketTransportOptions, 'onClosed'> {
-  /** listen() backlog; default {@link DEFAULT_BACKLOG}. */
-  backlog?: number;
+  /** listen() backlog; default (also when `undefined`) {@link DEFAULT_BACKLOG}. */
+  backlog?: number | undefined;
   /** SO_REUSEPORT: several servers (processes) share the port, the kernel spreads connections. */
   reusePort?: boolean;
 }
