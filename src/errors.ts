@@ -34,7 +34,11 @@ export type NbioErrorCode =
   | 'NBIO_NOT_AWAITABLE'
   | 'NBIO_WOULD_BLOCK'
   | 'NBIO_TASK_GROUP'
-  | 'NBIO_HTTP_PARSE';
+  | 'NBIO_HTTP_PARSE'
+  | 'NBIO_CONNECTION_RESET'
+  | 'NBIO_HTTP_MALFORMED_RESPONSE'
+  | 'NBIO_HTTP_REDIRECT'
+  | 'NBIO_HTTP_TOO_MANY_REDIRECTS';
 
 /** Base class of nbio's own errors. */
 export class NbioError extends Error {
