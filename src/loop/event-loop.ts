@@ -99,6 +99,16 @@ const WAKER_LABEL = Object.freeze({ label: 'waker' });
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
 const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
+/** A new waker; if that fails (EMFILE …), closes `selector` first, which the loop would own. */
+function openWaker(selector: Selector<Watcher>): Waker {
+  try {
+    return new Waker();
+  } catch (err) {
+    selector.close();
+    throw err;
+  }
+}
+
 /** An event loop; see the module comment for its modes. */
 export class EventLoop implements TimerOwner {
   /** The selector this loop waits on. */
@@ -125,6 +135,7 @@ export class EventLoop implements TimerOwner {
   readonly #closeHooks = new Set<() => void>();
   #sequence = 0;
   #closed = false;
+  #closing = false;
   #inIteration = false;
   #running = false;
   #stopping = false;
@@ -161,8 +172,14 @@ export class EventLoop implements TimerOwner {
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
     this.#signals = new SignalHandlers({ deliverSignal: (cb) => this.#fromOutside(cb) });
-    this.#waker = new Waker();
-    this.#io.setReader(this.#waker.readFd, () => this.#onWake(), WAKER_LABEL);
+    // A constructor that throws must release what it opened (issue 9): the selector, the waker.
+    this.#waker = openWaker(this.selector);
+    try {
+      this.#io.setReader(this.#waker.readFd, () => this.#onWake(), WAKER_LABEL);
+    } catch (err) {
+      this.#releaseAfterFailedStart();
+      throw err; // e.g. select with the eventfd ≥ FD_SETSIZE: NBIO_FD_TOO_LARGE
+    }
     this.recorder = new LoopRecorder({
       wakerFd: this.#waker.readFd,
       counters: () => ({
@@ -175,12 +192,24 @@ export class EventLoop implements TimerOwner {
     });
     if (options.recorder !== undefined) this.recorder.enable(options.recorder);
     if (this.mode === 'guest') {
-      this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => {
-        if (this.#rec !== null) this.#trigger = 'uv-poll';
-        this.#guestTick();
-      });
+      try {
+        this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => {
+          if (this.#rec !== null) this.#trigger = 'uv-poll';
+          this.#guestTick();
+        });
+      } catch (err) {
+        this.#releaseAfterFailedStart();
+        throw err;
+      }
       this.#updateRef();
     }
+  }
+
+  /** The constructor failed after the waker opened: close the waker and the selector. */
+  #releaseAfterFailedStart(): void {
+    this.#io.clear();
+    this.#waker.close();
+    this.selector.close();
   }
 
   // ── scheduling ────────────────────────────────────────────────────────────────────────
@@ -486,15 +515,20 @@ export class EventLoop implements TimerOwner {
   }
 
   /**
-   * Releases everything: timers are dropped, watchers removed, signal handlers unsubscribed,
-   * the waker, libuv watch and selector closed. Idempotent.
+   * Releases everything. First the `onClose` hooks run: every open transport closes its
+   * descriptor (its peer sees the end) and gets `connectionLost(ClosedResourceError)` right
+   * here, servers close their listening sockets. Then timers are dropped, watchers removed,
+   * signal handlers unsubscribed, the waker, libuv watch and selector closed; no callback of
+   * this loop runs afterwards. Idempotent (a `close()` from inside a hook returns at once).
+   * May be called from inside a loop callback (after `stop()` when `run()` is active).
    * @throws BusyResourceError when called while running (stop first)
    */
   close(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
     if (this.#running && !this.#stopping) {
       throw new BusyResourceError('Cannot close a running loop: call stop() and await run() first.');
     }
+    this.#closing = true;
     const hooks = [...this.#closeHooks];
     this.#closeHooks.clear();
     for (const hook of hooks) this.#runGuarded(hook, 'close hook');

@@ -18,6 +18,16 @@
  * costs a descriptor per server, and in Node a libuv worker thread can take the freed slot
  * between the close and the accept, so it does not even work reliably here.
  *
+ * ## Descriptors the loop cannot watch (select: fd ≥ FD_SETSIZE)
+ * A connection whose fd is past the selector's `capabilities.maxFd` cannot be served: it is
+ * closed at once (the client sees the end), counted in `stats().refusedFdTooLarge`, and
+ * reported to the loop's exception handler as `NBIO_FD_TOO_LARGE`, with the way out (the
+ * poll or epoll selector). No protocol is made for it.
+ *
+ * ## When the loop closes
+ * The server registers with `loop.onClose()`: `loop.close()` closes the listening socket, and
+ * each accepted connection's transport closes itself (see socket-transport.ts).
+ *
  * ## Unix paths
  * A socket file left behind by a crashed server is removed only when it is a socket *and* a
  * probe connect() is refused (nobody listens); a live socket or any other file gives
@@ -88,6 +98,11 @@ export interface ServerStats {
   readonly acceptErrors: number;
   /** Times accepting paused for lack of descriptors (EMFILE/ENFILE). */
   readonly emfilePauses: number;
+  /**
+   * Connections closed at once because their fd is past what the loop's selector can watch
+   * (select: fd ≥ FD_SETSIZE); each was reported as `NBIO_FD_TOO_LARGE`.
+   */
+  readonly refusedFdTooLarge: number;
 }
 
 /**
@@ -123,6 +138,8 @@ export class Server {
   #accepted = 0;
   #acceptErrors = 0;
   #emfilePauses = 0;
+  #refusedFdTooLarge = 0;
+  #unregisterLoopClose: (() => void) | null = null;
 
   /**
    * Binds and listens (synchronously); accepting starts on the loop.
@@ -150,13 +167,16 @@ export class Server {
     this.#factory = protocolFactory;
     const { noDelay, keepAlive, writeBufferLimits } = options;
     this.#transportOptions = { noDelay, keepAlive, writeBufferLimits, onClosed: this.#onConnectionClosed };
+    if (options.lingerMs !== undefined) this.#transportOptions.lingerMs = options.lingerMs;
     this.#fd = listenOn(addr, backlog, options.reusePort === true);
     try {
       this.#address = getsockname(this.#fd) ?? addr;
       if (addr.family === 'unix') this.#unixInode = lstatSync(addr.path).ino;
       loop.addReader(this.#fd, this.#onReadable, this);
+      this.#unregisterLoopClose = loop.onClose(() => this.close());
       this.#ungauge = this.#gauges(loop);
     } catch (err) {
+      loop.removeReader(this.#fd);
       closeFd(this.#fd);
       throw err;
     }
@@ -186,6 +206,8 @@ export class Server {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
+    this.#unregisterLoopClose?.();
+    this.#unregisterLoopClose = null;
     this.#ungauge();
     this.#backoff?.cancel();
     this.#backoff = null;
@@ -232,6 +254,7 @@ export class Server {
       activeConnections: this.#connections.size,
       acceptErrors: this.#acceptErrors,
       emfilePauses: this.#emfilePauses,
+      refusedFdTooLarge: this.#refusedFdTooLarge,
     });
   }
 
@@ -257,6 +280,20 @@ export class Server {
   };
 
   #serve(fd: number): void {
+    const { maxFd, name } = this.#loop.selector.capabilities;
+    if (fd > maxFd) {
+      closeFd(fd);
+      this.#refusedFdTooLarge++;
+      this.#loop.reportException(
+        new InvalidArgumentError(
+          `Refused a connection on fd ${fd}: the ${name} selector only watches fds up to ${maxFd} (FD_SETSIZE), so it was closed at once (${this.#refusedFdTooLarge} refused so far). Use the poll or epoll selector to serve more connections.`,
+          'NBIO_FD_TOO_LARGE',
+        ),
+        'accepting a connection',
+        fd,
+      );
+      return;
+    }
     try {
       const t = new SocketTransport(this.#loop, fd, this.#factory(), this.#transportOptions);
       this.#connections.add(t);

@@ -4,12 +4,27 @@
  * machine drawn out.
  *
  * ## Lifecycle
- * `open` → (`close()`: stop reading, flush) → `closing` → (buffer empty) → `closed`;
- * `abort()`, an OS error or a throwing protocol callback go from any state straight to
- * `closed`. Entering `closed` removes the fd from the loop, closes it (exactly once), then
- * schedules `connectionLost(error?)` with `callSoon` (exactly once). Half-close is orthogonal:
- * `writeEof()` shuts the write side once the buffer is flushed; the peer's EOF stops reading
- * and asks `eofReceived()` whether to stay open for writing.
+ * `open` → (`close()`: the protocol gets no more data, incoming bytes are read and dropped,
+ * the buffer is flushed) → `closing` → (buffer empty: `shutdown(SHUT_WR)`) → `lingering` →
+ * (the peer's EOF, or `lingerMs` passed) → `closed`. `close()` means "deliver what I wrote,
+ * then close": closing a socket whose receive queue holds unread bytes makes the kernel send
+ * an RST that discards the send queue (RFC 1122 4.2.2.13), so the peer would lose the reply
+ * already handed to the kernel. Lingering reads until the queue is empty and the peer has
+ * finished, then closes. When the peer's EOF came first, or with `lingerMs: 0`, the fd closes
+ * right after the flush. `abort()`, an OS error or a throwing protocol callback go from any
+ * state straight to `closed`. Entering `closed` removes the fd from the loop, closes it
+ * (exactly once), then schedules `connectionLost(error?)` with `callSoon` (exactly once):
+ * `undefined` after a clean end (the peer's EOF), a `TimeoutError` when the linger time ran
+ * out (the bytes were handed to the kernel, the peer never confirmed it read them), a
+ * `BrokenResourceError` when the peer reset. Half-close is orthogonal: `writeEof()` shuts the
+ * write side once the buffer is flushed; the peer's EOF stops reading and asks
+ * `eofReceived()` whether to stay open for writing.
+ *
+ * ## When the loop closes
+ * Each transport registers with `loop.onClose()`: `loop.close()` closes its descriptor (the
+ * peer sees the connection end) and calls `connectionLost(ClosedResourceError)` at once,
+ * inside `close()`, exactly once; after that no callback of it runs. A transport whose
+ * `connectionMade` never ran (accepted in the loop's last turn) gets neither callback.
  *
  * ## Writing
  * `write()` tries `send()` at once and copies into the buffer only what the kernel did not
@@ -28,8 +43,9 @@
  *
  * @module
  */
-import { BrokenResourceError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import { BrokenResourceError, ClosedResourceError, InvalidArgumentError, TimeoutError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
+import type { TimerHandle } from '../loop/handle.ts';
 import { sys } from '../sys/constants.ts';
 import { OsError } from '../sys/errno.ts';
 import { close as closeFd, WOULD_BLOCK, writev } from '../sys/fd.ts';
@@ -50,6 +66,14 @@ export const READ_BUFFER_SIZE = 64 * 1024;
  */
 export const MAX_READS_PER_EVENT = 16;
 
+/**
+ * How long `close()` waits, after the flush and `shutdown(SHUT_WR)`, for the peer's EOF before
+ * it closes anyway (see the module comment). nginx's `lingering_timeout` is 5 s; a peer that
+ * reacts to EOF closes within a round trip. Bounded, so a silent peer cannot keep a descriptor
+ * (or, in guest mode, the process) alive for longer.
+ */
+export const DEFAULT_LINGER_MS = 5000;
+
 const readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
 /** Options for {@link SocketTransport}. */
@@ -66,6 +90,12 @@ export interface SocketTransportOptions {
   keepAlive?: boolean | undefined;
   /** Initial water marks (see `setWriteBufferLimits`). */
   writeBufferLimits?: { high?: number | undefined; low?: number | undefined } | undefined;
+  /**
+   * After `close()` has flushed and shut down the write side, wait at most this long (ms) for
+   * the peer's EOF, reading and dropping what it still sends; default {@link DEFAULT_LINGER_MS}.
+   * 0 closes right after the flush (unread bytes then make the kernel reset the connection).
+   */
+  lingerMs?: number;
   /** Called once, synchronously, right after the descriptor was closed (servers count with it). */
   onClosed?: (transport: SocketTransport) => void;
 }
@@ -80,9 +110,11 @@ export interface SocketTransportStats extends TransportStats {
   readonly eofReceived: boolean;
   /** writeEof() was called. */
   readonly eofWritten: boolean;
+  /** Bytes read and dropped after `close()` (the rest of a request nobody will read). */
+  readonly bytesDiscarded: number;
 }
 
-type State = 'open' | 'closing' | 'closed';
+type State = 'open' | 'closing' | 'lingering' | 'closed';
 
 /** A connected stream socket as a Transport; see the module comment. */
 export class SocketTransport implements Transport {
@@ -104,6 +136,11 @@ export class SocketTransport implements Transport {
   #eofReceived = false;
   #eofWritten = false;
   #shutDown = false;
+  readonly #lingerMs: number;
+  #lingerTimer: TimerHandle | null = null;
+  #unregisterLoopClose: (() => void) | null = null;
+  #lostDelivered = false;
+  #bytesDiscarded = 0;
   #bytesRead = 0;
   #bytesWritten = 0;
   #readCalls = 0;
@@ -114,8 +151,8 @@ export class SocketTransport implements Transport {
    * Takes ownership of `fd` (a connected, non-blocking stream socket) when it returns; if it
    * throws, the caller still owns the fd. `protocol.connectionMade(this)` follows on the next
    * loop turn, then reading starts (unless paused from inside connectionMade).
-   * @throws InvalidArgumentError for a negative fd or bad water marks; OsError when `fd` is
-   *   not a socket; ClosedResourceError when the loop is closed
+   * @throws InvalidArgumentError for a negative fd, bad water marks or a bad `lingerMs`;
+   *   OsError when `fd` is not a socket; ClosedResourceError when the loop is closed
    */
   constructor(loop: EventLoop, fd: number, protocol: Protocol, options: SocketTransportOptions = {}) {
     if (!Number.isInteger(fd) || fd < 0) {
@@ -125,6 +162,13 @@ export class SocketTransport implements Transport {
       );
     }
     checkProtocol(protocol);
+    const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+    if (typeof lingerMs !== 'number' || !Number.isFinite(lingerMs) || lingerMs < 0) {
+      throw new InvalidArgumentError(
+        `Invalid lingerMs ${typeof lingerMs === 'string' ? `'${lingerMs}'` : String(lingerMs)}: pass a finite number of milliseconds ≥ 0 (default ${DEFAULT_LINGER_MS}).`,
+      );
+    }
+    this.#lingerMs = lingerMs;
     this.#loop = loop;
     this.#fd = fd;
     this.#fdNumber = fd;
@@ -138,6 +182,7 @@ export class SocketTransport implements Transport {
       if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive);
     }
     loop.callSoon(this.#start);
+    this.#unregisterLoopClose = loop.onClose(this.#onLoopClose);
   }
 
   // ── Transport ─────────────────────────────────────────────────────────────────────────
@@ -179,12 +224,15 @@ export class SocketTransport implements Transport {
     return true;
   }
 
-  /** @inheritDoc */
+  /**
+   * Flushes, shuts down the write side, then lingers until the peer's EOF (at most `lingerMs`)
+   * before the descriptor is closed; the protocol gets no more data. See the module comment.
+   */
   close(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
     this.#updateReader();
-    if (this.#flow.buffered === 0) this.#finish(undefined);
+    if (this.#state === 'closing' && this.#flow.buffered === 0) this.#afterFlush();
   }
 
   /** @inheritDoc */
@@ -215,7 +263,11 @@ export class SocketTransport implements Transport {
       const peer = this.getExtraInfo('peername');
       const local = this.#sockname;
       const localText =
-        local === null ? '?' : local.family === 'unix' ? describe(local) : `:${describe(local).replace(/^.*:/, '')}`;
+        local === null
+          ? '?'
+          : local.family === 'unix'
+            ? describe(local)
+            : `:${describe(local).replace(/^.*:/, '')}`;
       this.#label = `transport ${peer === null ? '?' : describe(peer)}→${localText}`;
     }
     return this.#label;
@@ -305,6 +357,7 @@ export class SocketTransport implements Transport {
       writeCalls: this.#writeCalls,
       eofReceived: this.#eofReceived,
       eofWritten: this.#eofWritten,
+      bytesDiscarded: this.#bytesDiscarded,
     });
   }
 
@@ -324,9 +377,14 @@ export class SocketTransport implements Transport {
     this.#updateReader();
   };
 
-  /** Registers or removes the reader to match the state (open, started, not paused, no EOF). */
+  /**
+   * Registers or removes the reader to match the state: open, started, not paused and no EOF
+   * yet; or closing/lingering before the peer's EOF (reading to drop what still arrives).
+   */
   #updateReader(): void {
-    const want = this.#state === 'open' && this.#started && !this.#readPaused && !this.#eofReceived;
+    const state = this.#state;
+    const want =
+      !this.#eofReceived && (state === 'open' ? this.#started && !this.#readPaused : state !== 'closed');
     if (want === this.#readerAdded) return;
     if (want) {
       try {
@@ -342,7 +400,7 @@ export class SocketTransport implements Transport {
   #onReadable = (): void => {
     for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
       // dataReceived may have paused reading or closed the transport.
-      if (!this.#readerAdded || this.#state !== 'open') return;
+      if (!this.#readerAdded || this.#state === 'closed') return;
       let n: number;
       try {
         n = recv(this.#fd, readBuffer);
@@ -356,6 +414,13 @@ export class SocketTransport implements Transport {
       if (n === 0) {
         this.#onEof();
         return;
+      }
+      if (this.#state !== 'open') {
+        // close() was called: nobody reads these bytes, but they must leave the kernel's
+        // receive queue, or closing the fd would reset the connection.
+        this.#bytesDiscarded += n;
+        if (n < READ_BUFFER_SIZE) return;
+        continue;
       }
       this.#bytesRead += n;
       // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
@@ -376,6 +441,11 @@ export class SocketTransport implements Transport {
   #onEof(): void {
     this.#eofReceived = true;
     this.#updateReader();
+    if (this.#state === 'lingering') {
+      this.#finish(undefined); // the peer has read our EOF and finished: a clean end
+      return;
+    }
+    if (this.#state !== 'open') return; // closing: the flush ends it (#afterFlush)
     let keepOpen: boolean | undefined;
     try {
       keepOpen = this.#protocol.eofReceived?.();
@@ -461,7 +531,7 @@ export class SocketTransport implements Transport {
       this.#loop.removeWriter(this.#fd);
       this.#writerAdded = false;
       if (this.#state === 'closing') {
-        this.#finish(undefined);
+        this.#afterFlush();
         return;
       }
       if (this.#eofWritten && !this.#shutDown) this.#shutdownWrite();
@@ -493,6 +563,42 @@ export class SocketTransport implements Transport {
 
   // ── closing ───────────────────────────────────────────────────────────────────────────
 
+  /** close() and the buffer is empty: close now (peer's EOF seen, no linger) or linger. */
+  #afterFlush(): void {
+    if (this.#eofReceived || this.#lingerMs === 0) {
+      this.#finish(undefined);
+      return;
+    }
+    if (!this.#shutDown) this.#shutdownWrite();
+    if (this.#state !== 'closing') return; // the shutdown failed: finished with that error
+    this.#state = 'lingering';
+    this.#lingerTimer = this.#loop.callLater(this.#lingerMs, this.#lingerExpired);
+  }
+
+  #lingerExpired = (): void => {
+    this.#lingerTimer = null;
+    if (this.#state !== 'lingering') return;
+    this.#finish(
+      new TimeoutError(
+        `The peer did not end the connection (fd ${this.#fdNumber}) within lingerMs (${this.#lingerMs} ms) after close(): the descriptor was closed anyway. Every byte written was handed to the kernel, but the peer has not confirmed it read them; raise lingerMs to wait longer.`,
+      ),
+    );
+  };
+
+  /** loop.close(): close now and tell the protocol at once (no callback runs after close). */
+  #onLoopClose = (): void => {
+    if (this.#state !== 'closed') {
+      const what =
+        this.#state === 'lingering' ? 'while close() waited for the peer' : 'with this connection open';
+      this.#finish(
+        new ClosedResourceError(
+          `The event loop was closed ${what} (fd ${this.#fdNumber}); its descriptor was closed. Close connections before the loop to end them gracefully.`,
+        ),
+        true,
+      );
+    } else if (!this.#lostDelivered && this.#started) this.#connectionLost(this.#lostError);
+  };
+
   /** An OS error on this socket: the connection is broken. */
   #fail(err: unknown): void {
     if (err instanceof OsError) {
@@ -511,11 +617,16 @@ export class SocketTransport implements Transport {
     this.#finish(err instanceof Error ? err : new Error(String(err)));
   }
 
-  /** Removes the fd from the loop, closes it once, schedules connectionLost once. */
-  #finish(error: Error | undefined): void {
+  /**
+   * Removes the fd from the loop, closes it once, schedules connectionLost once (runs it now
+   * when `lostNow`: the loop is closing and will run nothing more).
+   */
+  #finish(error: Error | undefined, lostNow = false): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#lostError = error;
+    this.#lingerTimer?.cancel();
+    this.#lingerTimer = null;
     const fd = this.#fd;
     if (this.#readerAdded) this.#loop.removeReader(fd);
     if (this.#writerAdded) this.#loop.removeWriter(fd);
@@ -528,11 +639,22 @@ export class SocketTransport implements Transport {
       this.#loop.reportException(err, 'close() of a transport', fd);
     }
     if (this.#onClosed !== undefined) this.#onClosed(this);
-    if (this.#loop.isClosed) this.#connectionLost(error);
+    if (lostNow) {
+      if (this.#started) this.#connectionLost(error);
+      else this.#dropLoopCloseHook();
+    } else if (this.#loop.isClosed) this.#connectionLost(error);
     else this.#loop.callSoon(this.#connectionLost, error);
   }
 
+  #dropLoopCloseHook(): void {
+    this.#unregisterLoopClose?.();
+    this.#unregisterLoopClose = null;
+  }
+
   #connectionLost = (error: Error | undefined): void => {
+    if (this.#lostDelivered) return;
+    this.#lostDelivered = true;
+    this.#dropLoopCloseHook();
     try {
       this.#protocol.connectionLost?.(error);
     } catch (err) {

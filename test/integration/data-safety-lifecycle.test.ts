@@ -1,0 +1,156 @@
+// Issue 9, defects 2–4: loop.close() releases every connection and server and tells each
+// protocol exactly once; a failed EventLoop constructor leaks nothing; the select backend
+// reports (and counts) the connections it must refuse because their fd is ≥ FD_SETSIZE.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NbioError } from '../../src/errors.ts';
+import { EventLoop } from '../../src/loop/event-loop.ts';
+import { createServer } from '../../src/net/listener.ts';
+import { sys } from '../../src/sys/constants.ts';
+import { close, isOpen } from '../../src/sys/fd.ts';
+import { connect, send, socket } from '../../src/sys/socket.ts';
+import { openFds } from '../../src/testing/fd-count.ts';
+import { runFor } from '../../src/testing/loop-configs.ts';
+import { fillFdsBelow, forEachConfig, makeConfigLoop, waitPeerEnd } from './fixtures/data-safety.ts';
+import { Recorder } from './fixtures/net-harness.ts';
+
+forEachConfig('loop.close() with connections open', (config) => {
+  for (const from of ['outside any callback', 'inside dataReceived'] as const) {
+    test(`from ${from}: every transport told once, every fd closed, peers see the end`, async () => {
+      const { loop, errors } = makeConfigLoop(config);
+      const sides: Recorder[] = [];
+      let dataAfterClose = 0;
+      let closedInside = (): void => {};
+      const closedInsidePromise = new Promise<void>((r) => {
+        closedInside = r;
+      });
+      const server = createServer(
+        loop,
+        () => {
+          const r = new Recorder();
+          r.onData = () => {
+            if (loop.isClosed) dataAfterClose++;
+            else if (from === 'inside dataReceived' && sides.every((s) => s.received > 0)) {
+              loop.stop();
+              loop.close();
+              closedInside();
+            }
+          };
+          sides.push(r);
+          return r;
+        },
+        { host: '127.0.0.1', port: 0 },
+      );
+      const { port } = server.address() as { port: number };
+      const peers = [0, 1, 2].map(() => {
+        const fd = socket(sys.AF_INET, 'stream');
+        connect(fd, { family: 'ipv4', address: '127.0.0.1', port });
+        return fd;
+      });
+      try {
+        await runFor(
+          loop,
+          async () => {
+            await new Promise<void>((resolve) => {
+              const poll = () =>
+                sides.length === 3 && sides.every((s) => s.transport) ? resolve() : loop.callLater(1, poll);
+              poll();
+            });
+            // Each peer sends twice; the second lands while (or after) the loop closes.
+            for (const fd of peers) send(fd, Buffer.from('one'));
+            if (from === 'inside dataReceived') {
+              await closedInsidePromise;
+              return;
+            }
+            await new Promise<void>((resolve) => {
+              const poll = () => (sides.every((s) => s.received > 0) ? resolve() : loop.callLater(1, poll));
+              poll();
+            });
+            for (const fd of peers) send(fd, Buffer.from('two'));
+          },
+          5000,
+        );
+        if (!loop.isClosed) loop.close();
+        assert.equal(dataAfterClose, 0, 'no dataReceived after close()');
+        for (const s of sides) {
+          assert.equal(s.lostCount, 1, 'connectionLost exactly once');
+          assert.equal((s.lostError as NbioError | undefined)?.code, 'NBIO_CLOSED');
+          assert.match(String(s.lostError?.message), /event loop was closed/);
+          assert.equal(s.events.at(-1), 'lost');
+        }
+        assert.equal(server.isListening, false, 'the server closed its listening socket');
+        assert.equal(server.stats().activeConnections, 0);
+        for (const s of sides) assert.equal(isOpen(s.transport!.getExtraInfo('fd')), false);
+        for (const fd of peers) assert.ok(await waitPeerEnd(fd), 'the peer saw the connection end');
+        assert.deepEqual(errors, []);
+      } finally {
+        loop.close();
+        for (const fd of peers) close(fd);
+      }
+    });
+  }
+});
+
+test('a failed EventLoop constructor (select, eventfd ≥ 1024) leaks no descriptor', () => {
+  const filler = fillFdsBelow(sys.FD_SETSIZE);
+  try {
+    const before = openFds();
+    for (let i = 0; i < 10; i++) {
+      assert.throws(
+        () => new EventLoop({ selector: 'select' }),
+        (e: NbioError) => e.code === 'NBIO_FD_TOO_LARGE' && /poll or epoll/.test(e.message),
+      );
+    }
+    assert.deepEqual(openFds(), before, 'the same descriptors are open');
+  } finally {
+    for (const fd of filler) close(fd);
+  }
+});
+
+test('select: accepted fds ≥ FD_SETSIZE are refused, reported with NBIO_FD_TOO_LARGE and counted', async () => {
+  const { loop, errors } = makeConfigLoop({ backend: 'select', mode: 'owner' });
+  let made = 0;
+  const server = createServer(
+    loop,
+    () => {
+      made++;
+      return new Recorder();
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
+  const { port } = server.address() as { port: number };
+  const filler = fillFdsBelow(sys.FD_SETSIZE);
+  const peers: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const fd = socket(sys.AF_INET, 'stream');
+      peers.push(fd);
+      connect(fd, { family: 'ipv4', address: '127.0.0.1', port });
+    }
+    await runFor(
+      loop,
+      async () => {
+        await new Promise<void>((resolve) => {
+          const poll = () => (server.stats().refusedFdTooLarge === 3 ? resolve() : loop.callLater(1, poll));
+          poll();
+        });
+      },
+      5000,
+    );
+    assert.equal(made, 0, 'no protocol was made for a connection that cannot be served');
+    assert.equal(server.stats().accepted, 3);
+    assert.equal(server.stats().activeConnections, 0);
+    assert.equal(errors.length, 3, 'each refusal reported');
+    for (const ctx of errors) {
+      const e = ctx.error as NbioError;
+      assert.equal(e.code, 'NBIO_FD_TOO_LARGE');
+      assert.match(e.message, /poll or epoll/);
+      assert.ok(ctx.fd >= sys.FD_SETSIZE);
+    }
+    for (const fd of peers) assert.ok(await waitPeerEnd(fd), 'the refused client sees the end');
+  } finally {
+    server.close();
+    loop.close();
+    for (const fd of [...peers, ...filler]) close(fd);
+  }
+});
