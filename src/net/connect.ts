@@ -51,8 +51,8 @@ export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>
   port?: number;
   /** A Unix socket path instead of host/port. */
   path?: string;
-  /** Give up after this many ms (resolution and every attempt included); default: never. */
-  timeoutMs?: number;
+  /** Give up after this many ms (resolution and every attempt included); default (also `undefined`): never. */
+  timeoutMs?: number | undefined;
   /** Aborting it cancels the attempt with `AbortedError` (`undefined`: not cancellable). */
   signal?: AbortSignal | undefined;
   /** Only addresses of this family (passed to the resolver; checked against IP literals). */

@@ -29,7 +29,7 @@ for (const { backend, mode } of configs) {
       const work = coroutine(loop, function* (base: number) {
         const a = (yield Promise.resolve(base)) as number;
         const b = (yield succeed(2)) as number;
-        const [c, d] = (yield [
+        const [c = Number.NaN, d = Number.NaN] = (yield [
           Promise.resolve(3),
           new Promise((r) => loop.callLater(1, () => r(4))),
         ]) as number[];

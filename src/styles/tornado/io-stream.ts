@@ -46,8 +46,8 @@ export const DEFAULT_MAX_BUFFER_SIZE = 1024 * 1024;
 
 /** Options of {@link IOStream}. */
 export interface IOStreamOptions {
-  /** Most bytes buffered from the socket before reading pauses; default 1 MiB. */
-  maxBufferSize?: number;
+  /** Most bytes buffered from the socket before reading pauses; default (also when `undefined`) 1 MiB. */
+  maxBufferSize?: number | undefined;
 }
 
 type ReadRequest =
