@@ -31,3 +31,40 @@ test('indexOf finds a delimiter split across chunks, from an offset', () => {
   assert.equal(b.take(4).toString(), 'ab\r\n');
   assert.equal(b.indexOf(crlf), 2);
 });
+
+test('a delimiter split across three one-byte chunks and across a chunk boundary is found once', () => {
+  const b = new ByteBuffer();
+  for (const s of ['x', '-', '-', '-', 'y']) b.push(Buffer.from(s));
+  assert.equal(b.indexOf(Buffer.from('---')), 1);
+  assert.equal(b.indexOf(Buffer.from('--y')), 2);
+  assert.equal(b.indexOf(Buffer.from('---'), 2), -1);
+  assert.equal(b.indexOf(Buffer.from('xy')), -1);
+  assert.equal(b.indexOf(Buffer.from('x--')), 0);
+  assert.equal(b.indexOf(Buffer.from('y'), 4), 4);
+  assert.equal(b.indexOf(Buffer.from('y'), 5), -1);
+});
+
+test('resumed searches scan each byte a bounded number of times (no whole-buffer concat)', () => {
+  // What StreamReader.readUntil does while a long line arrives: push a chunk, search from where
+  // a delimiter could still begin. 2,000 chunks of 1 KiB; the quadratic version scanned ~2 GB.
+  const b = new ByteBuffer();
+  const sep = Buffer.from('\r\n');
+  const chunk = Buffer.alloc(1024, 0x61);
+  let from = 0;
+  for (let i = 0; i < 2000; i++) {
+    b.push(chunk);
+    assert.equal(b.indexOf(sep, from), -1);
+    from = Math.max(0, b.length - sep.length + 1);
+  }
+  b.push(Buffer.from('\r'));
+  assert.equal(b.indexOf(sep, from), -1);
+  from = Math.max(0, b.length - sep.length + 1);
+  b.push(Buffer.from('\ntail'));
+  assert.equal(b.indexOf(sep, from), 2000 * 1024);
+  const total = b.length;
+  assert.ok(b.bytesScanned <= 2 * total, `scanned ${b.bytesScanned} bytes for ${total} buffered`);
+  const line = b.take(2000 * 1024 + 2);
+  assert.equal(line.length, 2000 * 1024 + 2);
+  assert.equal(line.subarray(-2).toString(), '\r\n');
+  assert.equal(b.takeAll().toString(), 'tail');
+});

@@ -14,7 +14,11 @@
  *   `transport.pauseReading()`, so the kernel buffers fill and the peer's writes block; once
  *   reads bring it to `limit` or below it calls `resumeReading()`. A read that needs more bytes
  *   than are buffered resumes reading while it waits (so `readExactly(n)` works for n > limit,
- *   as in asyncio).
+ *   as in asyncio), and while it waits its own size (`n`, or `readUntil`'s `limit`) is the
+ *   pause threshold.
+ * - **Linear searches.** `readUntil` resumes its search where the last one stopped and never
+ *   joins the buffered chunks to search them: each byte is examined a bounded number of times
+ *   (`stats().scannedBytes` counts them), whatever limit the caller raised.
  *
  * @module
  */
@@ -56,6 +60,8 @@ export interface StreamReaderStats {
   readonly eof: boolean;
   /** The read waiting now ('readLine', …), or null. */
   readonly reading: string | null;
+  /** Bytes `readUntil` has examined so far, over the reader's life (a linearity diagnostic). */
+  readonly scannedBytes: number;
 }
 
 /** The reading half of a stream; see the module comment. */
@@ -68,6 +74,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #eof = false;
   #error: Error | null = null;
   #busy: string | null = null;
+  /** Bytes the waiting read may buffer (readUntil's limit, readExactly's n); 0 when none waits. */
+  #need = 0;
   #wake: (() => void) | null = null;
 
   /** @throws InvalidArgumentError for a limit that is not a whole number ≥ 1 */
@@ -149,6 +157,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   async readExactly(n: number, options: SignalOptions = {}): Promise<Buffer> {
     checkCount('readExactly', n);
     this.#enter('readExactly', options.signal);
+    this.#need = n;
     try {
       while (this.#buffer.length < n) {
         if (this.#error !== null) throw this.#error;
@@ -179,6 +188,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const limit = options.limit ?? this.limit;
     checkCount('readUntil limit', limit);
     this.#enter('readUntil', options.signal);
+    this.#need = limit;
     try {
       let from = 0;
       for (;;) {
@@ -232,6 +242,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
       paused: this.#paused,
       eof: this.#eof,
       reading: this.#busy,
+      scannedBytes: this.#buffer.bytesScanned,
     });
   }
 
@@ -249,6 +260,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   #leave(): void {
     this.#busy = null;
+    this.#need = 0;
     this.#updateFlow();
   }
 
@@ -273,11 +285,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
     wake();
   }
 
-  /** Pauses the transport above the limit, resumes it at or below (not while a read waits). */
+  /**
+   * Pauses the transport above the limit, resumes it at or below. While a read that may buffer
+   * more waits (readUntil with a raised limit, readExactly(n) with n over the limit), its size
+   * is the threshold: pausing at the smaller limit would only stop and restart reading after
+   * nearly every chunk of a long line.
+   */
   #updateFlow(): void {
     const t = this.#transport;
     if (t === null || this.#eof) return;
-    const over = this.#buffer.length > this.limit;
+    const over = this.#buffer.length > Math.max(this.limit, this.#need);
     if (over && !this.#paused) {
       this.#paused = true;
       t.pauseReading();
