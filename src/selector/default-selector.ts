@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { UringSelector } from '../completion/uring-selector.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { EpollSelector } from './epoll-selector.ts';
 import { KqueueSelector } from './kqueue-selector.ts';
@@ -26,11 +27,16 @@ export function backendAvailability(name: SelectorName): Availability {
         : { available: false, reason: `epoll is Linux-only; this is ${process.platform}` };
     case 'kqueue':
       return KqueueSelector.availability();
+    case 'io_uring':
+      return UringSelector.availability();
   }
 }
 
-/** Every backend name, best first. */
-export const allBackends: readonly SelectorName[] = ['kqueue', 'epoll', 'poll', 'select'];
+/**
+ * Every backend name: the readiness backends best first, then io_uring (a completion backend,
+ * src/completion/; chosen by name, never by default).
+ */
+export const allBackends: readonly SelectorName[] = ['kqueue', 'epoll', 'poll', 'select', 'io_uring'];
 
 /** The backends this platform can run, best first. */
 export function availableBackends(): SelectorName[] {
@@ -58,6 +64,8 @@ export function createSelector<T = Token>(name: SelectorName): Selector<T> {
       return new EpollSelector<T>();
     case 'kqueue':
       return new KqueueSelector<T>();
+    case 'io_uring':
+      return new UringSelector<T>();
   }
 }
 

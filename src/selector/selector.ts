@@ -63,8 +63,11 @@ export interface ReadyEvent<T = Token> {
   ready: number;
 }
 
-/** Names of the four backends: the mechanism, not the OS. */
-export type SelectorName = 'select' | 'poll' | 'epoll' | 'kqueue';
+/**
+ * Names of the backends: the mechanism, not the OS. `io_uring` is a completion backend
+ * (src/completion/) that also serves this readiness contract through POLL_ADD.
+ */
+export type SelectorName = 'select' | 'poll' | 'epoll' | 'kqueue' | 'io_uring';
 
 /** Trigger modes a backend can offer. */
 export type TriggerMode = 'level' | 'edge' | 'oneshot';

@@ -13,6 +13,7 @@ const src = join(root, 'src');
 const RANK: Record<string, number> = {
   sys: 0,
   selector: 1,
+  completion: 1,
   loop: 2,
   net: 3,
   async: 4,

@@ -101,13 +101,13 @@ for (const { backend, mode } of configs) {
       at(1);
       assert.equal(pending.length, 1, 'no second call while the first is pending');
       at(2.5);
-      pending[0].callback();
+      pending[0]?.callback();
       assert.equal(loop.stats().timersPending, 1, 'scheduled from when it fired: at 3');
       at(3);
       assert.equal(pending.length, 2);
       lc.stop(); // while the second is pending: the Deferred fires when it does
       assert.equal(done.called, false);
-      pending[1].callback();
+      pending[1]?.callback();
       assert.equal(await done.asPromise(), lc);
       loop.close();
     });

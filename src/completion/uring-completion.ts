@@ -1,0 +1,342 @@
+/**
+ * The io_uring completion backend: one ring per loop, one provided-buffer ring for every
+ * multishot receive, a send arena, and a table of operations in flight keyed by the SQE's
+ * user data. Kernel facts it relies on: docs/backends/io_uring.md.
+ *
+ * ## One system call per iteration
+ * Operations are only *prepared* (an SQE written in the mapped SQ). `wait()` runs the
+ * `beforeSubmit` hooks (transports gather the writes of the iteration into one SEND each,
+ * the readiness adapter re-arms its polls), then makes one `io_uring_enter` that submits all
+ * of it and, when asked, waits. Completions are read from the mapped CQ without a system call
+ * when they are already there. In guest mode (libuv watches the ring fd) whatever an
+ * iteration prepared is submitted by one more `io_uring_enter` at the end of the JS turn
+ * (a microtask), since nobody would enter the ring otherwise.
+ *
+ * ## Setup flags
+ * None: with `IORING_SETUP_DEFER_TASKRUN` completions would wait for our own
+ * `io_uring_enter(GETEVENTS)` and libuv would never see the ring fd readable.
+ *
+ * @module
+ */
+
+import { sys } from '../sys/constants.ts';
+import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
+import { BufRing } from '../sys/io-uring-buf-ring.ts';
+import type {
+  CompletionQueue,
+  CompletionStats,
+  ExceptionSink,
+  OpCallback,
+  RecvCallback,
+} from './completion.ts';
+import { SEND_CHUNK_SIZE, SendArena, type SendChunk } from './send-arena.ts';
+
+/** SQ entries of a loop's ring (the CQ gets {@link CQ_ENTRIES}). */
+export const SQ_ENTRIES = 512;
+/** CQ entries: room for the multishot completions of a busy iteration before the kernel backlog. */
+export const CQ_ENTRIES = 4096;
+/** Buffers in the provided-buffer ring shared by every receive of a loop. */
+export const RECV_BUFFERS = 256;
+/** Bytes per receive buffer (the most one receive completion delivers). */
+export const RECV_BUFFER_SIZE = 16 * 1024;
+
+const ENOBUFS = 105;
+/** User data of SQEs whose completion nobody waits for (cancels). */
+const UNWATCHED = 0;
+
+enum Kind {
+  Plain = 0,
+  Recv = 1,
+  Send = 2,
+}
+
+interface Op {
+  readonly kind: Kind;
+  readonly fd: number;
+  readonly cb: OpCallback | null;
+  readonly recvCb: RecvCallback | null;
+  chunk: SendChunk | null;
+  /** Internal ops (the readiness adapter's polls) run their callback while reaping. */
+  readonly immediate: boolean;
+}
+
+/** io_uring as a {@link CompletionQueue}; see the module comment. */
+export class UringCompletion implements CompletionQueue {
+  readonly name = 'io_uring' as const;
+  readonly pollableFd: number;
+  readonly sendChunkSize: number = SEND_CHUNK_SIZE;
+  /**
+   * Submit what is prepared at the end of each JS turn (a microtask). Needed in guest mode,
+   * where libuv waits; an owner-mode loop turns it off, its next `wait()` submits anyway.
+   */
+  autoFlush = true;
+  readonly #ring: IoUring;
+  readonly #bufs: BufRing;
+  readonly #arena = new SendArena();
+  readonly #ops = new Map<number, Op>();
+  #nextId = 1;
+  #hooks: (() => void)[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  // Completions reaped, waiting for runCompleted() (parallel arrays: no object per CQE).
+  #doneOps: Op[] = [];
+  #doneRes: number[] = [];
+  #doneFlags: number[] = [];
+  #recycle: number[] = [];
+  #submitted = 0;
+  #completions = 0;
+  #exhaustions = 0;
+  #overflows = 0;
+
+  /** @throws OsError when the ring or its buffers cannot be set up (see IoUring.availability) */
+  constructor() {
+    this.#ring = IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES });
+    try {
+      this.#bufs = new BufRing(this.#ring, 0, RECV_BUFFERS, RECV_BUFFER_SIZE);
+    } catch (err) {
+      this.#ring.close();
+      throw err;
+    }
+    this.pollableFd = this.#ring.fd;
+  }
+
+  // ── operations ────────────────────────────────────────────────────────────────────────
+
+  #add(
+    kind: Kind,
+    fd: number,
+    cb: OpCallback | null,
+    recvCb: RecvCallback | null,
+    immediate = false,
+  ): number {
+    const id = this.#nextId++;
+    this.#ops.set(id, { kind, fd, cb, recvCb, chunk: null, immediate });
+    this.#submitted++;
+    this.#scheduleFlush();
+    return id;
+  }
+
+  /** @inheritDoc */
+  pollAdd(fd: number, events: number, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, fd, cb, null);
+    this.#ring.pollAdd(fd, events, id);
+    return id;
+  }
+
+  /**
+   * A poll whose callback runs while the completions are reaped (inside `wait()`), not in
+   * `runCompleted()`: for the readiness adapter, which turns it into a selector event.
+   */
+  pollAddImmediate(fd: number, events: number, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, fd, cb, null, true);
+    this.#ring.pollAdd(fd, events, id);
+    return id;
+  }
+
+  /** @inheritDoc */
+  accept(fd: number, multishot: boolean, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, fd, cb, null);
+    this.#ring.accept(fd, sys.SOCK_NONBLOCK | sys.SOCK_CLOEXEC, id, multishot);
+    return id;
+  }
+
+  /** @inheritDoc */
+  recv(fd: number, cb: RecvCallback): number {
+    const id = this.#add(Kind.Recv, fd, null, cb);
+    this.#ring.recvSelect(fd, this.#bufs.groupId, id, true);
+    return id;
+  }
+
+  /** @inheritDoc */
+  send(fd: number, chunks: readonly Uint8Array[], offset: number, cb: OpCallback): number {
+    const chunk = this.#arena.take();
+    const n = SendArena.fill(chunk, chunks, offset);
+    const id = this.#add(Kind.Send, fd, cb, null);
+    (this.#ops.get(id) as Op).chunk = chunk;
+    this.#ring.send(fd, chunk.address, n, sys.MSG_NOSIGNAL, id);
+    return id;
+  }
+
+  /** @inheritDoc */
+  connect(fd: number, addr: Uint8Array, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, fd, cb, null);
+    this.#ring.connect(fd, addr, id);
+    return id;
+  }
+
+  /** @inheritDoc */
+  closeFile(fd: number, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, fd, cb, null);
+    this.#ring.closeFile(fd, id);
+    return id;
+  }
+
+  /** @inheritDoc */
+  timeout(timeoutMs: number, cb: OpCallback): number {
+    const id = this.#add(Kind.Plain, -1, cb, null);
+    this.#ring.timeout(timeoutMs, id);
+    return id;
+  }
+
+  /** @inheritDoc */
+  cancel(id: number): void {
+    if (this.#closed || !this.#ops.has(id)) return;
+    this.#ring.cancel(id, UNWATCHED);
+    this.#scheduleFlush();
+  }
+
+  /** @inheritDoc */
+  beforeSubmit(fn: () => void): void {
+    this.#hooks.push(fn);
+    this.#scheduleFlush();
+  }
+
+  // ── submitting and reaping ────────────────────────────────────────────────────────────
+
+  /** @inheritDoc */
+  wait(timeoutMs: number | null): void {
+    this.#runHooks();
+    const ring = this.#ring;
+    if (timeoutMs === 0 || ring.cqReady > 0) {
+      if (ring.pending > 0 || ring.cqOverflowPending) ring.enter(0, 0, ring.cqOverflowPending);
+    } else {
+      ring.enter(1, timeoutMs);
+    }
+    this.#reapAll();
+  }
+
+  /** The guest-mode flush at the end of a JS turn (see the module comment). */
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    this.#runHooks();
+    if (this.#ring.pending > 0) this.#ring.submit();
+  };
+
+  #scheduleFlush(): void {
+    if (this.autoFlush && !this.#flushScheduled && !this.#closed) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  #runHooks(): void {
+    // Hooks may add hooks (a send completing at once queues the next): run until none is left.
+    for (let round = 0; this.#hooks.length > 0 && round < 4; round++) {
+      const hooks = this.#hooks;
+      this.#hooks = [];
+      for (const h of hooks) h();
+    }
+  }
+
+  #reapAll(): void {
+    const ring = this.#ring;
+    this.#completions += ring.reap(this.#onCqe);
+    // The CQ was full: the kernel kept the rest (IORING_FEAT_NODROP); GETEVENTS moves them in.
+    for (let i = 0; i < 8 && ring.cqOverflowPending; i++) {
+      this.#overflows++;
+      ring.enter(0, 0, true);
+      this.#completions += ring.reap(this.#onCqe);
+    }
+  }
+
+  #onCqe = (userData: number, res: number, flags: number): void => {
+    if (userData === UNWATCHED) return;
+    const op = this.#ops.get(userData);
+    const more = (flags & CqeFlag.MORE) !== 0;
+    if (op === undefined) {
+      if (flags & CqeFlag.BUFFER) this.#recycle.push(cqeBufferId(flags));
+      return;
+    }
+    if (!more) this.#ops.delete(userData);
+    if (op.immediate) {
+      op.cb?.(res, more);
+      return;
+    }
+    this.#doneOps.push(op);
+    this.#doneRes.push(res);
+    this.#doneFlags.push(flags);
+  };
+
+  /** @inheritDoc */
+  runCompleted(exceptions: ExceptionSink): number {
+    const ops = this.#doneOps;
+    const n = ops.length;
+    if (n === 0) {
+      this.#recycleBuffers();
+      return 0;
+    }
+    const res = this.#doneRes;
+    const flags = this.#doneFlags;
+    this.#doneOps = [];
+    this.#doneRes = [];
+    this.#doneFlags = [];
+    for (let i = 0; i < n; i++) {
+      const op = ops[i] as Op;
+      const r = res[i] as number;
+      const f = flags[i] as number;
+      const more = (f & CqeFlag.MORE) !== 0;
+      try {
+        if (op.kind === Kind.Recv) {
+          const hasBuf = (f & CqeFlag.BUFFER) !== 0;
+          if (r === -ENOBUFS) this.#exhaustions++;
+          const data = hasBuf && r > 0 ? this.#bufs.view(cqeBufferId(f), r) : null;
+          try {
+            op.recvCb?.(r, data, more);
+          } finally {
+            if (hasBuf) this.#recycle.push(cqeBufferId(f));
+          }
+        } else {
+          if (op.kind === Kind.Send && !more && op.chunk !== null) {
+            this.#arena.release(op.chunk);
+            op.chunk = null;
+          }
+          op.cb?.(r, more);
+        }
+      } catch (err) {
+        exceptions.report(err, 'completion callback', op.fd);
+      }
+      if (this.#closed) return i + 1;
+    }
+    this.#recycleBuffers();
+    return n;
+  }
+
+  #recycleBuffers(): void {
+    if (this.#recycle.length === 0 || this.#closed) return;
+    this.#bufs.recycleMany(this.#recycle);
+    this.#recycle.length = 0;
+  }
+
+  /** @inheritDoc */
+  stats(): CompletionStats {
+    return Object.freeze({
+      enters: this.#ring.enters,
+      submitted: this.#submitted,
+      completions: this.#completions,
+      inFlight: this.#ops.size,
+      bufferExhaustions: this.#exhaustions,
+      overflows: this.#overflows,
+      sendChunksInUse: this.#arena.inUse,
+    });
+  }
+
+  /** True after close(). */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** @inheritDoc */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ops.clear();
+    this.#hooks = [];
+    this.#doneOps = [];
+    // Ring first: closing it cancels what is in flight and drops the buffer group with it
+    // (BufRing.close then only unmaps). See docs/backends/io_uring.md, "closing".
+    this.#ring.close();
+    this.#bufs.close();
+    this.#arena.close();
+  }
+}
