@@ -69,7 +69,7 @@ for (const { backend, mode } of configs) {
       at(100);
       assert.equal(n, 2);
       assert.equal(errors.length, 2);
-      assert.match(errors[0].message, /PeriodicCallback callback/);
+      assert.match(errors[0]?.message ?? '', /PeriodicCallback callback/);
       pc.stop();
       loop.close();
     });

@@ -75,8 +75,8 @@ for (const { backend, mode } of configs) {
         await new Promise<void>((r) => loop.callLater(1, () => r()));
       });
       assert.equal(errors.length, 1);
-      assert.match(errors[0].message, /TCPServer\.handleStream/);
-      assert.equal((errors[0].error as Error).message, 'handler failed');
+      assert.match(errors[0]?.message ?? '', /TCPServer\.handleStream/);
+      assert.equal((errors[0]?.error as Error | undefined)?.message, 'handler failed');
       const plain = new TCPServer(loop);
       assert.throws(() => plain.handleStream({} as IOStream, null), /no handleStream/);
       server.stop();

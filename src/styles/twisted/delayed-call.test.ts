@@ -110,7 +110,7 @@ for (const { backend, mode } of configs) {
       });
       at(5);
       assert.equal(errors.length, 1);
-      assert.equal((errors[0].error as Error).message, 'call failed');
+      assert.equal((errors[0]?.error as Error | undefined)?.message, 'call failed');
       assert.ok(next);
       loop.close();
     });

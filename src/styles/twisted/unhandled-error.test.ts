@@ -84,14 +84,18 @@ test('a failed Deferred that is garbage-collected unhandled is reported, with it
   assert.match(quiet.message, /error: Error: plain failure\n\s+at failQuietly/, "the error's own stack");
 
   const traced = byError.get('callback threw')!;
-  assert.match(traced.createdAt![0], /^at createdHere /, 'the first frame is the code that created it');
+  assert.match(
+    traced.createdAt?.[0] ?? '',
+    /^at createdHere /,
+    'the first frame is the code that created it',
+  );
   assert.equal(traced.failedIn, 'callback parseReply');
   assert.match(traced.message, /created at:\n {4}at createdHere .*\n {4}at fireIt/);
 
   assert.equal(contexts.length, 1);
-  assert.equal(contexts[0].error, 'to the loop');
+  assert.equal(contexts[0]?.error, 'to the loop');
   assert.match(
-    contexts[0].message,
+    contexts[0]?.message ?? '',
     /unhandled error in a Deferred created at viaLoop .*\(failed in errback\(\)\)/,
   );
 });
