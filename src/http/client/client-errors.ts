@@ -33,11 +33,12 @@ export class ConnectionResetError extends NbioError {
 
 /** The server sent bytes that are not a valid HTTP/1.x response (RFC 9112). */
 export class MalformedResponseError extends NbioError {
-  /** @param detail what was wrong, and where */
-  constructor(detail: string) {
+  /** @param detail what was wrong, and where; @param options `cause`: the parser's error */
+  constructor(detail: string, options?: { cause?: unknown }) {
     super(
       'NBIO_HTTP_MALFORMED_RESPONSE',
-      `The server sent a malformed HTTP response: ${detail}. The connection was closed; check the server (or what listens at that port).`,
+      `The server sent a malformed HTTP response: ${detail.replace(/\.$/, '')}. The connection was closed; check the server (or what listens at that port).`,
+      options,
     );
   }
 }

@@ -1,37 +1,30 @@
 /**
- * `ResponseDecoder`: the client's incremental HTTP/1.x response parser (RFC 9112), pure —
- * bytes in, events out — and the same events however the bytes are split. The request side
- * and the server live in src/http/parser/ and src/http/server*; this file is the response side
- * the client needs, kept small: status line, fields, message framing, chunked coding.
+ * `ResponseDecoder`: the client's side of the shared HTTP/1.1 parser (src/http/parser/,
+ * `HttpParser` in `'response'` mode): one response per request, on a keep-alive connection.
+ * The parser does the bytes — status line, fields, the framing of RFC 9112 §6.3, chunked
+ * coding, limits, strictness; this adapter adds what a client needs around it:
  *
- * ## Framing (RFC 9112 §6.3), in order
- * 1. A response to HEAD, and every 1xx, 204 and 304, ends with its head. Interim 1xx heads
- *    (100 Continue, 103 Early Hints) are skipped; the final head follows on the same message.
- * 2. `Transfer-Encoding` whose last coding is `chunked`: chunked body (extensions skipped,
- *    trailer fields checked and dropped). Any other `Transfer-Encoding`: the body runs until
- *    the server closes (§6.3 item 4).
- * 3. `Content-Length`: that many bytes. A list of equal values counts as one; different values
- *    or anything but digits is malformed (§6.3 item 5).
- * 4. Neither: the body runs until the server closes, and the connection is not reused.
- *
- * ## Strictness (what is malformed here)
- * A status line that is not `HTTP/1.0` or `HTTP/1.1`, a 3-digit code and an optional reason;
- * lines not ended by CRLF; a field name that is not a token, or whitespace before its colon;
- * control bytes (NUL, bare CR, …) in a value or reason; both `Transfer-Encoding` and
- * `Content-Length` (a smuggling sign, §6.1: "ought to be handled as an error"); chunk sizes that
- * are not hex, overflow 2^53 or lack their CRLF; a head or trailer larger than `maxHeaderBytes`
- * or with more than `maxHeaderCount` fields. Folded lines (obs-fold) are unfolded into one space,
- * as §5.2 requires of a user agent.
+ * - it knows the request's method, so a response to HEAD has no body;
+ * - interim 1xx responses (100 Continue, 103 Early Hints) are skipped: the final head follows;
+ * - bytes that arrive when no response is expected, or behind a complete response in the same
+ *   read, are never taken as the next request's answer: the first is an error, the second makes
+ *   the connection not reusable (`onEnd(false)`);
+ * - parse errors become {@link MalformedResponseError} (`NBIO_HTTP_MALFORMED_RESPONSE`) with
+ *   the parser's `HttpParseError` (and its `reason`) as `cause`;
+ * - responses have no body limit (the parser's `maxBodyBytes` is a server's guard).
  *
  * @module
  */
+import type { HttpParseError } from '../parser/http-parse-error.ts';
+import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
+import type { MessageHead } from '../parser/message-head.ts';
 import { MalformedResponseError } from './client-errors.ts';
 
 /** The head of a final response. */
 export interface ResponseHead {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   readonly minorVersion: number;
-  /** The status code, 100–999 (interim 1xx codes are never reported here, except 101). */
+  /** The status code (interim 1xx codes are never reported here, except 101). */
   readonly status: number;
   /** The reason phrase, possibly empty. */
   readonly statusText: string;
@@ -49,7 +42,7 @@ export interface ResponseHead {
 export interface ResponseEvents {
   /** The final head arrived. */
   onHead(head: ResponseHead): void;
-  /** A piece of the body (a slice of the fed buffer: keep it or copy it, it is not reused). */
+  /** A piece of the body (a slice of the fed buffer: keep it, it is not reused). */
   onBody(chunk: Buffer): void;
   /** The response is complete. `reusable`: the connection may carry the next request. */
   onEnd(reusable: boolean): void;
@@ -57,48 +50,37 @@ export interface ResponseEvents {
 
 /** Limits of a {@link ResponseDecoder}. */
 export interface ResponseDecoderLimits {
-  /** The largest head (status line and fields, or the trailer), in bytes. Default 64 KiB. */
+  /** The largest head (status line and fields), and trailer section, in bytes. Default 64 KiB. */
   maxHeaderBytes?: number;
-  /** The most fields in a head or a trailer. Default 256. */
+  /** The most fields in a head or a trailer section. Default 256. */
   maxHeaderCount?: number;
 }
 
-type State = 'idle' | 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailer' | 'close';
-
-const CRLF = Buffer.from('\r\n');
-const HEAD_END = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?$/;
-const FIELD_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?$/;
-const DIGITS = /^\d{1,15}$/;
-/** A chunk-size line with extensions may not exceed this (llhttp and Go use similar caps). */
-const MAX_CHUNK_LINE = 4096;
-
-/** The response side of HTTP/1.x; see the module comment. */
-export class ResponseDecoder {
+/** See the module comment. */
+export class ResponseDecoder implements HttpParserHandler {
   readonly #events: ResponseEvents;
-  readonly #maxHeaderBytes: number;
-  readonly #maxHeaderCount: number;
-  #state: State = 'idle';
-  #isHead = false;
-  /** Bytes of an unfinished head, chunk-size line or trailer. */
-  #pending: Buffer | null = null;
-  #remaining = 0;
-  #keepAlive = false;
-  /** Set when a response ended inside the current step; feed() then reports onEnd. */
-  #ended = false;
+  readonly #parser: HttpParser;
+  #method = '';
+  #busy = false;
   #started = false;
+  #interim = false;
+  #ended = false;
+  #keepAlive = false;
+  #error: HttpParseError | null = null;
 
   /** @param events the receiver of the events; @param limits see {@link ResponseDecoderLimits} */
   constructor(events: ResponseEvents, limits: ResponseDecoderLimits = {}) {
     this.#events = events;
-    this.#maxHeaderBytes = limits.maxHeaderBytes ?? 64 * 1024;
-    this.#maxHeaderCount = limits.maxHeaderCount ?? 256;
+    this.#parser = new HttpParser('response', this, {
+      maxHeaderBytes: limits.maxHeaderBytes ?? 64 * 1024,
+      maxHeaderCount: limits.maxHeaderCount ?? 256,
+      maxBodyBytes: Number.MAX_SAFE_INTEGER,
+    });
   }
 
   /** True between {@link expect} and the end of that response. */
   get isBusy(): boolean {
-    return this.#state !== 'idle';
+    return this.#busy;
   }
 
   /** True once any byte of the expected response arrived (a retry is then unsafe). */
@@ -106,12 +88,12 @@ export class ResponseDecoder {
     return this.#started;
   }
 
-  /** Prepares for the response to a request with `method` (HEAD responses have no body). */
+  /** Prepares for the response to a request with `method` (a HEAD response has no body). */
   expect(method: string): void {
-    this.#state = 'head';
-    this.#isHead = method === 'HEAD';
-    this.#pending = null;
+    this.#method = method;
+    this.#busy = true;
     this.#started = false;
+    this.#parser.resume(); // paused at the end of the previous response, with nothing behind it
   }
 
   /**
@@ -120,280 +102,86 @@ export class ResponseDecoder {
    *   response is expected (the connection must then be closed)
    */
   feed(data: Buffer): void {
-    let at = 0;
-    const end = data.length;
-    if (end > 0) this.#started = true;
-    while (at < end) {
-      switch (this.#state) {
-        case 'idle':
-          throw new MalformedResponseError(`${end - at} bytes arrived when no response was expected`);
-        case 'head':
-          at = this.#feedHead(data, at);
-          break;
-        case 'length': {
-          const n = Math.min(this.#remaining, end - at);
-          this.#remaining -= n;
-          const chunk = at === 0 && n === end ? data : data.subarray(at, at + n);
-          at += n;
-          if (this.#remaining === 0) {
-            this.#state = 'idle';
-            this.#ended = true;
-          }
-          this.#events.onBody(chunk);
-          break;
-        }
-        case 'chunk-size':
-          at = this.#feedLine(data, at, MAX_CHUNK_LINE, 'chunk size line', this.#onChunkSize);
-          break;
-        case 'chunk-data': {
-          const n = Math.min(this.#remaining, end - at);
-          this.#remaining -= n;
-          const chunk = data.subarray(at, at + n);
-          at += n;
-          if (this.#remaining === 0) this.#state = 'chunk-crlf';
-          this.#events.onBody(chunk);
-          break;
-        }
-        case 'chunk-crlf': {
-          // The CRLF after chunk data, one byte at a time (#remaining counts the bytes seen).
-          const want = this.#remaining === 0 ? 0x0d : 0x0a;
-          if (data[at] !== want)
-            throw new MalformedResponseError('chunk data longer than its size (no CRLF after it)');
-          at++;
-          if (++this.#remaining === 2) this.#state = 'chunk-size';
-          break;
-        }
-        case 'trailer':
-          at = this.#feedTrailer(data, at);
-          break;
-        case 'close':
-          this.#events.onBody(at === 0 ? data : data.subarray(at));
-          at = end;
-          break;
-      }
-      if (this.#ended) {
-        this.#ended = false;
-        // Bytes behind a complete response, before the next request, are never read as its
-        // answer: the connection is not reused, and they are dropped with it.
-        this.#events.onEnd(this.#keepAlive && at === end);
-        return;
-      }
-    }
+    if (!this.#busy)
+      throw new MalformedResponseError(`${data.length} bytes arrived when no response was expected`);
+    if (data.length > 0) this.#started = true;
+    this.#parser.execute(data);
+    this.#afterParse();
   }
 
   /**
    * The server closed its side. Returns true when that ended the response cleanly (a body
    * framed by the close) or no response was expected; false when a response was cut short.
+   * @throws MalformedResponseError when the bytes so far were not a valid response
    */
   eof(): boolean {
-    if (this.#state === 'idle') return true;
-    if (this.#state === 'close') {
-      this.#state = 'idle';
-      this.#events.onEnd(false);
+    if (!this.#busy) return true;
+    this.#parser.finish();
+    if (this.#error?.reason === 'INCOMPLETE_MESSAGE') return false;
+    const ended = this.#ended;
+    this.#afterParse();
+    return ended;
+  }
+
+  #afterParse(): void {
+    const error = this.#error;
+    if (error !== null) {
+      this.#busy = false;
+      throw new MalformedResponseError(error.message.replace(/^Malformed HTTP message /, ''), {
+        cause: error,
+      });
+    }
+    if (this.#ended) {
+      this.#ended = false;
+      this.#busy = false;
+      // Bytes behind a complete response, before the next request, are never read as its
+      // answer: the connection is not reused, and they are dropped with it.
+      this.#events.onEnd(this.#keepAlive && this.#parser.pendingBytes === 0);
+    }
+  }
+
+  // ── HttpParserHandler ─────────────────────────────────────────────────────────────────
+
+  /** @inheritDoc */
+  onHead(head: MessageHead): boolean {
+    if (head.status < 200 && head.status !== 101) {
+      this.#interim = true; // RFC 9110 §15.2: the final response follows
       return true;
     }
-    return false;
-  }
-
-  /** Consumes head bytes from `at`; returns where it stopped. */
-  #feedHead(data: Buffer, at: number): number {
-    let buf = data;
-    let from = at;
-    let scanFrom = at;
-    if (this.#pending !== null) {
-      scanFrom = Math.max(0, this.#pending.length - 3);
-      buf = Buffer.concat([this.#pending, data.subarray(at)]);
-      from = 0;
-    }
-    const endAt = buf.indexOf(HEAD_END, scanFrom);
-    if (endAt < 0) {
-      if (buf.length - from > this.#maxHeaderBytes) this.#tooLarge('response head');
-      this.#pending = from === 0 && buf !== data ? buf : Buffer.from(buf.subarray(from));
-      return data.length;
-    }
-    if (endAt + 4 - from > this.#maxHeaderBytes) this.#tooLarge('response head');
-    const consumedOfData = buf === data ? endAt + 4 : at + endAt + 4 - (buf.length - (data.length - at));
-    this.#pending = null;
-    this.#parseHead(buf.toString('latin1', from, endAt));
-    return consumedOfData;
-  }
-
-  #parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const m = STATUS_LINE.exec(statusLine);
-    if (m === null)
-      throw new MalformedResponseError(`bad status line ${JSON.stringify(statusLine.slice(0, 80))}`);
-    const minorVersion = m[1] === '1' ? 1 : 0;
-    const status = Number(m[2]);
-    const rawHeaders = this.#parseFields(lines, 1, 'response head');
-    if (status >= 100 && status < 200 && status !== 101) {
-      // Interim response: the final one follows (RFC 9110 §15.2).
-      this.#state = 'head';
-      return;
-    }
-    let contentLength = -1;
-    let chunked = false;
-    let hasTe = false;
-    let connection = '';
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i] as string;
-      const value = rawHeaders[i + 1] as string;
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
-        contentLength = mergeLength(contentLength, value);
-      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-        hasTe = true;
-        const codings = value.toLowerCase().split(',');
-        chunked = (codings[codings.length - 1] ?? '').trim() === 'chunked';
-      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
-        connection += `,${value.toLowerCase()}`;
-      }
-    }
-    if (hasTe && contentLength >= 0) {
-      throw new MalformedResponseError('both Transfer-Encoding and Content-Length (RFC 9112 §6.1)');
-    }
-    const tokens = connection.split(',').map((t) => t.trim());
-    let keepAlive = minorVersion === 1 ? !tokens.includes('close') : tokens.includes('keep-alive');
-    let framing: ResponseHead['framing'];
-    if (this.#isHead || status === 204 || status === 304 || status < 200) framing = 'none';
-    else if (hasTe) framing = chunked ? 'chunked' : 'close';
-    else if (contentLength >= 0) framing = contentLength === 0 ? 'none' : 'length';
-    else framing = 'close';
-    if (framing === 'close' || status === 101) keepAlive = false;
-    this.#keepAlive = keepAlive;
-    const head: ResponseHead = {
-      minorVersion,
-      status,
-      statusText: m[3] ?? '',
+    this.#keepAlive = head.keepAlive && head.status !== 101;
+    const noBody = this.#method === 'HEAD';
+    const h = head.headers;
+    const rawHeaders: string[] = [];
+    for (let i = 0; i < h.size; i++) rawHeaders.push(h.name(i), h.value(i));
+    this.#events.onHead({
+      minorVersion: head.versionMinor,
+      status: head.status,
+      statusText: head.reason,
       rawHeaders,
-      framing,
-      contentLength,
-      keepAlive,
-    };
-    this.#state =
-      framing === 'none'
-        ? 'idle'
-        : framing === 'length'
-          ? 'length'
-          : framing === 'chunked'
-            ? 'chunk-size'
-            : 'close';
-    this.#remaining = contentLength;
-    this.#events.onHead(head);
-    // A bodiless response ends with its head; feed() reports the end, knowing what follows.
-    if (framing === 'none') this.#ended = true;
+      framing: noBody ? 'none' : head.framing,
+      contentLength: head.contentLength,
+      keepAlive: this.#keepAlive,
+    });
+    return noBody;
   }
 
-  /** Parses field lines `lines[from..]` into [name, value, …]; unfolds obs-fold. */
-  #parseFields(lines: string[], from: number, where: string): string[] {
-    const out: string[] = [];
-    if (lines.length - from > this.#maxHeaderCount) {
-      throw new MalformedResponseError(`more than ${this.#maxHeaderCount} fields in the ${where}`);
-    }
-    for (let i = from; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const first = line.charCodeAt(0);
-      if ((first === 0x20 || first === 0x09) && out.length > 0) {
-        const folded = line.trim();
-        if (/[\x00-\x08\x0a-\x1f\x7f]/.test(folded))
-          throw new MalformedResponseError(`a control byte in the ${where}`);
-        out[out.length - 1] = `${out[out.length - 1]} ${folded}`;
-        continue;
-      }
-      const m = FIELD_LINE.exec(line);
-      if (m === null) {
-        throw new MalformedResponseError(
-          `bad field line ${JSON.stringify(line.slice(0, 80))} in the ${where}`,
-        );
-      }
-      out.push(m[1] as string, m[2] as string);
-    }
-    return out;
+  /** @inheritDoc */
+  onBody(chunk: Buffer): void {
+    this.#events.onBody(chunk);
   }
 
-  /** Collects one CRLF-ended line (at most `max` bytes with its CRLF) and hands it to `done`. */
-  #feedLine(data: Buffer, at: number, max: number, what: string, done: (line: string) => void): number {
-    let buf = data;
-    let from = at;
-    if (this.#pending !== null) {
-      buf = Buffer.concat([this.#pending, data.subarray(at)]);
-      from = 0;
-    }
-    const lf = buf.indexOf(CRLF, from);
-    if (lf < 0) {
-      if (buf.length - from >= max) throw new MalformedResponseError(`${what} longer than ${max} bytes`);
-      this.#pending = Buffer.from(buf.subarray(from));
-      return data.length;
-    }
-    if (lf + 2 - from > max) throw new MalformedResponseError(`${what} longer than ${max} bytes`);
-    const consumed = buf === data ? lf + 2 : at + lf + 2 - (buf.length - (data.length - at));
-    this.#pending = null;
-    done(buf.toString('latin1', from, lf));
-    return consumed;
-  }
-
-  #onChunkSize = (line: string): void => {
-    const m = CHUNK_SIZE.exec(line);
-    if (m === null)
-      throw new MalformedResponseError(`bad chunk size line ${JSON.stringify(line.slice(0, 40))}`);
-    const size = Number.parseInt(m[1] as string, 16);
-    if (size === 0) {
-      this.#state = 'trailer';
+  /** @inheritDoc */
+  onMessageComplete(): void {
+    if (this.#interim) {
+      this.#interim = false;
       return;
     }
-    this.#remaining = size;
-    this.#state = 'chunk-data';
-  };
-
-  /** The trailer section: fields up to an empty line (checked, then dropped). */
-  #feedTrailer(data: Buffer, at: number): number {
-    let buf = data;
-    let from = at;
-    if (this.#pending !== null) {
-      buf = Buffer.concat([this.#pending, data.subarray(at)]);
-      from = 0;
-    }
-    // The trailer is empty (CRLF right away) or ends with CRLF CRLF.
-    let endAt: number;
-    let endLen: number;
-    if (buf.length - from >= 2 && buf[from] === 0x0d && buf[from + 1] === 0x0a) {
-      endAt = from;
-      endLen = 2;
-    } else {
-      endAt = buf.indexOf(HEAD_END, from);
-      endLen = 4;
-      if (endAt < 0) {
-        if (buf.length - from > this.#maxHeaderBytes) this.#tooLarge('trailer');
-        this.#pending = Buffer.from(buf.subarray(from));
-        return data.length;
-      }
-    }
-    const consumed = buf === data ? endAt + endLen : at + endAt + endLen - (buf.length - (data.length - at));
-    this.#pending = null;
-    if (endLen === 4) this.#parseFields(buf.toString('latin1', from, endAt).split('\r\n'), 0, 'trailer');
-    this.#state = 'idle';
     this.#ended = true;
-    return consumed;
+    this.#parser.pause(); // what follows in this read is not this exchange's
   }
 
-  #tooLarge(what: string): never {
-    throw new MalformedResponseError(
-      `the ${what} is larger than ${this.#maxHeaderBytes} bytes (maxHeaderBytes)`,
-    );
+  /** @inheritDoc */
+  onError(error: HttpParseError): void {
+    this.#error = error;
   }
-}
-
-/** Merges a Content-Length field into the value seen so far (-1: none yet). */
-function mergeLength(seen: number, value: string): number {
-  let out = seen;
-  for (const part of value.split(',')) {
-    const v = part.trim();
-    if (!DIGITS.test(v))
-      throw new MalformedResponseError(`Content-Length ${JSON.stringify(value)} is not a number`);
-    const n = Number(v);
-    if (out >= 0 && out !== n)
-      throw new MalformedResponseError(`two different Content-Lengths (${out} and ${n})`);
-    out = n;
-  }
-  return out;
 }
