@@ -77,5 +77,5 @@ export { OsError } from './sys/errno.ts';
 export type { Ipv4Address, Ipv6Address, SocketAddress, UnixAddress } from './sys/sockaddr.ts';
 // beside: tracing and test helpers
 export { FakeClock } from './testing/fake-clock.ts';
-export { openFdCount } from './testing/fd-count.ts';
+export { type FdSnapshot, fdSnapshot, fdsOpenedSince, openFdCount } from './testing/fd-count.ts';
 export { type SelectCall, TracedSelector, type TracedSelectorOptions } from './trace/traced-selector.ts';

@@ -4,18 +4,18 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError } from '../errors.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Event } from './event.ts';
 import { sleep } from './sleep.ts';
 import { loopConfigs, withLoop } from './test-support.ts';
 
 for (const config of loopConfigs()) {
   describe(`Event on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('set() wakes every waiter in order; later waits return at once; clear() re-arms', async () => {
       await withLoop(config, async (loop) => {

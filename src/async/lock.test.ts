@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, InvalidArgumentError } from '../errors.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Lock } from './lock.ts';
 import { sleep } from './sleep.ts';
 import { loopConfigs, withLoop } from './test-support.ts';
@@ -20,11 +20,11 @@ test('Lock: tryAcquire and release misuse (no loop needed)', () => {
 
 for (const config of loopConfigs()) {
   describe(`Lock on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('critical sections never overlap; waiters get the lock in arrival order', async () => {
       await withLoop(config, async (loop) => {

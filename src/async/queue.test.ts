@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, InvalidArgumentError, WouldBlockError } from '../errors.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Queue } from './queue.ts';
 import { sleep } from './sleep.ts';
 import { loopConfigs, withLoop } from './test-support.ts';
@@ -31,11 +31,11 @@ test('Queue: nowait variants and validation (no loop needed)', () => {
 
 for (const config of loopConfigs()) {
   describe(`Queue on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('producer and consumer through a bounded queue, in order', async () => {
       await withLoop(config, async (loop) => {

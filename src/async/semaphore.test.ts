@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, InvalidArgumentError } from '../errors.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Semaphore } from './semaphore.ts';
 import { sleep } from './sleep.ts';
 import { loopConfigs, withLoop } from './test-support.ts';
@@ -32,11 +32,11 @@ test('Semaphore: validation, tryAcquire, over-release (no loop needed)', () => {
 
 for (const config of loopConfigs()) {
   describe(`Semaphore on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('never more than maxValue holders; permits go to waiters in order', async () => {
       await withLoop(config, async (loop) => {

@@ -11,7 +11,7 @@ import {
   LimitOverrunError,
 } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { sleep } from './sleep.ts';
 import { StreamProtocol } from './stream-protocol.ts';
 import { FakeTransport, loopConfigs, withLoop } from './test-support.ts';
@@ -24,11 +24,11 @@ function connect(loop: EventLoop, limit?: number) {
 
 for (const config of loopConfigs()) {
   describe(`StreamReader on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('read returns what is buffered (up to max), waits when empty, empty Buffer at EOF', async () => {
       await withLoop(config, async (loop) => {

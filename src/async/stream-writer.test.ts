@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, BrokenResourceError, ClosedResourceError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { sleep } from './sleep.ts';
 import { StreamProtocol } from './stream-protocol.ts';
 import { FakeTransport, loopConfigs, withLoop } from './test-support.ts';
@@ -19,11 +19,11 @@ function connect(loop: EventLoop) {
 
 for (const config of loopConfigs()) {
   describe(`StreamWriter on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('write passes bytes and text to the transport; drain is immediate when not paused', async () => {
       await withLoop(config, async (loop) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, ClosedResourceError, TaskGroupError } from '../errors.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Event } from './event.ts';
 import { sleep } from './sleep.ts';
 import { TaskGroup } from './task-group.ts';
@@ -12,11 +12,11 @@ import { loopConfigs, withLoop } from './test-support.ts';
 
 for (const config of loopConfigs()) {
   describe(`TaskGroup on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('waits for every task and returns the body value; tasks start on the next iteration, in order', async () => {
       await withLoop(config, async (loop) => {

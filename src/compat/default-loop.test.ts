@@ -3,20 +3,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgumentError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { getDefaultLoop, resolveLoop, setDefaultLoop } from './default-loop.ts';
 import { Socket } from './socket.ts';
 
 test('created on first use, in guest mode, and the same loop afterwards', () => {
   setDefaultLoop(null)?.close();
-  const fds = openFdCount();
+  const fds = fdSnapshot();
   const loop = getDefaultLoop();
   assert.equal(loop.mode, 'guest', 'runs beside Node’s loop without run()');
   assert.equal(getDefaultLoop(), loop);
   assert.equal(new Socket().loop, loop, 'sockets without { loop } use it');
   assert.equal(setDefaultLoop(null), loop);
   loop.close();
-  assert.equal(openFdCount(), fds, 'closing it releases its descriptors');
+  assert.deepEqual(fdsOpenedSince(fds), [], 'closing it releases its descriptors');
 });
 
 test('setDefaultLoop installs a loop and returns the previous one; an explicit { loop } wins', () => {

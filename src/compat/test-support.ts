@@ -14,7 +14,7 @@ import { EventLoop, type RunMode } from '../loop/event-loop.ts';
 import type { ExceptionContext } from '../loop/exceptions.ts';
 import { availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
-import { openFdCount, openFds } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { deadline as within } from '../testing/loop-configs.ts';
 import { getDefaultLoop, setDefaultLoop } from './default-loop.ts';
 
@@ -101,19 +101,13 @@ export async function onLoop<T>(
  */
 export function describeWithFdCheck(title: string, body: () => void): void {
   describe(title, () => {
-    let count = 0;
-    let fds: number[] = [];
+    let count = fdSnapshot();
     before(() => {
-      count = openFdCount();
-      fds = openFds();
+      count = fdSnapshot();
     });
     after(() => {
       setDefaultLoop(null)?.close();
-      assert.equal(
-        openFdCount(),
-        count,
-        `every descriptor opened was closed (before ${fds}, after ${openFds()})`,
-      );
+      assert.deepEqual(fdsOpenedSince(count), [], 'every descriptor opened was closed');
     });
     body();
   });

@@ -7,7 +7,7 @@ import { availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
 import { close, isOpen, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { EventLoop, type RunMode } from './event-loop.ts';
 import type { ExceptionContext } from './exceptions.ts';
 
@@ -22,12 +22,12 @@ const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
 for (const { backend, mode } of configs) {
   describe(`EventLoop on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
     const make = (errors?: ExceptionContext[]) =>
       new EventLoop({

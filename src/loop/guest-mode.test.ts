@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { backendAvailability } from '../selector/default-selector.ts';
 import { close, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { EventLoop } from './event-loop.ts';
 
 const epoll = backendAvailability('epoll');
@@ -71,12 +71,12 @@ function assertExitedOnItsOwn(r: ChildResult): void {
 }
 
 describe('guest mode (epoll)', { skip }, () => {
-  let fdsBefore = 0;
+  let fdsBefore = fdSnapshot();
   before(() => {
-    fdsBefore = openFdCount();
+    fdsBefore = fdSnapshot();
   });
   after(() => {
-    assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
   test('Node timers, immediates, nextTicks and promises run beside a guest loop with watchers', async () => {

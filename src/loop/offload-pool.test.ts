@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { availableBackends } from '../selector/default-selector.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
 import { type OffloadCallback, OffloadPool, workerExecArgv } from './offload-pool.ts';
@@ -62,18 +62,18 @@ const closed = (pool: OffloadPool) => new Promise<void>((r) => pool.close(r));
 
 for (const backend of availableBackends()) {
   describe(`OffloadPool on ${backend}`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     let loop: EventLoop;
     let pool: OffloadPool;
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
       loop = new EventLoop({ selector: backend });
       pool = new OffloadPool(loop, { name: `test-${backend}`, size: 2 });
     });
     after(async () => {
       await closed(pool);
       loop.close();
-      assert.equal(openFdCount(), fds, 'every descriptor (the workers’ included) was closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor (the workers’ included) was closed');
     });
 
     test('runs .mjs and .ts exports; the callback runs inside a loop iteration', async () => {
@@ -260,7 +260,7 @@ for (const backend of availableBackends()) {
 }
 
 test('closing the loop closes its pools first (the onClose hook), so no worker outlives the waker', async () => {
-  const fds = openFdCount();
+  const fds = fdSnapshot();
   const loop = new EventLoop();
   const pool = new OffloadPool(loop, { name: 'hooked', size: 1 });
   const r = await loop.runUntilComplete(
@@ -274,7 +274,7 @@ test('closing the loop closes its pools first (the onClose hook), so no worker o
   loop.close();
   assert.ok(pool.isClosed, 'loop.close() closed the pool');
   await new Promise<void>((resolve) => pool.close(resolve)); // resolves once the threads exited
-  assert.equal(openFdCount(), fds);
+  assert.deepEqual(fdsOpenedSince(fds), []);
 });
 
 test('idle workers do not keep the process alive; a running task does', () => {

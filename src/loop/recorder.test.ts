@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { close, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
 import type { IterationRecord } from './recorder-types.ts';
@@ -14,12 +14,12 @@ const WAITS = new Set(['epoll_wait', 'poll', 'select', 'kevent']);
 
 for (const { backend, mode } of loopConfigs()) {
   describe(`flight recorder on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('is off by default and records nothing', async () => {

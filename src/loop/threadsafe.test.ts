@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { availableBackends } from '../selector/default-selector.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { EventLoop } from './event-loop.ts';
 
 for (const backend of availableBackends()) {
   test(`a worker wakes a ${backend} loop blocked in its selector`, async () => {
-    const fds = openFdCount();
+    const fds = fdSnapshot();
     const loop = new EventLoop({ selector: backend, mode: 'owner' });
     const got: unknown[] = [];
     const channel = loop.openChannel((data) => {
@@ -35,6 +35,6 @@ for (const backend of availableBackends()) {
     await exited;
     channel.close();
     loop.close();
-    assert.equal(openFdCount(), fds);
+    assert.deepEqual(fdsOpenedSince(fds), []);
   });
 }

@@ -15,7 +15,7 @@ import { sys } from '../sys/constants.ts';
 import { OsError } from '../sys/errno.ts';
 import { close } from '../sys/fd.ts';
 import { bind, getsockname, listen, socket } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { type ConnectOptions, createConnection } from './connect.ts';
 import { createServer } from './listener.ts';
 import type { Protocol } from './protocol.ts';
@@ -90,9 +90,9 @@ forEachBackend('createConnection', (backend) => {
       const holder = socket(sys.AF_INET, 'stream');
       bind(holder, { family: 'ipv4', address: '127.0.0.1', port: 0 });
       const { port } = getsockname(holder) as { port: number };
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       const o = await attempt(loop, { host: '127.0.0.1', port });
-      assert.equal(openFdCount(), fds, 'the failed socket was closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'the failed socket was closed');
       close(holder);
       assert.ok(isCode('NBIO_CONNECTION_REFUSED')(o.err), String(o.err));
       assert.match(o.err!.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
@@ -110,9 +110,9 @@ forEachBackend('createConnection', (backend) => {
   test('timeoutMs against a listener whose queue is full: TimeoutError', async () => {
     const errors = await withLoop(backend, async (loop) => {
       const full = await fullBacklog(loop);
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       const o = await attempt(loop, { host: '127.0.0.1', port: full.port, timeoutMs: 50 });
-      assert.equal(openFdCount(), fds);
+      assert.deepEqual(fdsOpenedSince(fds), []);
       full.release();
       assert.ok(isCode('NBIO_TIMEOUT')(o.err), String(o.err));
       assert.match(o.err!.message, /50 ms/);
@@ -126,9 +126,9 @@ forEachBackend('createConnection', (backend) => {
       const ac = new AbortController();
       const reason = new Error('user gave up');
       ac.abort(reason);
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       const o = await attempt(loop, { host: '127.0.0.1', port: 9, signal: ac.signal });
-      assert.equal(openFdCount(), fds);
+      assert.deepEqual(fdsOpenedSince(fds), []);
       assert.ok(isCode('NBIO_ABORTED')(o.err), String(o.err));
       assert.equal(o.err!.cause, reason);
       assert.deepEqual([o.factoryCalls, o.calls, o.sync], [0, 1, false]);
@@ -139,7 +139,7 @@ forEachBackend('createConnection', (backend) => {
   test('aborted or cancelled while connecting: AbortedError, the pending socket closed', async () => {
     const errors = await withLoop(backend, async (loop) => {
       const full = await fullBacklog(loop);
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       const ac = new AbortController();
       const viaSignal = attempt(loop, { host: '127.0.0.1', port: full.port, signal: ac.signal }, () =>
         loop.callLater(20, () => ac.abort('shutdown')),
@@ -151,7 +151,7 @@ forEachBackend('createConnection', (backend) => {
         }),
       );
       const [a, c] = await deadline(loop, 5000, 'aborts', Promise.all([viaSignal, viaCancel]));
-      assert.equal(openFdCount(), fds, 'both pending sockets were closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'both pending sockets were closed');
       full.release();
       assert.ok(isCode('NBIO_ABORTED')(a.err), String(a.err));
       assert.equal(a.err!.cause, 'shutdown');
@@ -251,7 +251,7 @@ forEachBackend('createConnection', (backend) => {
         { host: '127.0.0.1', port: 80, family: 'ipv5' },
         { host: '127.0.0.1', port: 80, family: 'ipv6' },
       ];
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       for (const opts of bad) {
         assert.throws(
           () =>
@@ -268,7 +268,7 @@ forEachBackend('createConnection', (backend) => {
       assert.throws(() => createConnection(loop, () => new Recorder(), { port: 80 }, null as never));
       await new Promise<void>((r) => loop.callLater(10, r));
       assert.equal(called, 0);
-      assert.equal(openFdCount(), fds);
+      assert.deepEqual(fdsOpenedSince(fds), []);
     });
     assert.deepEqual(errors, []);
   });

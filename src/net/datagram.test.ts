@@ -10,7 +10,7 @@ import { sys } from '../sys/constants.ts';
 import { close, read, WOULD_BLOCK as WOULD_BLOCK_FD } from '../sys/fd.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { bind, getsockname, sendto, socket, socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import {
   createDatagramEndpoint,
@@ -53,17 +53,17 @@ function recorder() {
 
 for (const backend of availableBackends()) {
   describe(`datagram endpoints on ${backend}`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     let loop: EventLoop;
     let reported: ExceptionContext[];
     beforeEach(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
       reported = [];
       loop = new EventLoop({ selector: backend, exceptionHandler: (ctx) => reported.push(ctx) });
     });
     afterEach(() => {
       loop.close();
-      assert.equal(openFdCount(), fds, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed');
     });
 
     for (const [family, host] of [

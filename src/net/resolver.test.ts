@@ -10,7 +10,7 @@ import { EventLoop } from '../loop/event-loop.ts';
 import { availableBackends } from '../selector/default-selector.ts';
 import { getaddrinfo } from '../sys/getaddrinfo.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { closeResolver, resolve, resolverPool } from './resolver.ts';
 
@@ -45,7 +45,7 @@ function hostsName(): { name: string; ip: string } | null {
 
 for (const backend of availableBackends()) {
   describe(`resolve() on ${backend}`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     let loop: EventLoop;
     const lookup = (host: string, options = {}) =>
       runFor(
@@ -53,13 +53,13 @@ for (const backend of availableBackends()) {
         new Promise<Outcome>((r) => resolve(loop, host, options, (err, addrs) => r([err, addrs]))),
       );
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
       loop = new EventLoop({ selector: backend });
     });
     after(async () => {
       await new Promise<void>((r) => closeResolver(loop, r));
       loop.close();
-      assert.equal(openFdCount(), fds, 'every descriptor (the workers’ included) was closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor (the workers’ included) was closed');
     });
 
     test('IP literals answer on a later iteration, without a worker', async () => {

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { close, dup, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { EpollSelector } from './epoll-selector.ts';
 import { Interest, Ready } from './selector.ts';
 
 const skip = EpollSelector.available ? false : 'epoll is Linux-only';
 
 test('edge-triggered: reported once per change, not while the state persists', { skip }, () => {
-  const before = openFdCount();
+  const before = fdSnapshot();
   const [a, b] = socketpair();
   const sel = new EpollSelector<string>();
   sel.register(a, Interest.Readable | Interest.Edge, 'a');
@@ -22,7 +22,7 @@ test('edge-triggered: reported once per change, not while the state persists', {
   sel.close();
   close(a);
   close(b);
-  assert.equal(openFdCount(), before);
+  assert.deepEqual(fdsOpenedSince(before), []);
 });
 
 test('one-shot: reported once, then silent until modify re-arms it', { skip }, () => {

@@ -9,7 +9,7 @@ import { close, read, write } from '../sys/fd.ts';
 import * as kqueue from '../sys/kqueue.ts';
 import { PollFdArray, poll } from '../sys/poll.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { KqueueSelector } from './kqueue-selector.ts';
 import { Interest, Ready } from './selector.ts';
 
@@ -20,7 +20,7 @@ if (skip) console.log(`# kqueue selector tests skipped: ${skip}`);
 /** Runs `fn` with a fresh selector and socketpair; checks that no descriptor leaked. */
 function withPair(fn: (sel: KqueueSelector<string>, a: number, b: number) => void): () => void {
   return () => {
-    const before = openFdCount();
+    const before = fdSnapshot();
     const [a, b] = socketpair();
     const sel = new KqueueSelector<string>();
     try {
@@ -35,7 +35,7 @@ function withPair(fn: (sel: KqueueSelector<string>, a: number, b: number) => voi
         }
       }
     }
-    assert.equal(openFdCount(), before, 'every fd opened was closed');
+    assert.deepEqual(fdsOpenedSince(before), [], 'every fd opened was closed');
   };
 }
 

@@ -6,7 +6,7 @@ import { close, dup, isOpen, write } from '../sys/fd.ts';
 import { getNoFileLimit } from '../sys/rlimit.ts';
 import { FdSet } from '../sys/select.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { SelectSelector } from './select-selector.ts';
 import { Interest, Ready } from './selector.ts';
 
@@ -26,7 +26,7 @@ test(
   'an fd >= 1024 is refused with NBIO_FD_TOO_LARGE before any bitmap is touched',
   { skip: getNoFileLimit().soft <= 1100 ? 'RLIMIT_NOFILE too low to open fd 1024' : false },
   () => {
-    const before = openFdCount();
+    const before = fdSnapshot();
     const [a, b] = socketpair();
     const opened: number[] = [];
     let big = -1;
@@ -57,12 +57,12 @@ test(
       close(a);
       close(b);
     }
-    assert.equal(openFdCount(), before);
+    assert.deepEqual(fdsOpenedSince(before), []);
   },
 );
 
 test('select reports an fd closed while registered as Invalid instead of failing with EBADF', () => {
-  const before = openFdCount();
+  const before = fdSnapshot();
   const [a, b] = socketpair();
   const sel = new SelectSelector<string>();
   sel.register(a, Interest.Readable, 'a');
@@ -75,5 +75,5 @@ test('select reports an fd closed while registered as Invalid instead of failing
   sel.close();
   close(b);
   assert.ok(!isOpen(a));
-  assert.equal(openFdCount(), before);
+  assert.deepEqual(fdsOpenedSince(before), []);
 });

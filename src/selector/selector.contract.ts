@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { close, isOpen, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { backendAvailability, createSelector } from './default-selector.ts';
 import { Interest, Ready, type ReadyEvent, type Selector, type SelectorName } from './selector.ts';
 
@@ -33,7 +33,7 @@ export function selectorContract(name: SelectorName): void {
 
   describe(`Selector contract: ${name}`, { skip }, () => {
     let sel: Selector<string>;
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     const open: number[] = [];
     const pair = (): [number, number] => {
       const p = socketpair();
@@ -42,11 +42,11 @@ export function selectorContract(name: SelectorName): void {
     };
 
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
       closeAll(...open);
-      assert.equal(openFdCount(), fdsBefore, 'every fd the suite opened is closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every fd the suite opened is closed');
     });
 
     const withSelector = (fn: () => void) => () => {

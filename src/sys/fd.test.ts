@@ -2,7 +2,7 @@
 // would-block as a value, scatter/gather I/O, eventfd counter semantics, close exactly once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { sys } from './constants.ts';
 import { OsError } from './errno.ts';
 import {
@@ -41,12 +41,12 @@ function addCounter(fd: number, v: bigint): number {
 }
 
 describe('descriptor calls', () => {
-  let fdsBefore = 0;
+  let fdsBefore = fdSnapshot();
   before(() => {
-    fdsBefore = openFdCount();
+    fdsBefore = fdSnapshot();
   });
   after(() => {
-    assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
   test('pipe: both ends non-blocking and close-on-exec from birth', () => {

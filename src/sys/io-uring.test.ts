@@ -4,7 +4,7 @@
 // fails (another OS, sysctl kernel.io_uring_disabled, seccomp).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { sys } from './constants.ts';
 import { close } from './fd.ts';
 import { CqeFlag, cqeBufferId, IoUring } from './io-uring.ts';
@@ -33,12 +33,12 @@ const skip = a.available ? false : a.reason;
 if (!a.available) console.log(`# io_uring tests skipped: ${a.reason}`);
 
 describe('io_uring (L0)', { skip }, () => {
-  let fdsBefore = 0;
+  let fdsBefore = fdSnapshot();
   before(() => {
-    fdsBefore = openFdCount();
+    fdsBefore = fdSnapshot();
   });
   after(() => {
-    assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
   test('NOP: one enter submits and waits; the user data comes back', () => {

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { sys } from './constants.ts';
 import { OsError } from './errno.ts';
 import { close, fcntl, isNonBlocking, isOpen, write } from './fd.ts';
@@ -83,12 +83,12 @@ function tcpPair(): [number, number, number] {
 }
 
 describe('socket calls', () => {
-  let fdsBefore = 0;
+  let fdsBefore = fdSnapshot();
   before(() => {
-    fdsBefore = openFdCount();
+    fdsBefore = fdSnapshot();
   });
   after(() => {
-    assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
   test('socket, socketpair and accept give non-blocking, close-on-exec descriptors', () => {

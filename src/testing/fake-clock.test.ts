@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { EventLoop } from '../loop/event-loop.ts';
 import { availableBackends } from '../selector/default-selector.ts';
 import { FakeClock } from './fake-clock.ts';
-import { openFdCount } from './fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from './fd-count.ts';
 
 const invalid = (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT';
 
@@ -41,12 +41,12 @@ describe('FakeClock', () => {
 
 for (const backend of availableBackends()) {
   describe(`an owner-mode ${backend} loop on a FakeClock`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('timers fire in order as the fake time passes their deadlines', () => {

@@ -12,7 +12,7 @@ SelectSelector Semaphore Server SocketTransport StreamProtocol StreamReader Stre
 StreamWriter TaskGroup TaskGroupError ThreadsafeChannel ThreadsafeSender TimeoutError TimerHandle
 TracedSelector WouldBlockError abortedError allBackends availableBackends backendAvailability
 cancellable closeResolver createConnection createDatagramEndpoint createSelector createServer
-defaultSelector isCancellation moveOnAfter openConnection openFdCount resolve sleep sleepUntil
+defaultSelector fdSnapshot fdsOpenedSince isCancellation moveOnAfter openConnection openFdCount resolve sleep sleepUntil
 startServer withDeadline withTimeout`
   .split(/\s+/)
   .sort();

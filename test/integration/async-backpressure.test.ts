@@ -14,7 +14,7 @@ import type { EventLoop } from '../../src/loop/event-loop.ts';
 import { sys } from '../../src/sys/constants.ts';
 import type { Ipv4Address } from '../../src/sys/sockaddr.ts';
 import { setIntOption } from '../../src/sys/socket.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 
 const MiB = 1024 * 1024;
 const LIMIT = 64 * 1024;
@@ -60,11 +60,11 @@ async function slowServer(loop: EventLoop, go: Event) {
 
 for (const config of loopConfigs()) {
   describe(`backpressure on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('1 MiB write: drain() waits while the peer does not read, resolves once it does', async () => {
       await withLoop(config, async (loop) => {

@@ -21,7 +21,7 @@ import {
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { closeResolver } from '../../src/net/resolver.ts';
 import type { Ipv4Address, Ipv6Address } from '../../src/sys/sockaddr.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 
 const portOf = (a: unknown) => (a as Ipv4Address | Ipv6Address).port;
 
@@ -36,11 +36,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 for (const config of loopConfigs()) {
   describe(`async streams on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     const targets: { name: string; listen: () => { host?: string; path?: string } }[] = [
       { name: 'TCP 127.0.0.1', listen: () => ({ host: '127.0.0.1' }) },

@@ -17,7 +17,7 @@ import { TCPClient } from '../../src/styles/tornado/tcp-server.ts';
 import { Deferred } from '../../src/styles/twisted/deferred.ts';
 import { addTimeout, callLater, deferLater } from '../../src/styles/twisted/delayed-call.ts';
 import { LoopingCall } from '../../src/styles/twisted/looping-call.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { loopConfigs } from '../../src/testing/loop-configs.ts';
 
 /** Values no delay may take; the string is the case of the issue. */
@@ -72,15 +72,15 @@ const noop = (): void => {};
 
 for (const config of loopConfigs()) {
   describe(`delays are validated on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     let loop: EventLoop;
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
       loop = new EventLoop({ selector: config.backend, mode: config.mode });
     });
     after(() => {
       loop.close();
-      assert.equal(openFdCount(), fds, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed');
     });
 
     test('the loop: callLater, callAt, reschedule', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EventLoop } from '../../src/loop/event-loop.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { deadline, loopConfigs } from '../../src/testing/loop-configs.ts';
 
 /** Generous on a shared 2-core machine; the measured lateness is a few ms (see the messages). */
@@ -13,11 +13,11 @@ const LATE_BOUND_MS = 30;
 
 for (const config of loopConfigs()) {
   describe(`Node timers while nbio runs on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('runUntilComplete of work that awaits a Node setTimeout(100) returns on time', async () => {
       const loop = new EventLoop({ selector: config.backend, mode: config.mode });

@@ -14,7 +14,7 @@ import { EventLoop } from '../../src/loop/event-loop.ts';
 import type { ExceptionContext } from '../../src/loop/exceptions.ts';
 import { availableBackends } from '../../src/selector/default-selector.ts';
 import type { SelectorName } from '../../src/selector/selector.ts';
-import { openFdCount, openFds } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const X1024 = 'x'.repeat(1024);
@@ -63,7 +63,7 @@ async function withChat(
   body: (port: number, loop: EventLoop) => Promise<void>,
 ): Promise<void> {
   const start = await load(style);
-  const before = openFds();
+  const before = fdSnapshot();
   const errors: ExceptionContext[] = [];
   const loop = new EventLoop({ selector: backend, exceptionHandler: (ctx) => errors.push(ctx) });
   try {
@@ -83,11 +83,7 @@ async function withChat(
     [],
     'no callback threw',
   );
-  assert.equal(
-    openFdCount(),
-    before.length,
-    `every descriptor was closed (before ${before}, after ${openFds()})`,
-  );
+  assert.deepEqual(fdsOpenedSince(before), [], 'every descriptor was closed');
 }
 
 for (const backend of availableBackends()) {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { Deferred, succeed } from '../twisted/deferred.ts';
 import { NotAwaitableError } from '../twisted/twisted-errors.ts';
@@ -15,12 +15,12 @@ const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`coroutine on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
     const make = () => new EventLoop({ selector: backend, mode });
 

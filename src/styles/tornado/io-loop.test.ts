@@ -6,7 +6,7 @@ import { InvalidArgumentError, TimeoutError } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
 import { close, isOpen, read, write } from '../../sys/fd.ts';
 import { socketpair } from '../../sys/socket.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { IOLoop } from './io-loop.ts';
 
@@ -16,12 +16,12 @@ const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
 for (const { backend, mode } of configs) {
   describe(`IOLoop on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
     const make = () => new IOLoop(new EventLoop({ selector: backend, mode }));
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { BusyResourceError, InvalidArgumentError } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
 import type { ExceptionContext } from '../../loop/exceptions.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { coroutine } from './coroutine.ts';
 import { IOLoop } from './io-loop.ts';
@@ -16,12 +16,12 @@ const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`TCPServer on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('an echo server written as a coroutine, subclassing handleStream', async () => {

@@ -10,7 +10,7 @@ import {
   InvalidArgumentError,
 } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { type Connector, connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory } from './factory.ts';
@@ -62,12 +62,12 @@ class Recording extends ClientFactory {
 
 for (const { backend, mode } of configs) {
   describe(`Connector on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('a refused connection: clientConnectionFailed with ConnectionRefusedError, then stopFactory', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory } from './factory.ts';
@@ -127,12 +127,12 @@ const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`LineReceiver over sockets on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('a line server answers each line; an over-long line closes the connection', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AddressInUseError } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { connectTCP } from './connect-tcp.ts';
 import { ClientFactory, Factory, ServerFactory } from './factory.ts';
@@ -43,12 +43,12 @@ class Echo extends Protocol {
 
 for (const { backend, mode } of configs) {
   describe(`listenTCP/connectTCP on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('an echo exchange, with Twisted’s order of events on both sides', async () => {
@@ -254,9 +254,9 @@ for (const { backend, mode } of configs) {
       const f = Factory.forProtocol(Echo);
       const port = listenTCP(loop, 0, f, { interface: '127.0.0.1' });
       const taken = (port.getHost() as { port: number }).port;
-      const fds = openFdCount();
+      const fds = fdSnapshot();
       assert.throws(() => listenTCP(loop, taken, f, { interface: '127.0.0.1' }), AddressInUseError);
-      assert.equal(openFdCount(), fds);
+      assert.deepEqual(fdsOpenedSince(fds), []);
       assert.equal(f.numPorts, 1);
       port.stopListening();
       assert.equal(f.numPorts, 0);

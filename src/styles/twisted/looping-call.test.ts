@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BusyResourceError, ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs } from '../../testing/loop-configs.ts';
 import { Deferred } from './deferred.ts';
 import { LoopingCall } from './looping-call.ts';
@@ -12,12 +12,12 @@ const configs = loopConfigs();
 
 for (const { backend, mode } of configs) {
   describe(`LoopingCall on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
     const make = () => {
       const clock = { ms: 0, now: () => clock.ms };
