@@ -67,6 +67,11 @@ export class ClientResponse implements AsyncIterable<Buffer> {
     return this.#head.contentLength;
   }
 
+  /** Body bytes received and not read yet (at most about the high water mark plus one socket read). */
+  get bufferedBytes(): number {
+    return this.#body.bufferedBytes;
+  }
+
   /** True once the body was read (or is being read) by any of the means below. */
   get bodyUsed(): boolean {
     return this.#used;

@@ -1,0 +1,232 @@
+// nbio's HTTP client against Node's own http server (a child process), on every loop
+// configuration: requests and bodies both ways (Content-Length and chunked), streaming reads
+// with backpressure, keep-alive reuse counted at the server, the pool's limits, redirects.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { fetch } from '../../src/http/client/fetch.ts';
+import { HttpClient } from '../../src/http/client/http-client.ts';
+import type { EventLoop } from '../../src/loop/event-loop.ts';
+import {
+  loopSleep,
+  onEachLoop,
+  type Peer,
+  rejectsWithCode,
+  startPeer,
+} from './fixtures/http-client-harness.ts';
+
+let peer: Peer;
+before(async () => {
+  peer = await startPeer();
+});
+after(() => peer.stop());
+
+/** The peer's counters, asked over a connection of its own (not one of the client's under test). */
+async function serverCounts(loop: EventLoop): Promise<{ connections: number; requests: number }> {
+  const probe = new HttpClient(loop);
+  try {
+    return (await (await probe.request(`${peer.base}/stats`)).json()) as {
+      connections: number;
+      requests: number;
+    };
+  } finally {
+    probe.close();
+  }
+}
+
+onEachLoop('GET, POST and PUT with bytes and streamed bodies, both framings', async (loop) => {
+  const client = new HttpClient(loop);
+  try {
+    const hello = await fetch(loop, `${peer.base}/hello`, { client });
+    assert.equal(hello.status, 200);
+    assert.equal(hello.ok, true);
+    assert.equal(hello.headers.get('Content-Type'), 'text/plain');
+    assert.equal(await hello.text(), 'hello world');
+    assert.equal(hello.bodyUsed, true);
+
+    const big = Buffer.alloc(300_000, 'x');
+    const echo = await fetch(loop, `${peer.base}/echo`, { client, method: 'POST', body: big });
+    assert.equal(echo.headers.get('x-request-length'), String(big.length), 'sent with Content-Length');
+    assert.equal(echo.headers.get('transfer-encoding'), 'chunked', 'Node streams the echo back chunked');
+    assert.deepEqual(await echo.buffer(), big);
+
+    async function* pieces() {
+      for (let i = 0; i < 20; i++) yield `piece ${i};`;
+      yield Buffer.alloc(100_000, 'y');
+    }
+    const up = await fetch(loop, `${peer.base}/echo`, { client, method: 'PUT', body: pieces() });
+    assert.equal(up.headers.get('x-request-te'), 'chunked', 'a body without a length goes chunked');
+    const text = await up.text();
+    assert.equal(text.length, 20 * 'piece 0;'.length + 10 + 100_000);
+    assert.ok(text.startsWith('piece 0;piece 1;'));
+
+    const chunked = await fetch(loop, `${peer.base}/chunked?n=6`, { client });
+    const parts: string[] = [];
+    for await (const c of chunked) parts.push(c.toString());
+    assert.equal(parts.join(''), 'chunk 0;chunk 1;chunk 2;chunk 3;chunk 4;chunk 5;');
+
+    const stream = await fetch(loop, `${peer.base}/echo`, {
+      client,
+      method: 'POST',
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('from a '));
+          c.enqueue(new TextEncoder().encode('ReadableStream'));
+          c.close();
+        },
+      }),
+    });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let got = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      got += Buffer.from(r.value).toString();
+    assert.equal(got, 'from a ReadableStream');
+
+    const head = await fetch(loop, `${peer.base}/hello`, { client, method: 'HEAD' });
+    assert.equal(head.headers.get('content-length'), '11');
+    assert.equal(head.body, null);
+    assert.equal(await head.text(), '');
+
+    const json = await fetch(loop, `${peer.base}/headers`, { client, headers: [['X-Trace', 'abc']] });
+    const seen = (await json.json()) as Record<string, string>;
+    assert.equal(seen.host, `127.0.0.1:${peer.port}`);
+    assert.equal(seen['x-trace'], 'abc');
+
+    const missing = await fetch(loop, `${peer.base}/nothing`, { client });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.ok, false);
+    assert.equal(await missing.text(), 'not found');
+  } finally {
+    client.close();
+  }
+});
+
+onEachLoop('keep-alive: sequential requests reuse one connection, counted at the server', async (loop) => {
+  const client = new HttpClient(loop);
+  try {
+    const before = await serverCounts(loop);
+    for (let i = 0; i < 5; i++)
+      assert.equal(await (await client.request(`${peer.base}/hello`)).text(), 'hello world');
+    const posted = await client.request(`${peer.base}/echo`, { method: 'POST', body: 'again' });
+    assert.equal(await posted.text(), 'again');
+    const after = await serverCounts(loop);
+    assert.equal(after.connections - before.connections, 2, 'one for the client, one for the stats probe');
+    assert.equal(after.requests - before.requests, 7);
+    const s = client.stats();
+    assert.equal(s.connected, 1);
+    assert.equal(s.reused, 5);
+    assert.equal(s.idle, 1);
+
+    const closing = await client.request(`${peer.base}/close`);
+    assert.equal(await closing.text(), 'ok');
+    assert.equal(client.stats().idle, 0, 'Connection: close is not kept');
+  } finally {
+    client.close();
+  }
+});
+
+onEachLoop('pool limits: max sockets per origin, max idle, idle timeout', async (loop) => {
+  const client = new HttpClient(loop, { maxSocketsPerOrigin: 2, maxIdlePerOrigin: 1, idleTimeoutMs: 60 });
+  try {
+    const before = await serverCounts(loop);
+    const pending = Array.from({ length: 6 }, () => client.request(`${peer.base}/slow-headers?ms=20`));
+    assert.equal(client.stats().connecting, 2);
+    assert.equal(client.stats().waiting, 4, 'the other four wait for a connection');
+    const texts = await Promise.all(pending.map(async (p) => (await p).text()));
+    assert.deepEqual(texts, Array(6).fill('late'));
+    const after = await serverCounts(loop);
+    assert.equal(after.connections - before.connections, 3, 'two for the six requests, one for the probe');
+    assert.equal(client.stats().idle, 1, 'only maxIdlePerOrigin stay open');
+    await loopSleep(loop, 120);
+    assert.equal(client.stats().idle, 0, 'closed after idleTimeoutMs');
+  } finally {
+    client.close();
+  }
+});
+
+onEachLoop('backpressure: an unread body stops the socket being read', async (loop) => {
+  const client = new HttpClient(loop, { bodyHighWaterMark: 64 * 1024 });
+  try {
+    const size = 8 * 1024 * 1024;
+    const res = await client.request(`${peer.base}/big?bytes=${size}`);
+    await loopSleep(loop, 100);
+    // At most the mark plus one event's reads (16 × 64 KiB) wait: the rest stays in the kernel and the server.
+    assert.ok(res.bufferedBytes <= 64 * 1024 + 1024 * 1024, `${res.bufferedBytes} bytes buffered`);
+    assert.ok(res.bufferedBytes >= 64 * 1024, 'the queue filled up to the mark');
+    let n = 0;
+    for await (const c of res) n += c.length;
+    assert.equal(n, size);
+  } finally {
+    client.close();
+  }
+});
+
+onEachLoop('redirects: follow, manual, error, the limit, and the method rules', async (loop) => {
+  const client = new HttpClient(loop);
+  try {
+    const followed = await fetch(loop, `${peer.base}/redirect/3`, { client });
+    assert.equal(followed.status, 200);
+    assert.equal(followed.redirected, true);
+    assert.equal(followed.url, `${peer.base}/hello`);
+    assert.equal(await followed.text(), 'hello world');
+
+    const manual = await fetch(loop, `${peer.base}/redirect/3`, { client, redirect: 'manual' });
+    assert.equal(manual.status, 302);
+    assert.equal(manual.headers.get('location'), '/redirect/2');
+    manual.cancel();
+
+    const err = await rejectsWithCode(
+      fetch(loop, `${peer.base}/redirect/1`, { client, redirect: 'error' }),
+      'NBIO_HTTP_REDIRECT',
+    );
+    assert.match(err.message, /redirected \(302\)/);
+    const many = await rejectsWithCode(
+      fetch(loop, `${peer.base}/redirect/5`, { client, maxRedirects: 2 }),
+      'NBIO_HTTP_TOO_MANY_REDIRECTS',
+    );
+    assert.equal((many as unknown as { urls: string[] }).urls.length, 4);
+    await rejectsWithCode(fetch(loop, `${peer.base}/loop`, { client }), 'NBIO_HTTP_TOO_MANY_REDIRECTS');
+
+    const post = (path: string) =>
+      fetch(loop, `${peer.base}${path}`, {
+        client,
+        method: 'POST',
+        body: 'hello',
+        headers: { authorization: 'Bearer t' },
+      }).then((r) => r.text());
+    assert.equal(await post('/see-other'), 'GET 0 - Bearer t', '303: GET without the body');
+    assert.equal(await post('/found'), 'GET 0 - Bearer t', '302 after POST: GET');
+    assert.equal(await post('/moved'), 'GET 0 - Bearer t', '301 after POST: GET');
+    assert.equal(
+      await post('/temp'),
+      'POST 5 text/plain;charset=UTF-8 Bearer t',
+      '307 repeats method and body',
+    );
+    assert.equal(
+      await post('/perm'),
+      'POST 5 text/plain;charset=UTF-8 Bearer t',
+      '308 repeats method and body',
+    );
+    async function* once() {
+      yield 'x';
+    }
+    await rejectsWithCode(
+      fetch(loop, `${peer.base}/temp`, { client, method: 'POST', body: once() }),
+      'NBIO_HTTP_REDIRECT',
+    );
+    assert.equal(client.stats().active, 0);
+  } finally {
+    client.close();
+  }
+});
+
+onEachLoop('bad arguments reject with typed errors', async (loop) => {
+  await rejectsWithCode(fetch(loop, 'https://127.0.0.1/'), 'NBIO_UNSUPPORTED');
+  await rejectsWithCode(fetch(loop, 'not a url'), 'NBIO_INVALID_ARGUMENT');
+  await rejectsWithCode(fetch(loop, `${peer.base}/`, { method: 'GET', body: 'x' }), 'NBIO_INVALID_ARGUMENT');
+  await rejectsWithCode(
+    fetch(loop, `${peer.base}/`, { headers: { 'x-bad': 'a\r\nInjected: 1' } }),
+    'NBIO_INVALID_ARGUMENT',
+  );
+  await rejectsWithCode(fetch(loop, `${peer.base}/`, { method: 'GE T' }), 'NBIO_INVALID_ARGUMENT');
+  assert.throws(() => new HttpClient(loop, { maxSocketsPerOrigin: 0 }), { code: 'NBIO_INVALID_ARGUMENT' });
+});
