@@ -31,13 +31,14 @@ const NODE_NET = /^(node:)?(net|dgram|http|https|tls|dns|http2)$/;
 
 function rankOf(file: string): number {
   const rel = relative(src, file).split('/');
+  const head = rel[0] ?? '';
   if (rel.length === 1) {
-    const r = TOP_FILES[rel[0]];
-    assert.notEqual(r, undefined, `src/${rel[0]}: a new top-level file needs a place in the layer table`);
+    const r = TOP_FILES[head];
+    if (r === undefined) assert.fail(`src/${head}: a new top-level file needs a place in the layer table`);
     return r;
   }
-  const r = RANK[rel[0]];
-  assert.notEqual(r, undefined, `src/${rel[0]}/ is not in the layer table of this test (and DESIGN.md)`);
+  const r = RANK[head];
+  if (r === undefined) assert.fail(`src/${head}/ is not in the layer table of this test (and DESIGN.md)`);
   return r;
 }
 
@@ -55,7 +56,10 @@ function importsOf(file: string): string[] {
   const specs: string[] = [];
   const re =
     /(?:import|export)\s[^'"`;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
-  for (const m of text.matchAll(re)) specs.push(m[1] ?? m[2] ?? m[3]);
+  for (const m of text.matchAll(re)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec !== undefined) specs.push(spec); // one of the three groups matched
+  }
   return specs;
 }
 

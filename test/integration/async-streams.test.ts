@@ -65,7 +65,7 @@ for (const config of loopConfigs()) {
                 }
                 writer.close();
               },
-              { ...where, port: where.path ? undefined : 0 },
+              where.path !== undefined ? where : { ...where, port: 0 },
             );
           } catch (err) {
             if (where.host === '::1' && (err as { code?: string }).code === 'EADDRNOTAVAIL') {
@@ -77,7 +77,7 @@ for (const config of loopConfigs()) {
           const addr = server.address();
           const [reader, writer] = await openConnection(
             loop,
-            addr.family === 'unix' ? { path: addr.path } : { host: where.host, port: portOf(addr) },
+            addr.family === 'unix' ? { path: addr.path } : { host: where.host ?? '', port: portOf(addr) },
           );
           writer.write('hello\nwor');
           writer.write('ld\n');

@@ -101,11 +101,11 @@ describeWithFdCheck('undici 7 through nbio sockets', () => {
         await session(loop, client);
         assert.equal(made.length, 1, 'one nbio connection served every request (keep-alive)');
         assert.equal(server.nbioServer?.stats().accepted, 1);
-        const t = made[0].transport?.stats();
+        const t = made[0]?.transport?.stats();
         assert.ok((t?.bytesWritten ?? 0) > 1024 * 1024, 'the nbio transport carried the upload');
         assert.ok(loop.stats().ioCallbacks > io0);
         await closeAll(loop, client, server);
-        assert.equal(made[0].destroyed, true);
+        assert.equal(made[0]?.destroyed, true);
       }));
 
     test(`without any option, under patchNet(): undici’s own net.connect is nbio’s (${c.name})`, () =>
