@@ -1,7 +1,7 @@
 /**
  * The floor nbio's layers stand on: a bare epoll echo loop through koffi, with no nbio code at
  * all. The few libc functions it needs are declared right here; it runs as a guest of Node's
- * loop the way DESIGN.md describes (libuv watches the epoll fd through `koffi.node.poll`, each
+ * loop the way docs/design.md describes (libuv watches the epoll fd through `koffi.node.poll`, each
  * wake runs one `epoll_wait(…, 0)` and dispatches). `nbio echo` should come within 5% of it.
  *
  * Linux only (x86_64 packs `struct epoll_event` into 12 bytes; other architectures use 16).
@@ -55,9 +55,9 @@ const READ_BUF = 64 * 1024;
 const ACCEPT_BURST = 128;
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
+const arg = (name: string, fallback: string): string => {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+  return (i >= 0 ? argv[i + 1] : undefined) ?? fallback;
 };
 const host = arg('host', '127.0.0.1');
 const port = Number(arg('port', '0'));
@@ -167,7 +167,7 @@ interface PollHandle {
   close(): void;
 }
 type NodePoll = (fd: number, opts: { readable: boolean }, cb: (status: number) => void) => PollHandle;
-// Keep the handle referenced: a collected handle silently stops polling (DESIGN.md).
+// Keep the handle referenced: a collected handle silently stops polling (docs/design.md, "koffi facts").
 const handle = (koffi.node.poll as unknown as NodePoll)(ep, { readable: true }, tick);
 
 console.log(`listening on ${host}:${sa.readUInt16BE(2)}`);

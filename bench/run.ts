@@ -1,6 +1,6 @@
 /**
  * `npm run bench` — the benchmark suite of issue 4 (see bench/README.md and
- * ../shared/BENCHMARKS.md for the protocol).
+ * docs/benchmarks.md for the protocol).
  *
  *   npm run bench                       every benchmark, full runs (~30 min on 2 cores)
  *   npm run bench -- <id> [--quick]     one benchmark; --quick: one short run of its main shape

@@ -1,6 +1,6 @@
 /*
  * loadgen.c: the client of the echo (B1) and idle (B4) benchmarks. Compiled C, so that the load
- * generator is not what is being measured (../shared/BENCHMARKS.md).
+ * generator is not what is being measured (docs/benchmarks.md).
  *
  * One thread, epoll, N connections to one TCP server, K messages of S bytes in flight on each of
  * the first A connections (A = N unless --active says otherwise). Echo is ordered, so every S

@@ -1,6 +1,6 @@
 /**
  * Small statistics for benchmark runs: median and range of a few runs, percentiles of samples,
- * and the median of same-round ratios (how BENCHMARKS.md compares two implementations measured
+ * and the median of same-round ratios (how docs/benchmarks.md compares two implementations measured
  * alternately on a noisy machine).
  *
  * @module
@@ -18,7 +18,8 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  // s is not empty: mid and mid - 1 (when the length is even, so ≥ 2) are in range.
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Median, min and max of `values` (NaN for each when empty). */
@@ -32,7 +33,7 @@ export function percentile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;
   const s = [...samples].sort((a, b) => a - b);
   const rank = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
-  return s[rank];
+  return s[rank]!; // 0 ≤ rank < s.length
 }
 
 /**
@@ -42,7 +43,11 @@ export function percentile(samples: readonly number[], q: number): number {
 export function medianRatio(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   const r: number[] = [];
-  for (let i = 0; i < n; i++) if (b[i] > 0 && Number.isFinite(a[i])) r.push(a[i] / b[i]);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!; // i < n ≤ both lengths
+    const y = b[i]!;
+    if (y > 0 && Number.isFinite(x)) r.push(x / y);
+  }
   return median(r);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The default loop of the `net`-compatible API. `net`'s signatures carry no loop, so this folder
- * is the one place in nbio with a default (DESIGN.md, "Layers"): it is created on first use, in
+ * is the one place in nbio with a default (docs/design.md, "Layers"): it is created on first use, in
  * guest mode on the platform's pollable selector (epoll on Linux, kqueue on macOS/BSD), so it
  * runs beside Node's own loop without anyone calling `run()`. Replace it with
  * {@link setDefaultLoop}; every compat API also takes an explicit `{ loop }` option, which wins.

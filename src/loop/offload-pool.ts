@@ -3,7 +3,7 @@
  * synchronous file read, CPU-heavy work), so the loop never does. See docs/offload-pool.md.
  *
  * A task is named, not passed: **module path + export name + structured-cloneable arguments**.
- * Functions cannot cross to another thread (DESIGN.md, "Threads and signals"), so there are no
+ * Functions cannot cross to another thread (docs/design.md, "Threads and signals"), so there are no
  * closures here. The result comes back as a message on a channel the loop owns
  * (`loop.openChannel`): the worker posts it and writes the loop's waker, so a loop blocked in
  * `select()` (owner mode) wakes at once, and the callback runs **on the loop**.

@@ -1,5 +1,6 @@
 // Test fixture: a worker thread that calls into a loop through a ThreadsafeSender.
-// Node 20 cannot run a .ts worker directly: register tsx first (DESIGN.md, "Threads and signals").
+// Node 20 cannot run a .ts worker directly: register tsx first (docs/design.md, "Threads and
+// signals").
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 

@@ -3,7 +3,7 @@
  * how nbio runs as a guest of Node: libuv watches the fd that stands for nbio's whole interest
  * set (the epoll or kqueue fd) and calls back when it is readable.
  *
- * Two facts learned the hard way (../shared/DESIGN.md): polling a closed, invalid or
+ * Two facts learned the hard way (docs/design.md, "koffi facts"): polling a closed, invalid or
  * already-polled fd aborts the process (a FATAL ERROR, not an exception), so the fd is checked
  * first and each fd is watched at most once; and the handle must stay referenced from JS, or it
  * is garbage-collected and polling silently stops. koffi's `index.d.ts` declares the callback

@@ -1,5 +1,5 @@
-// The layer rule of DESIGN.md, checked mechanically: a file may import only from its own layer
-// or the layers below it; only src/sys/ touches koffi; only src/compat/ may import Node's
+// The layer rule (docs/design.md, "Layers"), checked mechanically: a file may import only from
+// its own layer or the layers below it; only src/sys/ touches koffi; only src/compat/ may import Node's
 // networking modules (and only to adapt to them).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -38,7 +38,7 @@ function rankOf(file: string): number {
     return r;
   }
   const r = RANK[head];
-  if (r === undefined) assert.fail(`src/${head}/ is not in the layer table of this test (and DESIGN.md)`);
+  if (r === undefined) assert.fail(`src/${head}/ is not in the layer table of this test (and docs/design.md)`);
   return r;
 }
 
