@@ -56,7 +56,7 @@ forEachConfig('a 1 MiB reply behind 4 MiB of unread request', (config) => {
         }
       }
       const port = listenTCP(loop, 0, Factory.forProtocol(Replier), { interface: '127.0.0.1' });
-      assertWholeReply(await sendRequestReadReply(loop, port.getHost().port));
+      assertWholeReply(await sendRequestReadReply(loop, (port.getHost() as { port: number }).port));
       await new Promise<void>((resolve) => {
         const poll = () => (reasons.length > 0 ? resolve() : loop.callLater(1, poll));
         poll();
