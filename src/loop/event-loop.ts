@@ -37,6 +37,7 @@ import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
 import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
 import { BothProbes, type CallbackProbe, LoopRecorder } from './recorder.ts';
+import { traceToFile } from './recorder-trace.ts';
 import type { Labelled, TimeoutReason, WakeReason } from './recorder-types.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import { SignalHandlers } from './signals.ts';
@@ -203,6 +204,9 @@ export class EventLoop implements TimerOwner {
       }
       this.#updateRef();
     }
+    // NBIO_TRACE=trace.json: every loop streams its iterations into that Chrome trace file.
+    const tracePath = process.env.NBIO_TRACE;
+    if (tracePath !== undefined && tracePath !== '') traceToFile(this, tracePath);
   }
 
   /** The constructor failed after the waker opened: close the waker and the selector. */
@@ -670,7 +674,11 @@ export class EventLoop implements TimerOwner {
     const natural = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
     if (this.mode === 'guest') return 'guest';
     if (timeout === 0 && natural !== 0 && maxTimeoutMs !== 0) return 'node-immediate';
-    if (timeout === SIGNAL_WAIT_CAP_MS && this.#signals.size > 0 && (maxTimeoutMs === null || maxTimeoutMs > timeout))
+    if (
+      timeout === SIGNAL_WAIT_CAP_MS &&
+      this.#signals.size > 0 &&
+      (maxTimeoutMs === null || maxTimeoutMs > timeout)
+    )
       return 'signal-cap';
     if (maxTimeoutMs !== null && (natural === null || natural > maxTimeoutMs)) return 'caller';
     return next === undefined ? 'forever' : 'timer';
@@ -683,7 +691,8 @@ export class EventLoop implements TimerOwner {
     this.#trigger = null;
     const w = this.#watchProbe;
     this.#io.probe = rec !== null && w !== null ? new BothProbes(rec, w) : (rec ?? w);
-    this.#io.onInterest = rec === null ? null : (fd, interest, owner) => rec.interestChanged(fd, interest, owner);
+    this.#io.onInterest =
+      rec === null ? null : (fd, interest, owner) => rec.interestChanged(fd, interest, owner);
   }
 
   /**
