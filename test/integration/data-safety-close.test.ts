@@ -4,6 +4,7 @@
 // loop configuration, at the Transport level (the other API levels: data-safety-levels).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { NbioError } from '../../src/errors.ts';
 import { createServer } from '../../src/net/listener.ts';
 import type { SocketTransport } from '../../src/net/socket-transport.ts';
 import {
@@ -13,7 +14,7 @@ import {
   sendRequestReadReply,
   withConfigLoop,
 } from './fixtures/data-safety.ts';
-import { Recorder } from './fixtures/net-harness.ts';
+import { dial, Recorder } from './fixtures/net-harness.ts';
 
 forEachConfig('close() after a reply behind an unread request', (config) => {
   test('Transport.close(): the client receives all 1,048,576 bytes, no ECONNRESET', async () => {
@@ -68,6 +69,67 @@ forEachConfig('close() after a reply behind an unread request', (config) => {
       const outcome = await sendRequestReadReply(loop, port);
       assert.ok(serverT !== null);
       assert.ok(outcome.data.length <= REPLY.length);
+      server.close();
+    });
+    assert.deepEqual(errors, []);
+  });
+});
+
+forEachConfig('close() lingering', (config) => {
+  test('a peer that never ends: the fd closes after lingerMs, connectionLost gets a TimeoutError', async () => {
+    const errors = await withConfigLoop(config, async (loop) => {
+      let serverT: SocketTransport | null = null;
+      const side = new Recorder();
+      side.onData = (_d, t) => {
+        if (t.isClosing) return;
+        serverT = t as SocketTransport;
+        t.write('bye');
+        t.close();
+      };
+      const server = createServer(loop, () => side, { host: '127.0.0.1', port: 0, lingerMs: 100 });
+      const { port } = server.address() as { port: number };
+      // The client reads (so the reply is delivered) but never closes or half-closes.
+      const { transport, protocol } = await dial(loop, () => new Recorder(), { host: '127.0.0.1', port });
+      protocol.onEof = () => true; // stay open after the server's EOF
+      const t0 = loop.time();
+      transport.write(Buffer.alloc(300_000, 1)); // more than one read, all of it dropped
+      await side.until(() => side.lostCount === 1);
+      const waitedMs = loop.time() - t0;
+      assert.ok(waitedMs >= 95, `lingered about lingerMs (${waitedMs} ms)`);
+      assert.equal((side.lostError as NbioError | undefined)?.code, 'NBIO_TIMEOUT');
+      assert.match(String(side.lostError?.message), /lingerMs \(100 ms\)/);
+      const st = (serverT as SocketTransport | null)?.stats();
+      assert.equal(st?.fd, -1);
+      assert.ok((st?.bytesRead ?? 0) + (st?.bytesDiscarded ?? 0) === 300_000, 'every byte was read');
+      await protocol.until(() => protocol.received === 3);
+      assert.equal(protocol.data.toString(), 'bye');
+      transport.close();
+      await protocol.until(() => protocol.lostCount === 1);
+      server.close();
+    });
+    assert.deepEqual(errors, []);
+  });
+
+  test('lingerMs: 0 closes right after the flush; a bad lingerMs is refused', async () => {
+    const errors = await withConfigLoop(config, async (loop) => {
+      assert.throws(
+        () => createServer(loop, () => new Recorder(), { port: 0, lingerMs: -1 }).close(),
+        (e: NbioError) => e.code === 'NBIO_INVALID_ARGUMENT',
+      );
+      const side = new Recorder();
+      side.onMade = (t) => {
+        t.write('now');
+        t.close();
+      };
+      const server = createServer(loop, () => side, { host: '127.0.0.1', port: 0, lingerMs: 0 });
+      const { port } = server.address() as { port: number };
+      const { transport, protocol } = await dial(loop, () => new Recorder(), { host: '127.0.0.1', port });
+      protocol.onEof = () => true;
+      await side.until(() => side.lostCount === 1);
+      assert.equal(side.lostError, undefined);
+      await protocol.until(() => protocol.received === 3);
+      transport.close();
+      await protocol.until(() => protocol.lostCount === 1);
       server.close();
     });
     assert.deepEqual(errors, []);
