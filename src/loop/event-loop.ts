@@ -28,6 +28,8 @@ import {
   checkDelay,
   InvalidArgumentError,
 } from '../errors.ts';
+import type { CompletionQueue } from '../completion/completion.ts';
+import { completionOf } from '../completion/uring-selector.ts';
 import { createSelector, defaultSelector } from '../selector/default-selector.ts';
 import { Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
 import { UvPoll } from '../sys/uv-poll.ts';
@@ -129,6 +131,8 @@ export class EventLoop implements TimerOwner {
   readonly #ready = new ReadyQueue();
   readonly #timers = new TimerHeap();
   readonly #io: IoWatchers;
+  /** The completion queue when the backend has one (io_uring); its callbacks run in step 5. */
+  readonly #completion: CompletionQueue | null;
   readonly #signals: SignalHandlers;
   readonly #exceptions: ExceptionReporter;
   readonly #waker: Waker;
@@ -172,6 +176,9 @@ export class EventLoop implements TimerOwner {
     this.#observer = options.observer;
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
+    this.#completion = completionOf(this.selector);
+    // Owner mode submits in its own wait; only a guest loop needs the end-of-turn flush.
+    if (this.#completion !== null) this.#completion.autoFlush = this.mode === 'guest';
     this.#signals = new SignalHandlers({ deliverSignal: (cb) => this.#fromOutside(cb) });
     // A constructor that throws must release what it opened (issue 9): the selector, the waker.
     this.#waker = openWaker(this.selector);
@@ -345,6 +352,14 @@ export class EventLoop implements TimerOwner {
     return ch;
   }
 
+  /**
+   * The completion queue of a completion backend (`selector: 'io_uring'`), else null.
+   * Transports submit to it; the loop reaps it in its one wait and runs its callbacks in step 5.
+   */
+  get completion(): CompletionQueue | null {
+    return this.#completion;
+  }
+
   /** The waker's fd (the loop watches it for reading; shown by traces and the tour). */
   get wakerFd(): number {
     return this.#waker.readFd;
@@ -502,8 +517,9 @@ export class EventLoop implements TimerOwner {
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
       if (rec !== null) rec.afterPoll(events, slept);
-      // 5. dispatch I/O callbacks for the ready events
+      // 5. dispatch I/O callbacks for the ready events (and the completed operations)
       if (events.length > 0) this.#dispatchIo(events);
+      if (this.#completion !== null) this.#completion.runCompleted(this.#exceptions);
       // 6. move due timers (ordered by deadline, then by insertion) to the ready queue
       this.#collectDueTimers();
       // 7. run the callbacks that were ready when this step began (new ones wait)

@@ -10,7 +10,7 @@ import { loopConfigs, runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
 import type { IterationRecord } from './recorder-types.ts';
 
-const WAITS = new Set(['epoll_wait', 'poll', 'select', 'kevent']);
+const WAITS = new Set(['epoll_wait', 'poll', 'select', 'kevent', 'io_uring_enter']);
 
 for (const { backend, mode } of loopConfigs()) {
   describe(`flight recorder on ${backend} (${mode} mode)`, () => {

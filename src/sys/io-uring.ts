@@ -37,6 +37,7 @@ import {
   SqRingFlag,
 } from './io-uring-abi.ts';
 import { Mapping, PAGE_SIZE, pageAlign } from './io-uring-mem.ts';
+import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 export { CQE_BUFFER_SHIFT, CqeFlag, OpFlag, SetupFlag } from './io-uring-abi.ts';
 
@@ -379,6 +380,7 @@ export class IoUring {
     }
     if (toSubmit === 0 && flags === 0) return 0;
     this.enters++;
+    if (syscallCounter.on) countSyscall(Sc.io_uring_enter);
     const r = Number(sys(nr.enter, this.fd, toSubmit, waitNr, flags, arg, argSize));
     if (r >= 0) return r;
     const errno = lastErrno();

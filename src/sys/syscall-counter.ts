@@ -27,6 +27,7 @@ export const SYSCALL_KINDS = [
   'poll',
   'select',
   'kevent',
+  'io_uring_enter',
 ] as const;
 
 /** One counted system call kind. */
@@ -50,6 +51,7 @@ export const Sc = {
   poll: 13,
   select: 14,
   kevent: 15,
+  io_uring_enter: 16,
 } as const satisfies Record<SyscallKind, number>;
 
 /** The process-wide counter; see the module comment. */

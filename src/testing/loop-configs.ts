@@ -14,11 +14,15 @@ export interface LoopConfig {
   readonly mode: RunMode;
 }
 
-/** Every backend this platform has, in every mode it supports (guest where it can, owner always). */
+/**
+ * Every backend this platform has, in every mode it supports (guest where it can, owner always).
+ * io_uring is in the list when `io_uring_setup` works here (not disabled by sysctl or seccomp).
+ */
 export function loopConfigs(): LoopConfig[] {
   const out: LoopConfig[] = [];
   for (const backend of availableBackends()) {
-    const guestCapable = backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux');
+    const guestCapable =
+      backend === 'epoll' || backend === 'io_uring' || (backend === 'kqueue' && process.platform !== 'linux');
     if (guestCapable) out.push({ backend, mode: 'guest' });
     out.push({ backend, mode: 'owner' });
   }
