@@ -139,6 +139,14 @@ export class ClientConnection implements Protocol, ResponseEvents, BodyFlow {
     this.#owner.forget(this);
   }
 
+  /** Closes at once and fails the current exchange (if any) with `error`, never retried. */
+  abortWith(error: Error): void {
+    if (this.#closed) return;
+    const user = this.#user;
+    this.abort();
+    user?.connectionBroken(error, false);
+  }
+
   // ── Protocol ──────────────────────────────────────────────────────────────────────────
 
   /** @inheritDoc */

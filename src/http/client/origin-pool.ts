@@ -157,7 +157,7 @@ export class OriginPool implements ExchangePool, ConnectionOwner {
     this.#waiting = [];
     for (const ex of waiting) ex.fail(error);
     for (const ex of [...this.#connects.keys()]) ex.fail(error);
-    for (const conn of [...this.#active, ...this.#idle]) conn.abort();
+    for (const conn of [...this.#active, ...this.#idle]) conn.abortWith(error);
   }
 
   /** Counters. */
