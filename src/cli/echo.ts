@@ -8,6 +8,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
+import { type ExceptionContext, logException } from '../loop/exceptions.ts';
 import { createServer } from '../net/listener.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { Transport } from '../net/transport.ts';
@@ -109,8 +110,11 @@ export async function echo(argv: string[]): Promise<number> {
     loop.close();
     throw err;
   }
+  loop.setExceptionHandler(printException);
   const stop = (signal: NodeJS.Signals) => {
-    console.error(`nbio echo: ${signal}, closing (${server.stats().activeConnections} connections open)`);
+    const { activeConnections, refusedFdTooLarge } = server.stats();
+    const refused = refusedFdTooLarge > 0 ? `, ${refusedFdTooLarge} refused: fd too large for select` : '';
+    console.error(`nbio echo: ${signal}, closing (${activeConnections} connections open${refused})`);
     server.close();
     server.closeConnections(true);
     loop.stop();
@@ -124,4 +128,15 @@ export async function echo(argv: string[]): Promise<number> {
   await loop.run();
   loop.close();
   return 0;
+}
+
+/**
+ * A refused connection (select: fd ≥ FD_SETSIZE) is one line on stderr with its code and the
+ * way out; anything else gets the default report (context and stack).
+ */
+function printException(ctx: ExceptionContext): void {
+  const e = ctx.error as { code?: unknown; message?: unknown } | null;
+  if (e !== null && typeof e === 'object' && e.code === 'NBIO_FD_TOO_LARGE') {
+    console.error(`nbio echo: ${String(e.message)} [NBIO_FD_TOO_LARGE]`);
+  } else logException(ctx);
 }
