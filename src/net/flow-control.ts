@@ -45,15 +45,17 @@ export class FlowControl {
   }
 
   /**
-   * Queues copies of `bufs[first]` (from byte `offset`) and every later buffer: the caller
-   * may reuse its buffers as soon as write() returns.
+   * Queues `bufs[first]` (from byte `offset`) and every later buffer **by reference**, as
+   * Node's `net` does: no copy, so writing one buffer many times holds it once, and a layer
+   * above (compat's Duplex) never holds the same bytes as this queue. The caller must not
+   * change a buffer after `write()` until it was sent (until drain/`resumeWriting`).
    */
   push(bufs: readonly Uint8Array[], first = 0, offset = 0): void {
     for (let i = first; i < bufs.length; i++) {
       const buf = bufs[i]!; // i < bufs.length
-      const copy = Buffer.from(i === first && offset > 0 ? buf.subarray(offset) : buf);
-      this.chunks.push(copy);
-      this.#buffered += copy.length;
+      const ref = i === first && offset > 0 ? buf.subarray(offset) : buf;
+      this.chunks.push(ref);
+      this.#buffered += ref.length;
     }
   }
 

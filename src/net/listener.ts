@@ -36,7 +36,7 @@
  * @module
  */
 import { lstatSync, unlinkSync } from 'node:fs';
-import { AddressInUseError, InvalidArgumentError } from '../errors.ts';
+import { AddressInUseError, checkDelay, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { sys } from '../sys/constants.ts';
@@ -167,7 +167,7 @@ export class Server {
     this.#factory = protocolFactory;
     const { noDelay, keepAlive, writeBufferLimits } = options;
     this.#transportOptions = { noDelay, keepAlive, writeBufferLimits, onClosed: this.#onConnectionClosed };
-    if (options.lingerMs !== undefined) this.#transportOptions.lingerMs = options.lingerMs;
+    if (options.lingerMs !== undefined) this.#transportOptions.lingerMs = checkDelay(options.lingerMs, 'lingerMs');
     this.#fd = listenOn(addr, backlog, options.reusePort === true);
     try {
       this.#address = getsockname(this.#fd) ?? addr;

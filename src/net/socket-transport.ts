@@ -27,8 +27,9 @@
  * `connectionMade` never ran (accepted in the loop's last turn) gets neither callback.
  *
  * ## Writing
- * `write()` tries `send()` at once and copies into the buffer only what the kernel did not
- * take (the caller may reuse its buffer as soon as `write()` returns). While the buffer is
+ * `write()` tries `send()` at once and queues, by reference, only what the kernel did not take:
+ * no copy, as in Node's `net`, so the caller must not change a buffer after `write()` until it
+ * was sent (issue 9: copies made 10,000 writes of one 64 KiB buffer hold 640 MB). While the buffer is
  * non-empty a writer is registered; it flushes with `writev()` (or `send()` for one chunk).
  * `writev()` carries no MSG_NOSIGNAL, which is safe because Node ignores SIGPIPE for the whole
  * process: a reset peer gives EPIPE, never a signal.
@@ -43,7 +44,13 @@
  *
  * @module
  */
-import { BrokenResourceError, ClosedResourceError, InvalidArgumentError, TimeoutError } from '../errors.ts';
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  checkDelay,
+  InvalidArgumentError,
+  TimeoutError,
+} from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { sys } from '../sys/constants.ts';
@@ -162,13 +169,7 @@ export class SocketTransport implements Transport {
       );
     }
     checkProtocol(protocol);
-    const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-    if (typeof lingerMs !== 'number' || !Number.isFinite(lingerMs) || lingerMs < 0) {
-      throw new InvalidArgumentError(
-        `Invalid lingerMs ${typeof lingerMs === 'string' ? `'${lingerMs}'` : String(lingerMs)}: pass a finite number of milliseconds ≥ 0 (default ${DEFAULT_LINGER_MS}).`,
-      );
-    }
-    this.#lingerMs = lingerMs;
+    this.#lingerMs = checkDelay(options.lingerMs ?? DEFAULT_LINGER_MS, 'lingerMs');
     this.#loop = loop;
     this.#fd = fd;
     this.#fdNumber = fd;

@@ -41,11 +41,14 @@ export interface ExtraInfo {
 /** A stream connection. */
 export interface Transport {
   /**
-   * Sends `data`: tries the socket at once and buffers only what it did not take.
+   * Sends `data`: tries the socket at once and buffers only what it did not take. The buffer
+   * keeps a **reference** to the unsent part, not a copy (as Node's `net` does): do not change
+   * `data` after `write()` until it was sent (`bufferedAmount` back to 0, or `resumeWriting`).
+   * Writing one buffer many times holds it once.
    * @throws ClosedResourceError after close()/abort() or writeEof()
    */
   write(data: Uint8Array | string): void;
-  /** Sends several buffers (writev where possible). */
+  /** Sends several buffers (writev where possible); like `write`, unsent ones are kept by reference. */
   writeLines?(chunks: readonly (Uint8Array | string)[]): void;
   /** Half-closes: flushes the buffer, then shuts down the write side. Reading goes on. */
   writeEof(): void;

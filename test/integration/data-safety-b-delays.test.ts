@@ -10,6 +10,7 @@ import { Socket } from '../../src/compat/socket.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { checkPort } from '../../src/net/address.ts';
 import { createConnection } from '../../src/net/connect.ts';
+import { createServer } from '../../src/net/listener.ts';
 import { sleep as tornadoSleep } from '../../src/styles/tornado/coroutine.ts';
 import { IOLoop } from '../../src/styles/tornado/io-loop.ts';
 import { PeriodicCallback } from '../../src/styles/tornado/periodic-callback.ts';
@@ -133,9 +134,14 @@ for (const config of loopConfigs()) {
       assert.equal(loop.stats().timersPending, 0);
     });
 
-    test('net: connect timeoutMs; a NaN port is reported as NaN, not null', async () => {
+    test('net: connect timeoutMs, server lingerMs; a NaN port is reported as NaN, not null', async () => {
       await mustRefuse('createConnection timeoutMs', [...BAD_DELAYS.filter((v) => v !== undefined), 0], (v) =>
         createConnection(loop, () => ({}) as never, { host: '127.0.0.1', port: 24002, timeoutMs: v }, noop),
+      );
+      await mustRefuse(
+        'createServer lingerMs',
+        BAD_DELAYS.filter((v) => v !== undefined),
+        (v) => createServer(loop, () => ({}) as never, { host: '127.0.0.1', port: 0, lingerMs: v }),
       );
       assert.throws(() => checkPort(Number.NaN), /Invalid port NaN/);
       assert.throws(() => checkPort('80'), /Invalid port '80'/);
