@@ -104,14 +104,19 @@ for (const { backend, mode } of configs) {
       await io.runSync(
         () =>
           new Promise<void>((resolve) => {
+            // Every deadline from one reading of the clock, taken first: the process can be
+            // preempted between two of these calls for longer than the 5 ms between deadlines
+            // (seen on a loaded machine: 25 ms), and each `io.time()` read afterwards would
+            // move its deadline past the next one's. callLater's is >= t + 20 ms by definition.
+            const t = io.time();
             io.callLater(0.02, () => {
               order.push('later');
               resolve();
             });
             const cancelled = io.callLater(0.005, () => order.push('cancelled'));
             io.removeTimeout(cancelled);
-            io.callAt(io.time() + 0.01, () => order.push('at'));
-            io.addTimeout(io.time() + 0.015, (x: string) => order.push(x), 'timeout');
+            io.callAt(t + 0.01, () => order.push('at'));
+            io.addTimeout(t + 0.015, (x: string) => order.push(x), 'timeout');
             io.addCallback((x: string) => order.push(x), 'soon');
             io.addFuture(Promise.resolve(1), () => order.push('future'));
           }),
