@@ -9,6 +9,21 @@ import { fdSnapshot, fdsOpenedSince } from './fd-count.ts';
 
 const invalid = (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT';
 
+/**
+ * Waits, bounded, until Node has no Immediate and no ref'd timer of its own pending. An owner
+ * loop never blocks while it has (it polls with timeout 0, or at most 4 ms: event-loop.ts,
+ * `#ownerWaitCap`), so a test that reads the wait the loop chose needs Node idle. On Node 24,
+ * tsx's start-up work (connects and immediates) is still pending during the first tests.
+ */
+async function nodeSettled(): Promise<void> {
+  for (let turn = 0; turn < 400; turn++) {
+    const pending = process.getActiveResourcesInfo();
+    if (!pending.includes('Immediate') && !pending.includes('Timeout')) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.fail(`Node still has work pending after 2 s: ${process.getActiveResourcesInfo().join(', ')}`);
+}
+
 describe('FakeClock', () => {
   test('starts where told, moves only on advance() and set()', () => {
     const c = new FakeClock(100);
@@ -143,7 +158,8 @@ for (const backend of availableBackends()) {
       loop.close();
     });
 
-    test('the poll timeout is computed from the fake clock', () => {
+    test('the poll timeout is computed from the fake clock', async () => {
+      await nodeSettled();
       const clock = new FakeClock();
       const timeouts: (number | null)[] = [];
       const loop = new EventLoop({
