@@ -127,6 +127,11 @@ export class HttpParser {
     return this.#paused;
   }
 
+  /** Bytes kept while paused, not parsed yet. */
+  get pendingBytes(): number {
+    return this.#pending?.length ?? 0;
+  }
+
   /** Messages completed so far. */
   get messageCount(): number {
     return this.#messages;

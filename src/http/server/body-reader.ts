@@ -1,0 +1,120 @@
+/**
+ * `BodyReader`: the body of a request as it arrives, read with `read()` or `for await`. Chunks
+ * wait in a queue; above {@link BODY_HIGH_WATER_BYTES} the connection stops reading the socket
+ * (the client sees TCP backpressure) until the handler has read the queue down.
+ *
+ * @module
+ */
+import { ClosedResourceError } from '../../errors.ts';
+
+/** Queued body bytes above which the connection stops reading the socket. */
+export const BODY_HIGH_WATER_BYTES = 64 * 1024;
+
+/** What a BodyReader tells its connection. */
+export interface BodySource {
+  /** The queue was read below the high-water mark: read the socket again. */
+  resumeBody(): void;
+  /** The reader was asked for bytes for the first time (the moment for `100 Continue`). */
+  bodyWanted(): void;
+}
+
+/** The body of one request; see the module comment. */
+export class BodyReader implements AsyncIterable<Buffer> {
+  readonly #source: BodySource;
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #ended = false;
+  #error: Error | null = null;
+  #waiter: { resolve: (b: Buffer | null) => void; reject: (e: Error) => void } | null = null;
+  #wanted = false;
+  #discarding = false;
+
+  /** @internal made by the connection */
+  constructor(source: BodySource, empty: boolean) {
+    this.#source = source;
+    this.#ended = empty;
+  }
+
+  /** True once every byte arrived (not necessarily read). */
+  get isComplete(): boolean {
+    return this.#ended;
+  }
+
+  /** Bytes received but not read yet. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** The next chunk, or null at the end of the body. Rejects if the request broke off. */
+  read(): Promise<Buffer | null> {
+    if (!this.#wanted) {
+      this.#wanted = true;
+      this.#source.bodyWanted();
+    }
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queuedBytes -= chunk.length;
+      if (this.#queuedBytes < BODY_HIGH_WATER_BYTES) this.#source.resumeBody();
+      return Promise.resolve(chunk);
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#ended) return Promise.resolve(null);
+    if (this.#waiter !== null)
+      return Promise.reject(
+        new ClosedResourceError('BodyReader.read() while another read() waits: read one at a time.'),
+      );
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  /** Reads the whole body into one Buffer. */
+  async readAll(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let c = await this.read(); c !== null; c = await this.read()) parts.push(c);
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (let c = await this.read(); c !== null; c = await this.read()) yield c;
+  }
+
+  /** @internal bytes arrived; returns true when the queue is above the high-water mark */
+  push(chunk: Buffer): boolean {
+    if (this.#discarding) return false;
+    const w = this.#waiter;
+    if (w !== null) {
+      this.#waiter = null;
+      w.resolve(chunk);
+      return false;
+    }
+    this.#queue.push(chunk);
+    this.#queuedBytes += chunk.length;
+    return this.#queuedBytes >= BODY_HIGH_WATER_BYTES;
+  }
+
+  /** @internal the body is complete */
+  end(): void {
+    this.#ended = true;
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.resolve(null);
+  }
+
+  /** @internal the body broke off (parse error, connection lost, timeout) */
+  fail(error: Error): void {
+    if (this.#ended) return;
+    this.#error = error;
+    this.#ended = true;
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.reject(error);
+  }
+
+  /** @internal the response is done: drop what is queued and whatever still comes */
+  discard(): void {
+    this.#discarding = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+}

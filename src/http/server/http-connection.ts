@@ -1,0 +1,318 @@
+/**
+ * `HttpConnection`: the Protocol of one server connection. It feeds the parser, hands each
+ * request to the server as an {@link Exchange}, and answers pipelined requests strictly in
+ * order: after a request is complete the parser pauses until its response has ended.
+ *
+ * ## Timers (one per connection, rescheduled as the phase changes)
+ * - `idle` (between requests): `keepAliveTimeoutMs`, then the connection closes quietly;
+ * - `head` (from the first byte of a request until its head is complete): `headersTimeoutMs`,
+ *   then `408` and close — a client dripping a byte a second is cut off (slowloris);
+ * - `body` (until the request is complete): `requestTimeoutMs` from the first byte, then `408`
+ *   (or an abort, if the response already started);
+ * - `handling`: no timer; the handler takes the time it needs.
+ *
+ * ## Backpressure
+ * Request bodies: above {@link BODY_HIGH_WATER_BYTES} queued, the socket is not read until the
+ * handler reads. Responses: `ResponseWriter.write()` returns false while the transport's
+ * buffer is above its high-water mark. Pipelined input waiting for its turn: above
+ * {@link PIPELINE_LIMIT_BYTES} the socket is not read.
+ *
+ * @module
+ */
+import { BrokenResourceError, TimeoutError } from '../../errors.ts';
+import type { EventLoop } from '../../loop/event-loop.ts';
+import type { TimerHandle } from '../../loop/handle.ts';
+import type { Protocol } from '../../net/protocol.ts';
+import type { Transport } from '../../net/transport.ts';
+import type { HttpParseError } from '../parser/http-parse-error.ts';
+import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
+import type { HttpLimits, MessageHead } from '../parser/message-head.ts';
+import { BodyReader, type BodySource } from './body-reader.ts';
+import { httpDate } from './http-date.ts';
+import { type ResponseSink, ResponseWriter } from './response-writer.ts';
+import { statusText } from './status-text.ts';
+
+/** Pipelined bytes kept unparsed (waiting for earlier responses) before the socket is paused. */
+export const PIPELINE_LIMIT_BYTES = 64 * 1024;
+
+/** One request and its response. */
+export interface Exchange {
+  /** The request head (method, target, fields, framing). */
+  readonly head: MessageHead;
+  /** The request body, as it arrives. */
+  readonly body: BodyReader;
+  /** Where the response goes. */
+  readonly response: ResponseWriter;
+  /** The connection (peer address, an abort signal). */
+  readonly connection: HttpConnection;
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionConfig {
+  readonly loop: EventLoop;
+  readonly limits: HttpLimits;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** A request head arrived: start handling it. */
+  readonly dispatch: (exchange: Exchange) => void;
+  /** True once the server is shutting down (responses then carry `Connection: close`). */
+  readonly isClosing: () => boolean;
+  /** The connection is gone. */
+  readonly forget: (connection: HttpConnection) => void;
+}
+
+type Phase = 'idle' | 'head' | 'body' | 'handling';
+
+/** One server connection; see the module comment. */
+export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink, BodySource {
+  readonly #config: ConnectionConfig;
+  readonly #parser: HttpParser;
+  #transport: Transport | null = null;
+  #timer: TimerHandle | null = null;
+  #phase: Phase = 'idle';
+  #requestStartMs = 0;
+  #exchange: Exchange | null = null;
+  #requestComplete = false;
+  #responseEnded = false;
+  #closeAfter = false;
+  #bodyPaused = false;
+  #pipelinePaused = false;
+  #writePaused = false;
+  #drainWaiters: (() => void)[] = [];
+  #abort: AbortController | null = null;
+  #lost = false;
+  #requests = 0;
+
+  /** @internal made by the server for each accepted socket */
+  constructor(config: ConnectionConfig) {
+    this.#config = config;
+    this.#parser = new HttpParser('request', this, config.limits);
+  }
+
+  /** The transport (for the peer's address: `getExtraInfo('peername')`). */
+  get transport(): Transport {
+    if (this.#transport === null) throw new BrokenResourceError('The connection is not established yet.');
+    return this.#transport;
+  }
+
+  /** Requests started on this connection. */
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  /** Aborted when the connection is lost (made on first use). */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    if (this.#lost) this.#abort.abort(new BrokenResourceError('The client connection is gone.'));
+    return this.#abort.signal;
+  }
+
+  // ── Protocol ────────────────────────────────────────────────────────────────────────────
+
+  connectionMade(transport: Transport): void {
+    this.#transport = transport;
+    this.#setTimer(this.#config.headersTimeoutMs);
+  }
+
+  dataReceived(data: Buffer): void {
+    if (this.#phase === 'idle') this.#enterHead();
+    this.#parser.execute(data);
+    if (this.#parser.pendingBytes > PIPELINE_LIMIT_BYTES && !this.#pipelinePaused) {
+      this.#pipelinePaused = true;
+      this.#transport?.pauseReading();
+    }
+  }
+
+  eofReceived(): boolean {
+    this.#parser.finish();
+    // Keep the write side open while a response is owed (a client that half-closes after its
+    // request still wants the answer); the connection closes after it.
+    this.#closeAfter = true;
+    return this.#exchange !== null && !this.#responseEnded;
+  }
+
+  connectionLost(error?: Error): void {
+    this.#lost = true;
+    this.#timer?.cancel();
+    const ex = this.#exchange;
+    if (ex !== null) {
+      ex.body.fail(
+        new BrokenResourceError('The client closed the connection before the request was complete.', {
+          cause: error,
+        }),
+      );
+      ex.response.abandon();
+    }
+    this.#abort?.abort(new BrokenResourceError('The client connection is gone.', { cause: error }));
+    for (const w of this.#drainWaiters.splice(0)) w();
+    this.#config.forget(this);
+  }
+
+  pauseWriting(): void {
+    this.#writePaused = true;
+  }
+
+  resumeWriting(): void {
+    this.#writePaused = false;
+    for (const w of this.#drainWaiters.splice(0)) w();
+  }
+
+  // ── parser events ───────────────────────────────────────────────────────────────────────
+
+  onHead(head: MessageHead): void {
+    this.#requests++;
+    this.#phase = head.framing === 'none' ? 'handling' : 'body';
+    if (this.#phase === 'body') {
+      const leftMs = this.#config.requestTimeoutMs - (this.#config.loop.time() - this.#requestStartMs);
+      this.#setTimer(Math.max(0, leftMs));
+    } else this.#timer?.cancel();
+    this.#requestComplete = false;
+    this.#responseEnded = false;
+    const body = new BodyReader(this, head.framing === 'none');
+    const ex: Exchange = { head, body, response: new ResponseWriter(this, head), connection: this };
+    this.#exchange = ex;
+    this.#config.dispatch(ex);
+  }
+
+  onBody(chunk: Buffer): void {
+    const ex = this.#exchange;
+    if (ex?.body.push(chunk) && !this.#bodyPaused) {
+      this.#bodyPaused = true;
+      this.#transport?.pauseReading();
+    }
+  }
+
+  onMessageComplete(): void {
+    const ex = this.#exchange;
+    ex?.body.end();
+    this.#requestComplete = true;
+    if (this.#phase === 'body') this.#timer?.cancel();
+    this.#phase = 'handling';
+    if (this.#responseEnded) this.#next();
+    else this.#parser.pause();
+  }
+
+  onError(error: HttpParseError): void {
+    const ex = this.#exchange;
+    if (ex !== null && !this.#requestComplete) {
+      ex.body.fail(error);
+      if (ex.response.headersSent) {
+        this.#transport?.abort();
+        return;
+      }
+      ex.response.abandon();
+    }
+    this.#reject(error.status, error.reason);
+  }
+
+  // ── ResponseSink / BodySource ──────────────────────────────────────────────────────────
+
+  get writePaused(): boolean {
+    return this.#writePaused;
+  }
+
+  drain(): Promise<void> {
+    if (!this.#writePaused || this.#lost) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  canKeepAlive(): boolean {
+    return !this.#closeAfter && !this.#config.isClosing();
+  }
+
+  responseEnded(keepAlive: boolean): void {
+    this.#responseEnded = true;
+    if (!keepAlive) this.#closeAfter = true;
+    if (this.#requestComplete) this.#next();
+    else if (this.#closeAfter) this.#transport?.close();
+    else {
+      // The handler answered before reading the whole body: read the rest and drop it.
+      this.#exchange?.body.discard();
+      this.resumeBody();
+    }
+  }
+
+  resumeBody(): void {
+    if (!this.#bodyPaused) return;
+    this.#bodyPaused = false;
+    if (!this.#pipelinePaused) this.#transport?.resumeReading();
+  }
+
+  bodyWanted(): void {
+    this.#exchange?.response.sendContinue();
+  }
+
+  /** Closes now if no request is in progress (graceful shutdown); else after the response. */
+  closeIfIdle(): void {
+    this.#closeAfter = true;
+    if (this.#exchange === null && this.#phase !== 'head') this.#transport?.close();
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────
+
+  #next(): void {
+    this.#exchange = null;
+    if (this.#closeAfter || this.#parser.isDone || this.#config.isClosing()) {
+      this.#transport?.close();
+      return;
+    }
+    this.#phase = 'idle';
+    this.#setTimer(this.#config.keepAliveTimeoutMs);
+    if (this.#parser.isPaused) this.#config.loop.callSoon(this.#resume);
+  }
+
+  #resume = (): void => {
+    if (this.#lost) return;
+    if (this.#parser.pendingBytes > 0 && this.#phase === 'idle') this.#enterHead();
+    this.#parser.resume();
+    if (this.#exchange === null && !this.#parser.isIdle && this.#phase === 'idle') this.#enterHead();
+    if (this.#pipelinePaused && !this.#parser.isPaused) {
+      this.#pipelinePaused = false;
+      if (!this.#bodyPaused) this.#transport?.resumeReading();
+    }
+  };
+
+  #enterHead(): void {
+    this.#phase = 'head';
+    this.#requestStartMs = this.#config.loop.time();
+    this.#setTimer(this.#config.headersTimeoutMs);
+  }
+
+  #setTimer(ms: number): void {
+    if (this.#lost) return;
+    if (this.#timer === null) this.#timer = this.#config.loop.callLater(ms, this.#onTimer);
+    else this.#timer.reschedule(ms);
+  }
+
+  #onTimer = (): void => {
+    const phase = this.#phase;
+    if (phase === 'idle') this.#transport?.close();
+    else if (phase === 'head') this.#reject(408, 'the request head did not arrive in time');
+    else if (phase === 'body') {
+      const ex = this.#exchange;
+      ex?.body.fail(
+        new TimeoutError(`The request body did not arrive within ${this.#config.requestTimeoutMs} ms.`),
+      );
+      if (ex?.response.headersSent) this.#transport?.abort();
+      else {
+        ex?.response.abandon();
+        this.#reject(408, 'the request did not arrive in time');
+      }
+    }
+  };
+
+  /** Answers with an error status and closes; nothing behind it is read. */
+  #reject(status: number, why: string): void {
+    this.#timer?.cancel();
+    this.#closeAfter = true;
+    this.#exchange = null;
+    const t = this.#transport;
+    if (t === null || t.isClosing) return;
+    const body = `${status} ${statusText(status)}: ${why}\n`;
+    t.write(
+      `HTTP/1.1 ${status} ${statusText(status)}\r\nDate: ${httpDate()}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    t.close();
+  }
+}

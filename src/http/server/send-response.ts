@@ -1,0 +1,80 @@
+/**
+ * Writing what a fetch-shaped handler returned — a WHATWG `Response` (or anything shaped like
+ * one: `status`, `headers`, `body` stream) or a {@link PlainResponse} — through a
+ * ResponseWriter, with backpressure. A streamed body of a single chunk is sent with a
+ * Content-Length; longer ones are chunked.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from '../../errors.ts';
+import { PlainResponse } from './plain-response.ts';
+import type { ResponseWriter } from './response-writer.ts';
+
+/** What a fetch-shaped handler may return. */
+export type HandlerResult = Response | PlainResponse;
+
+/** Sends `result` on `writer`; resolves when the last byte was handed to the transport. */
+export async function sendResponse(writer: ResponseWriter, result: unknown, isHead: boolean): Promise<void> {
+  if (result instanceof PlainResponse) {
+    writer.writeHead(result.status, result.headers);
+    writer.end(result.body ?? undefined);
+    return;
+  }
+  if (!isResponseLike(result)) {
+    throw new InvalidArgumentError(
+      `The handler returned ${describe(result)}: return a Response (or an nbio PlainResponse).`,
+    );
+  }
+  writer.writeHead(result.status, result.headers);
+  const body = result.body;
+  if (body === null) {
+    writer.end();
+    return;
+  }
+  const reader = body.getReader();
+  if (isHead || result.status === 204 || result.status === 304) {
+    await reader.cancel();
+    writer.end();
+    return;
+  }
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      writer.end();
+      return;
+    }
+    const second = await reader.read();
+    if (second.done) {
+      writer.end(first.value);
+      return;
+    }
+    writer.write(first.value);
+    let next: Awaited<ReturnType<typeof reader.read>> = second;
+    while (!next.done) {
+      if (writer.finished) break; // the connection broke
+      if (!writer.write(next.value)) await writer.drain();
+      next = await reader.read();
+    }
+    writer.end();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+interface ResponseLike {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+}
+
+function isResponseLike(x: unknown): x is ResponseLike {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<ResponseLike>;
+  return typeof r.status === 'number' && typeof r.headers?.forEach === 'function' && 'body' in r;
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'no class'})`;
+  return `a ${typeof x}`;
+}

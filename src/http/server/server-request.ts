@@ -1,0 +1,164 @@
+/**
+ * `ServerRequest`: the request a fetch-shaped handler receives — `method`, `url`, `headers`,
+ * `body` (a `ReadableStream`), `text()`/`json()`/`arrayBuffer()`/`bytes()`/`blob()`/
+ * `formData()`, `signal` — built lazily: the URL string, the `Headers` and the stream are made
+ * only when first asked for, and a WHATWG `Request` only by `toRequest()` (or `formData()`).
+ *
+ * @module
+ */
+import type { SocketAddress } from '../../sys/sockaddr.ts';
+import type { HeaderList } from '../parser/header-list.ts';
+import type { MessageHead } from '../parser/message-head.ts';
+import type { BodyReader } from './body-reader.ts';
+import type { Exchange } from './http-connection.ts';
+
+/** A request as a fetch-shaped handler sees it; see the module comment. */
+export class ServerRequest {
+  readonly #ex: Exchange;
+  readonly #fallbackHost: string;
+  #url: string | null = null;
+  #headers: Headers | null = null;
+  #stream: ReadableStream<Uint8Array> | null = null;
+  #used = false;
+
+  /** @internal made by the server */
+  constructor(exchange: Exchange, fallbackHost: string) {
+    this.#ex = exchange;
+    this.#fallbackHost = fallbackHost;
+  }
+
+  /** The method, as sent (`GET`, `POST` …). */
+  get method(): string {
+    return this.#ex.head.method;
+  }
+
+  /** The absolute URL: `http://` + Host + target (or the target itself in absolute form). */
+  get url(): string {
+    if (this.#url === null) {
+      const target = this.#ex.head.target;
+      if (target.startsWith('http://') || target.startsWith('https://')) this.#url = target;
+      else {
+        const host = this.#ex.head.headers.get('host') ?? this.#fallbackHost;
+        this.#url = target === '*' ? `http://${host}/` : `http://${host}${target}`;
+      }
+    }
+    return this.#url;
+  }
+
+  /** The fields as a WHATWG `Headers` (made on first access). */
+  get headers(): Headers {
+    this.#headers ??= this.#ex.head.headers.toHeaders();
+    return this.#headers;
+  }
+
+  /** The fields without building a `Headers`: offsets into the received bytes. */
+  get headerList(): HeaderList {
+    return this.#ex.head.headers;
+  }
+
+  /** The parsed head (version, framing, keep-alive …). */
+  get head(): MessageHead {
+    return this.#ex.head;
+  }
+
+  /** The body as a ReadableStream, or null when the request has none. */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#ex.head.framing === 'none') return null;
+    if (this.#stream === null) {
+      const reader = this.#take();
+      this.#stream = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            const chunk = await reader.read();
+            if (chunk === null) controller.close();
+            else controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+    return this.#stream;
+  }
+
+  /** True once the body was read (or its stream taken). */
+  get bodyUsed(): boolean {
+    return this.#used;
+  }
+
+  /** Aborted when the client's connection is lost. */
+  get signal(): AbortSignal {
+    return this.#ex.connection.signal;
+  }
+
+  /** The client's address. */
+  get remoteAddress(): SocketAddress | null {
+    return this.#ex.connection.transport.getExtraInfo('peername');
+  }
+
+  /** The body, whole, as bytes. */
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.#readAll();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  }
+
+  /** The body, whole, as a Uint8Array. */
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.#readAll());
+  }
+
+  /** The body, whole, decoded as UTF-8. */
+  async text(): Promise<string> {
+    return (await this.#readAll()).toString('utf8');
+  }
+
+  /** The body, whole, parsed as JSON. */
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  /** The body as a Blob, typed by Content-Type. */
+  async blob(): Promise<Blob> {
+    return new Blob([await this.bytes()], { type: this.#ex.head.headers.get('content-type') ?? '' });
+  }
+
+  /** The body parsed as form data (through a WHATWG Request). */
+  async formData(): Promise<FormData> {
+    return this.toRequest().formData();
+  }
+
+  /** A WHATWG `Request` with the same method, URL, fields and body (the body is taken). */
+  toRequest(): Request {
+    const body = this.body;
+    if (body !== null) this.#used = true;
+    return new Request(this.url, {
+      method: this.method,
+      headers: this.headers,
+      body,
+      signal: this.signal,
+      ...(body === null ? {} : { duplex: 'half' }),
+    } as RequestInit);
+  }
+
+  #take(): BodyReader {
+    if (this.#used)
+      throw new TypeError(
+        'The request body was already read: read it once (text(), json(), arrayBuffer() or body).',
+      );
+    this.#used = true;
+    return this.#ex.body;
+  }
+
+  async #readAll(): Promise<Buffer> {
+    if (this.#stream !== null) {
+      if (this.#stream.locked) throw new TypeError('The request body stream is locked: read it once.');
+      const parts: Uint8Array[] = [];
+      for await (const c of this.#stream) parts.push(c);
+      return Buffer.concat(parts);
+    }
+    if (this.#ex.head.framing === 'none') {
+      this.#take();
+      return Buffer.alloc(0);
+    }
+    return this.#take().readAll();
+  }
+}
