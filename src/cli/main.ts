@@ -5,9 +5,11 @@
  */
 import { demo } from './demo.ts';
 import { echo } from './echo.ts';
+import { race } from './race.ts';
 import { http } from './http.ts';
 import { rosetta } from './rosetta.ts';
 import { tour } from './tour/tour.ts';
+import { trace } from './trace.ts';
 
 const USAGE = `usage: nbio <command>
 
@@ -17,6 +19,8 @@ commands:
   echo      --backend <select|poll|epoll|kqueue> --port <n> [--host h | --path p]: an echo server
   http      --port <n> [--host h] [--backend b]: GET / → hello world, POST/PUT /echo → the body back
   rosetta   [--backend b] [--rounds n] [--style s,…]: one chat server in six styles, measured side by side
+  trace     [--out trace.json] [--svg timeline.svg] -- <script> [args]: run a program with NBIO_TRACE set; a Chrome trace
+  race      [--idle 0,1000,5000,9500] [--active 1,100] [--backends b,…] [--out dir]: every backend, one workload, a table and a plot
   help      this text`;
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
@@ -45,6 +49,10 @@ async function run(cmd: string, argv: string[]): Promise<number> {
       return http(argv.slice(1));
     case 'rosetta':
       return rosetta(argv.slice(1));
+    case 'trace':
+      return trace(argv.slice(1));
+    case 'race':
+      return race(argv.slice(1));
     case 'tour':
       await tour();
       return 0;

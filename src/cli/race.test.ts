@@ -1,0 +1,101 @@
+// nbio race: one cell measured on every backend here counts exactly the system calls and events
+// the workload makes; the plot and page are written; bad flags get typed errors.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { availableBackends } from '../selector/default-selector.ts';
+import { openFdCount } from '../testing/fd-count.ts';
+import { measureCell, parseRaceArgs, raceHtml, raceSvg, raceTable, runRace } from './race.ts';
+
+const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
+
+test('one cell per backend: 2 active pairs → 2 events and 5 system calls per iteration', () => {
+  const before = openFdCount();
+  for (const backend of availableBackends()) {
+    const cell = measureCell(backend, [], 2, 20);
+    assert.ok('usPerIteration' in cell, `${backend} measured`);
+    assert.equal(cell.eventsPerWake, 2, backend);
+    // each event: one read and one write; plus the one wait of the iteration
+    assert.equal(cell.syscallsPerIteration, 5, backend);
+    assert.ok(cell.iterations >= 16 && cell.usPerIteration > 0 && cell.cpuUsPerEvent >= 0);
+  }
+  assert.equal(openFdCount(), before, 'every descriptor closed');
+});
+
+test('runRace covers every cell, refuses what a backend cannot watch, and draws the plot', () => {
+  const before = openFdCount();
+  const progress: string[] = [];
+  const cells = runRace({
+    idle: [0, 1100],
+    active: [1],
+    backends: ['select', 'poll'],
+    timeMs: 15,
+    onCell: (_d, _t, what) => progress.push(what),
+  });
+  assert.equal(openFdCount(), before, 'idle descriptors closed');
+  assert.deepEqual(progress, [
+    'select idle=0 active=1',
+    'poll idle=0 active=1',
+    'select idle=1100 active=1',
+    'poll idle=1100 active=1',
+    'done',
+  ]);
+  const selectBig = cells.find((c) => c.backend === 'select' && c.idle === 1100);
+  assert.deepEqual(selectBig && 'refused' in selectBig ? selectBig.refused : null, 'NBIO_FD_TOO_LARGE');
+  const pollBig = cells.find((c) => c.backend === 'poll' && c.idle === 1100);
+  assert.ok(pollBig && 'usPerIteration' in pollBig);
+  const svg = raceSvg(cells, 'test');
+  assert.match(svg, /^<svg[^>]*>/);
+  assert.match(svg, />poll</);
+  assert.match(raceTable(cells), /refused: NBIO_FD_TOO_LARGE/);
+  assert.match(raceHtml(cells, svg, 'test'), /<pre>[\s\S]*poll[\s\S]*<\/pre>/);
+});
+
+test('parseRaceArgs: defaults, lists, and typed errors for bad flags', () => {
+  const d = parseRaceArgs([]);
+  assert.deepEqual(d.idle, [0, 1000, 5000, 9500]);
+  assert.deepEqual(d.active, [1, 100]);
+  assert.deepEqual(parseRaceArgs(['--idle', '0,10', '--active', '3']).idle, [0, 10]);
+  assert.throws(() => parseRaceArgs(['--idle', '1,x']), code('NBIO_INVALID_ARGUMENT'));
+  assert.throws(() => parseRaceArgs(['--active', '0']), code('NBIO_INVALID_ARGUMENT'));
+  assert.throws(() => parseRaceArgs(['--backends', 'carrier-pigeon']), code('NBIO_INVALID_ARGUMENT'));
+  assert.throws(() => parseRaceArgs(['--fast']), code('NBIO_INVALID_ARGUMENT'));
+});
+
+test('nbio race writes its files (a tiny run)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nbio-race-'));
+  try {
+    const { race } = await import('./race.ts');
+    const log = console.log;
+    console.log = () => {};
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      assert.equal(
+        await race([
+          '--idle',
+          '0,20',
+          '--active',
+          '1',
+          '--backends',
+          'poll',
+          '--time-ms',
+          '10',
+          '--out',
+          dir,
+        ]),
+        0,
+      );
+    } finally {
+      console.log = log;
+      process.stderr.write = write;
+    }
+    assert.match(readFileSync(join(dir, 'race.svg'), 'utf8'), /<svg/);
+    assert.match(readFileSync(join(dir, 'race.html'), 'utf8'), /<!doctype html>/);
+    assert.equal((JSON.parse(readFileSync(join(dir, 'race.json'), 'utf8')) as unknown[]).length, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
