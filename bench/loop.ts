@@ -202,16 +202,16 @@ async function run(ctx: BenchContext): Promise<string> {
   try {
     for (const g of groups()) {
       for (const [, m] of g.impls) await m(c.ms / 4); // warm-up, discarded
-      const results = g.impls.map((): number[] => []);
+      const results = g.impls.map(([impl, measure]) => ({ impl, measure, runs: [] as number[] }));
       for (let round = 1; round <= c.runs; round++) {
         const done = ctx.progress.step(`loop ${g.name} run ${round}/${c.runs}`);
-        for (let k = 0; k < g.impls.length; k++) results[k].push(await g.impls[k][1](c.ms));
-        done(g.impls.map(([name], k) => `${name} ${fmt(results[k].at(-1)!)}`).join(', '));
+        for (const r of results) r.runs.push(await r.measure(c.ms));
+        done(results.map((r) => `${r.impl} ${fmt(r.runs.at(-1) ?? Number.NaN)}`).join(', '));
       }
-      g.impls.forEach(([impl], k) => {
-        const s = summarize(results[k]);
-        rows.push({ group: g.name, impl, unit: g.unit, ...s, nsPerOp: 1e9 / s.median, runs: results[k] });
-      });
+      for (const { impl, runs } of results) {
+        const s = summarize(runs);
+        rows.push({ group: g.name, impl, unit: g.unit, ...s, nsPerOp: 1e9 / s.median, runs });
+      }
     }
   } finally {
     unpinSelf();

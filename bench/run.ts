@@ -66,10 +66,9 @@ async function main(argv: string[]): Promise<number> {
   const plans = benches.map((b) => b.plan(quick));
   const total = plans.reduce((a, p) => a + p.seconds, 0);
   console.log(`nbio bench${quick ? ' (quick)' : ''}: ${chosen.join(', ')}`);
-  for (let i = 0; i < benches.length; i++) {
-    console.log(
-      `  ${benches[i].id.padEnd(10)} ${plans[i].steps} steps, ~${minutes(plans[i].seconds)}  ${benches[i].title}`,
-    );
+  for (const [i, b] of benches.entries()) {
+    const plan = plans[i]!; // one plan per bench
+    console.log(`  ${b.id.padEnd(10)} ${plan.steps} steps, ~${minutes(plan.seconds)}  ${b.title}`);
   }
   console.log(`  estimated total: ~${minutes(total)} (plus one-time builds and installs)`);
   if (list) return 0;

@@ -37,7 +37,7 @@ const cell = (r: SelectorRow | undefined) =>
 function targets(rows: readonly SelectorRow[]): string[] {
   const idles = [...new Set(rows.map((r) => r.idle))].sort((a, b) => a - b);
   if (idles.length === 0) return [];
-  const lo = idles[0];
+  const lo = idles[0]!; // not empty (checked above)
   const hi = idles.at(-1)!;
   const us = (impl: string, level: string, idle: number) =>
     find(rows, impl, level, idle, 1)?.usPerIter ?? null;

@@ -95,7 +95,7 @@ function toRow(
     usPerIter: ok.length ? s.median : null,
     usMin: ok.length ? s.min : null,
     usMax: ok.length ? s.max : null,
-    events: ok.length ? ok[0].events : null,
+    events: ok[0]?.events ?? null,
     refused: ok.length ? null : refused,
     runs,
   };
@@ -172,7 +172,7 @@ async function run(ctx: BenchContext): Promise<string> {
     for (const idle of idles) {
       for (const active of c.actives) {
         const done = ctx.progress.step(`selectors N=${idle} idle + ${active} active`);
-        for (let i = idle; i < idle + active; i++) write(pairs[i][1], one);
+        for (let i = idle; i < idle + active; i++) write(pairs[i]![1], one); // pairs: the most fds any case uses
         const fds = pairs.slice(0, idle + active).map((p) => p[0]);
         const impls: [string, SelectorRow['level'], () => Measurement][] = [
           ...backends.map((b): [string, SelectorRow['level'], () => Measurement] => [
@@ -187,11 +187,11 @@ async function run(ctx: BenchContext): Promise<string> {
           ]),
           ['koffi-epoll', 'floor', () => measureBareEpoll(fds, c.bounds)],
         ];
-        const runs = impls.map((): Measurement[] => []);
-        for (let r = 0; r < c.runs; r++) for (const [k, [, , m]] of impls.entries()) runs[k].push(m());
-        const here = impls.map(([name, level], k) => toRow(name, level, idle, active, runs[k]));
+        const measured = impls.map(([name, level, m]) => ({ name, level, m, runs: [] as Measurement[] }));
+        for (let r = 0; r < c.runs; r++) for (const x of measured) x.runs.push(x.m());
+        const here = measured.map((x) => toRow(x.name, x.level, idle, active, x.runs));
         rows.push(...here);
-        for (let i = idle; i < idle + active; i++) read(pairs[i][0], scratch);
+        for (let i = idle; i < idle + active; i++) read(pairs[i]![0], scratch);
         done(
           here
             .map(

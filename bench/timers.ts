@@ -68,7 +68,7 @@ const CASES: TimerCase[] = [
       const t0 = performance.now();
       for (let i = 0; i < n; i++) hs[i] = loop.callLater(60_000 + (i % 1000), noop);
       const t1 = performance.now();
-      for (let i = 0; i < n; i++) hs[i].cancel();
+      for (let i = 0; i < n; i++) hs[i]!.cancel(); // hs[0..n) filled above
       const t2 = performance.now();
       loop.close();
       return { insertNs: nsPer(t1 - t0, n), cancelAllNs: nsPer(t2 - t1, n) };
@@ -96,7 +96,7 @@ const CASES: TimerCase[] = [
       const t0 = performance.now();
       for (let i = 0; i < n; i++) hs[i] = loop.callLater(1 + (i % 100), hit);
       const t1 = performance.now();
-      for (let i = 0; i < n; i++) if (i % 10 !== 0) hs[i].cancel();
+      for (let i = 0; i < n; i++) if (i % 10 !== 0) hs[i]!.cancel();
       const t2 = performance.now();
       const c0 = process.cpuUsage();
       const left = Math.ceil(n / 10);
@@ -139,7 +139,7 @@ const CASES: TimerCase[] = [
       const loop = new EventLoop();
       const hs = Array.from({ length: conns }, () => loop.callLater(30_000, noop));
       const t0 = performance.now();
-      for (let j = 0; j < n; j++) hs[(j * 7919) % conns].reschedule(30_000);
+      for (let j = 0; j < n; j++) hs[(j * 7919) % conns]!.reschedule(30_000); // index < conns
       const t1 = performance.now();
       for (const h of hs) h.cancel();
       loop.close();
@@ -149,7 +149,7 @@ const CASES: TimerCase[] = [
       const conns = 10_000;
       const hs = Array.from({ length: conns }, () => setTimeout(noop, 30_000));
       const t0 = performance.now();
-      for (let j = 0; j < n; j++) hs[(j * 7919) % conns].refresh();
+      for (let j = 0; j < n; j++) hs[(j * 7919) % conns]!.refresh();
       const t1 = performance.now();
       for (const h of hs) clearTimeout(h);
       return { rearmNs: nsPer(t1 - t0, n) };
@@ -263,13 +263,13 @@ async function run(ctx: BenchContext): Promise<string> {
         nb.push(await tc.nbio(c.n));
         gc();
         nd.push(await tc.node(c.n));
-        const a = nb.at(-1)![tc.main];
-        const b = nd.at(-1)![tc.main];
+        const a = nb.at(-1)?.[tc.main] ?? Number.NaN;
+        const b = nd.at(-1)?.[tc.main] ?? Number.NaN;
         done(`${tc.main}: nbio ${a.toFixed(0)} ns, Node ${b.toFixed(0)} ns`);
       }
-      for (const figure of Object.keys(nb[0])) {
-        const a = nb.map((f) => f[figure]);
-        const b = nd.map((f) => f[figure]);
+      for (const figure of Object.keys(nb[0] ?? {})) {
+        const a = nb.map((f) => f[figure] ?? Number.NaN);
+        const b = nd.map((f) => f[figure] ?? Number.NaN);
         const sa = summarize(a);
         const sb = summarize(b);
         rows.push({
@@ -291,7 +291,7 @@ async function run(ctx: BenchContext): Promise<string> {
     const small: number[] = [];
     for (let round = 1; round <= c.runs; round++) {
       gc();
-      small.push((await CASES.find((k) => k.name === 'cancel-heavy')!.nbio(c.n / 10)).cancelNs);
+      small.push((await CASES.find((k) => k.name === 'cancel-heavy')!.nbio(c.n / 10)).cancelNs ?? Number.NaN);
     }
     const large = rows.find((r) => r.case === 'cancel-heavy' && r.figure === 'cancelNs');
     if (large) {

@@ -95,7 +95,8 @@ export function ensurePythonPeers(): Map<string, string | null> {
   }
   out.set('asyncio', null);
   const missing = Object.keys(PYTHON_PACKAGES).filter((m) => !pythonImports(m));
-  const why = missing.length > 0 ? aptInstall(missing.map((m) => PYTHON_PACKAGES[m])) : null;
+  const debs = missing.map((m) => PYTHON_PACKAGES[m]).filter((d) => d !== undefined);
+  const why = missing.length > 0 ? aptInstall(debs) : null;
   for (const m of Object.keys(PYTHON_PACKAGES)) {
     if (!missing.includes(m) || pythonImports(m)) out.set(m, null);
     else out.set(m, `${PYTHON} cannot import ${m} (${why ?? `${PYTHON_PACKAGES[m]} did not provide it`})`);

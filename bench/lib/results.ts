@@ -39,7 +39,7 @@ export function machineInfo(quick: boolean): MachineInfo {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpu = m[1];
+    if (m?.[1]) cpu = m[1];
   } catch {
     // not Linux: os.cpus() is good enough
   }

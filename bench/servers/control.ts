@@ -60,5 +60,5 @@ export function attachControl(connections: () => number): void {
 /** The value after `--name` in `argv`, or `fallback`. */
 export function argValue(argv: readonly string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+  return (i >= 0 ? argv[i + 1] : undefined) ?? fallback;
 }

@@ -40,18 +40,18 @@ export async function start(loop: EventLoop, port: number): Promise<ChatServer> 
     for (const o of clients) if (!o.leaving) say(o, `* ${c.name} left\n`);
   };
   const flush = (c: Client) => {
-    while (c.outbox.length > 0) {
+    for (let head = c.outbox[0]; head !== undefined; head = c.outbox[0]) {
       let n: number;
       try {
         meter.writes++;
-        n = sock.send(c.fd, c.outbox[0]);
+        n = sock.send(c.fd, head);
       } catch {
         leave(c); // EPIPE, ECONNRESET: the client is gone
         return hangUp(c);
       }
       if (n === WOULD_BLOCK) return loop.addWriter(c.fd, () => flush(c)); // go on when writable
-      c.outbox[0] = c.outbox[0].subarray(n);
-      if (c.outbox[0].length === 0) c.outbox.shift();
+      if (n === head.length) c.outbox.shift();
+      else c.outbox[0] = head.subarray(n);
     }
     loop.removeWriter(c.fd);
     if (c.leaving) hangUp(c);
