@@ -35,7 +35,24 @@ export { Handle, TimerHandle } from './loop/handle.ts';
 export type { IoCallback } from './loop/io-watchers.ts';
 export type { CallbackKind, LoopObserver } from './loop/loop-observer.ts';
 export { OffloadPool, type OffloadPoolOptions, type OffloadPoolStats } from './loop/offload-pool.ts';
+export { type CallbackProbe, DEFAULT_RECORDER_CAPACITY, LoopRecorder } from './loop/recorder.ts';
+export { closeTraceFile, traceToFile } from './loop/recorder-trace.ts';
+export type {
+  CallbackRecord,
+  CallbackRecordKind,
+  InterestRecord,
+  IterationRecord,
+  Labelled,
+  LoopCounters,
+  ReadyRecord,
+  StackFrameRecord,
+  StallReport,
+  SyscallRecord,
+  TimeoutReason,
+  WakeReason,
+} from './loop/recorder-types.ts';
 export { type ChannelEndpoint, ThreadsafeChannel, ThreadsafeSender } from './loop/threadsafe.ts';
+export { Watchdog, type WatchdogOptions } from './loop/watchdog.ts';
 // L3 net
 export { type ConnectOptions, type ConnectRequest, createConnection } from './net/connect.ts';
 export {
@@ -78,4 +95,5 @@ export type { Ipv4Address, Ipv6Address, SocketAddress, UnixAddress } from './sys
 // beside: tracing and test helpers
 export { FakeClock } from './testing/fake-clock.ts';
 export { type FdSnapshot, fdSnapshot, fdsOpenedSince, openFdCount } from './testing/fd-count.ts';
+export { type TraceCheck, validateTrace } from './trace/trace-validate.ts';
 export { type SelectCall, TracedSelector, type TracedSelectorOptions } from './trace/traced-selector.ts';

@@ -5,15 +5,15 @@ import { test } from 'node:test';
 import * as nbio from '../../src/index.ts';
 
 const EXPECTED = `AbortedError AddressInUseError BrokenResourceError BusyResourceError ClosedResourceError
-ConnectionRefusedError DEFAULT_STREAM_LIMIT EpollSelector Event EventLoop FakeClock Handle
-IncompleteReadError Interest InvalidArgumentError KqueueSelector LimitOverrunError Lock
+ConnectionRefusedError DEFAULT_RECORDER_CAPACITY DEFAULT_STREAM_LIMIT EpollSelector Event EventLoop FakeClock Handle
+IncompleteReadError Interest InvalidArgumentError KqueueSelector LimitOverrunError Lock LoopRecorder
 MonotonicClock NameResolutionError NbioError OffloadPool OsError PollSelector Queue Ready
 SelectSelector Semaphore Server SocketTransport StreamProtocol StreamReader StreamServer
 StreamWriter TaskGroup TaskGroupError ThreadsafeChannel ThreadsafeSender TimeoutError TimerHandle
-TracedSelector WouldBlockError abortedError allBackends availableBackends backendAvailability
-cancellable closeResolver createConnection createDatagramEndpoint createSelector createServer
+TracedSelector Watchdog WouldBlockError abortedError allBackends availableBackends backendAvailability
+cancellable closeResolver closeTraceFile createConnection createDatagramEndpoint createSelector createServer
 defaultSelector fdSnapshot fdsOpenedSince isCancellation moveOnAfter openConnection openFdCount resolve sleep sleepUntil
-startServer withDeadline withTimeout`
+startServer traceToFile validateTrace withDeadline withTimeout`
   .split(/\s+/)
   .sort();
 
