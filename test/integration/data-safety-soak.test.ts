@@ -1,0 +1,71 @@
+// Issue 9's soak at reduced counts, on every backend (full counts: `npm run soak`, bench/soak.ts):
+// connect/echo/close cycles leave the server's descriptors and live heap flat; a client that
+// reads nothing for a while gets every byte back in order while the server's RSS stays
+// bounded; SIGTERM under load exits 0. The server is `nbio echo` in a child process.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  connectCycles,
+  type EchoChild,
+  HEAP_GROWTH_MAX_KB,
+  RSS_GROWTH_MAX_KB,
+  SIGTERM_EXIT_MAX_MS,
+  sigtermUnderLoad,
+  slowReader,
+  startEchoServer,
+} from '../../bench/lib/soak-scenarios.ts';
+import { availableBackends } from '../../src/selector/default-selector.ts';
+
+const skip = process.platform !== 'linux' && 'reads the server’s descriptors and RSS from /proc (Linux)';
+
+// One server per backend, started together (each takes ~2 s to start: tsx compiles).
+const servers = new Map<string, Promise<EchoChild>>();
+before(() => {
+  if (skip) return;
+  for (const backend of availableBackends()) servers.set(backend, startEchoServer(backend));
+});
+after(async () => {
+  for (const s of servers.values()) await (await s).stop('SIGKILL');
+});
+
+for (const backend of availableBackends()) {
+  describe(`soak, reduced (${backend})`, { skip }, () => {
+    let server: EchoChild | null = null;
+    before(async () => {
+      server = (await servers.get(backend)) ?? null;
+    });
+
+    test('500 connect/echo/close cycles: descriptors and live heap flat', async () => {
+      const c = await connectCycles(server!, 500, 16, 100);
+      assert.equal(c.fdsAfter, c.fdsBefore, 'the server closed every connection');
+      assert.ok(
+        c.heapAfterKb - c.heapBeforeKb < HEAP_GROWTH_MAX_KB,
+        `live heap ${c.heapBeforeKb} → ${c.heapAfterKb} KiB`,
+      );
+    });
+
+    // Found by this test (10:40): on io_uring (new, being written) nbio echo ends the stream after
+    // ~2.6 of 8 MiB, with or without the pause. Kept running as a todo so it shows until fixed.
+    const todo = backend === 'io_uring' && 'io_uring: the echo ends early (about 2.6 of 8 MiB back)';
+    test(
+      '4 MiB to a client that reads nothing for 300 ms: every byte back in order, RSS bounded',
+      { todo },
+      async () => {
+        const r = await slowReader(server!, 4 * 1024 * 1024, 300);
+        assert.equal(r.bytesBack, r.bytesSent);
+        assert.equal(r.firstMismatch, -1, 'in order, unchanged');
+        assert.ok(
+          r.rssPeakKb - r.rssBeforeKb < RSS_GROWTH_MAX_KB,
+          `RSS peak +${r.rssPeakKb - r.rssBeforeKb} KiB`,
+        );
+      },
+    );
+
+    test('SIGTERM while 8 clients stream: exit code 0', async () => {
+      const s = await sigtermUnderLoad(server!, 8, 300);
+      assert.ok(s.bytesEchoed > 0, 'there was load');
+      assert.equal(s.exitCode, 0);
+      assert.ok(s.exitMs < SIGTERM_EXIT_MAX_MS, `exited after ${Math.round(s.exitMs)} ms`);
+    });
+  });
+}
