@@ -1,12 +1,22 @@
 /**
  * The Twisted style on nbio's EventLoop: Deferreds, `inlineCallbacks`, `callLater`,
- * `LoopingCall`, protocols and factories, `listenTCP`/`connectTCP`. The loop is passed to
+ * `LoopingCall`, protocols and factories, `listenTCP`/`connectTCP`, the HTTP `Agent`. The loop is passed to
  * every function that schedules or does I/O: there is no global reactor and no `install()`.
  * See docs/styles/twisted.md for the map from Twisted's names to these.
  *
  * @module
  */
 
+export {
+  Agent,
+  AgentResponse,
+  type BodyConsumer,
+  type BodyProducer,
+  FileBodyProducer,
+  Headers,
+  readBody,
+  UNKNOWN_LENGTH,
+} from './agent.ts';
 export { Connector, type ConnectorState, type ConnectTCPOptions, connectTCP } from './connect-tcp.ts';
 export { getDebugging, setDebugging } from './debugging.ts';
 export {
