@@ -1,10 +1,11 @@
 /**
  * nbio's HTTP/1.1 layer (L5): a strict incremental parser (pure: bytes in, events out) and a
- * server on nbio's own transports — fetch-shaped (`serve`) and low-level (`serveRaw`). See
- * docs/http.md.
+ * server on nbio's own transports — fetch-shaped (`serve`) and low-level (`serveRaw`) — and a
+ * pooled client (`fetch`, `HttpClient`; see src/http/client/). See docs/http.md.
  *
  * @module
  */
+export * from './client/index.ts';
 export { HeaderList } from './parser/header-list.ts';
 export { HttpParseError, type HttpParseErrorReason } from './parser/http-parse-error.ts';
 export { HttpParser, type HttpParserHandler } from './parser/http-parser.ts';
