@@ -3,7 +3,9 @@
 // plain close(fd) makes the kernel answer with an RST that discards the reply in flight. Every
 // loop configuration, at the Transport level (the other API levels: data-safety-levels).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { NbioError } from '../../src/errors.ts';
 import { createServer } from '../../src/net/listener.ts';
 import type { SocketTransport } from '../../src/net/socket-transport.ts';
@@ -135,3 +137,32 @@ forEachConfig('close() lingering', (config) => {
     assert.deepEqual(errors, []);
   });
 });
+
+const noEpoll = process.platform !== 'linux' && 'the child uses the epoll selector in guest mode (Linux)';
+test(
+  'guest mode: a lingering connection keeps the process alive for lingerMs, not longer',
+  { skip: noEpoll },
+  async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/linger-exit-child.ts', import.meta.url)), '400'],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    clearTimeout(killer);
+    assert.equal(code, 0, err);
+    const r = JSON.parse(out.trim()) as { lostAfterMs: number; lostCode: string | null; exitAfterMs: number };
+    assert.equal(r.lostCode, 'NBIO_TIMEOUT', 'the linger ran out (the peer never ended)');
+    assert.ok(r.lostAfterMs >= 390, `the linger lasted lingerMs (${r.lostAfterMs} ms)`);
+    assert.ok(r.exitAfterMs - r.lostAfterMs < 500, `exited right after (${r.exitAfterMs} ms)`);
+  },
+);
