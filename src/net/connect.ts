@@ -42,6 +42,7 @@ import type { Protocol } from './protocol.ts';
 import { resolve } from './resolver.ts';
 import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
 import type { Transport } from './transport.ts';
+import { UringTransport } from './uring-transport.ts';
 
 /** Options for {@link createConnection}. */
 export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'> {
@@ -253,7 +254,7 @@ class Attempt<P extends Protocol> {
     const fd = this.#fd;
     this.#fd = -1;
     let protocol: P;
-    let transport: SocketTransport;
+    let transport: SocketTransport | UringTransport;
     try {
       protocol = this.#factory();
     } catch (err) {
@@ -263,7 +264,12 @@ class Attempt<P extends Protocol> {
     }
     try {
       const { noDelay, keepAlive, writeBufferLimits } = this.#c.options;
-      transport = new SocketTransport(this.#loop, fd, protocol, { noDelay, keepAlive, writeBufferLimits });
+      const topts = { noDelay, keepAlive, writeBufferLimits };
+      // On io_uring the connection is completion-native (see uring-transport.ts).
+      transport =
+        this.#loop.completion !== null
+          ? new UringTransport(this.#loop, fd, protocol, topts)
+          : new SocketTransport(this.#loop, fd, protocol, topts);
     } catch (err) {
       closeFd(fd);
       this.#loop.callSoon(this.#callback, err as Error);

@@ -47,6 +47,7 @@ import { accept, bind, connect, describe, getsockname, listen, setIntOption, soc
 import { type ListenTarget, serverAddress } from './address.ts';
 import type { ProtocolFactory } from './protocol.ts';
 import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
+import { UringTransport } from './uring-transport.ts';
 
 /** listen() backlog by default: Node's and nginx's 511 (Linux caps it at net.core.somaxconn). */
 export const DEFAULT_BACKLOG = 511;
@@ -130,7 +131,7 @@ export class Server {
   readonly #factory: ProtocolFactory;
   readonly #transportOptions: SocketTransportOptions;
   readonly #address: SocketAddress;
-  readonly #connections = new Set<SocketTransport>();
+  readonly #connections = new Set<SocketTransport | UringTransport>();
   #fd: number;
   #unixInode = -1;
   #ungauge: () => void = () => {};
@@ -295,7 +296,14 @@ export class Server {
       return;
     }
     try {
-      const t = new SocketTransport(this.#loop, fd, this.#factory(), this.#transportOptions);
+      // On io_uring (loop.completion set) connections are completion-native: no recv/send calls.
+      const t =
+        this.#loop.completion !== null
+          ? new UringTransport(this.#loop, fd, this.#factory(), {
+              ...this.#transportOptions,
+              onClosed: this.#onConnectionClosed,
+            })
+          : new SocketTransport(this.#loop, fd, this.#factory(), this.#transportOptions);
       this.#connections.add(t);
     } catch (err) {
       closeFd(fd);
@@ -314,7 +322,7 @@ export class Server {
     if (this.#fd >= 0) this.#loop.addReader(this.#fd, this.#onReadable, this);
   };
 
-  #onConnectionClosed = (t: SocketTransport): void => {
+  #onConnectionClosed = (t: SocketTransport | UringTransport): void => {
     this.#connections.delete(t);
     // A descriptor was just freed: if accepting was paused for lack of them, look now.
     if (this.#backoff !== null && !this.#loop.isClosed) this.#resumeAccepting();
