@@ -1,10 +1,8 @@
 // An echo server written with raw loop callbacks over nbio's syscalls: the classic
 // "non-blocking socket + readiness callback" program, with nothing hidden.
 // Run: npx tsx examples/echo-callbacks.ts [port]    Try: python3 -c "…" or any TCP client.
-import { EventLoop } from '../src/loop/event-loop.ts';
-import { sys } from '../src/sys/constants.ts';
-import { close, WOULD_BLOCK } from '../src/sys/fd.ts';
-import * as sock from '../src/sys/socket.ts';
+import { EventLoop } from 'nbio';
+import { close, socket as sock, sys, WOULD_BLOCK } from 'nbio/sys';
 
 const port = Number(process.argv[2] ?? 7001);
 const loop = new EventLoop();

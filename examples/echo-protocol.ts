@@ -1,11 +1,8 @@
 // An echo server in the Transport/Protocol style (asyncio, Twisted): the protocol only says
 // what to do with bytes; the transport does the non-blocking reads, buffered writes and close.
 // Run: npx tsx examples/echo-protocol.ts [port]
-import { EventLoop } from '../src/loop/event-loop.ts';
-import { createServer } from '../src/net/listener.ts';
-import type { Protocol } from '../src/net/protocol.ts';
-import type { Transport } from '../src/net/transport.ts';
-import { describe } from '../src/sys/socket.ts';
+import { createServer, EventLoop, type Protocol, type Transport } from 'nbio';
+import { socket } from 'nbio/sys';
 
 class Echo implements Protocol {
   #transport!: Transport;
@@ -35,6 +32,6 @@ const stop = () => {
 };
 loop.addSignalHandler('SIGINT', stop);
 loop.addSignalHandler('SIGTERM', stop);
-console.log(`listening on ${describe(server.address())}; Ctrl-C stops`);
+console.log(`listening on ${socket.describe(server.address())}; Ctrl-C stops`);
 await loop.run();
 loop.close();

@@ -1,9 +1,8 @@
 // An echo server with async/await streams (asyncio's start_server, Tornado's IOStream): each
 // connection is one async function; `await writer.drain()` is the backpressure.
 // Run: npx tsx examples/echo-streams.ts [port]
-import { startServer } from '../src/async/index.ts';
-import { EventLoop } from '../src/loop/event-loop.ts';
-import { describe } from '../src/sys/socket.ts';
+import { EventLoop, startServer } from 'nbio';
+import { socket } from 'nbio/sys';
 
 const loop = new EventLoop();
 const server = await startServer(
@@ -24,6 +23,6 @@ const stop = () => {
 };
 loop.addSignalHandler('SIGINT', stop);
 loop.addSignalHandler('SIGTERM', stop);
-console.log(`listening on ${describe(server.address())}; Ctrl-C stops`);
+console.log(`listening on ${socket.describe(server.address())}; Ctrl-C stops`);
 await loop.run();
 loop.close();

@@ -6,7 +6,7 @@
 // itself, fails when there are none, and sets --test-timeout so a file stuck in a blocking
 // epoll_wait(-1) (where no in-test timer can fire) is killed instead of hanging CI.
 //
-// test/package/ (pack the tarball, install it into a temporary app: ~30–60 s, and needs npm)
+// test/package/consumer (pack the tarball, install it into a temporary app: ~30–60 s, and needs npm)
 // runs only when a filter names it: `npm run test:package`, which .ci/run calls.
 //
 // Usage: node scripts/run-tests.mjs [substring …]   (only files whose path contains one)
@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const TEST_TIMEOUT_MS = 60_000;
 /** Files under this folder run only when a filter starts with it. */
-const ON_REQUEST = 'test/package/';
+const ON_REQUEST = 'test/package/consumer';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {

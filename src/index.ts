@@ -64,7 +64,11 @@ export {
 export { createServer, Server, type ServerOptions, type ServerStats } from './net/listener.ts';
 export type { Protocol, ProtocolFactory } from './net/protocol.ts';
 export { closeResolver, type ResolveOptions, resolve } from './net/resolver.ts';
-export { SocketTransport, type SocketTransportOptions } from './net/socket-transport.ts';
+export {
+  SocketTransport,
+  type SocketTransportOptions,
+  type SocketTransportStats,
+} from './net/socket-transport.ts';
 export type { ExtraInfo, Transport, TransportStats, WaterMarks } from './net/transport.ts';
 // L1 selector
 export {

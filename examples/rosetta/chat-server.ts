@@ -16,9 +16,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EventLoop } from '../../src/loop/event-loop.ts';
-import type { SocketTransportStats } from '../../src/net/socket-transport.ts';
-import type { Transport } from '../../src/net/transport.ts';
+import { EventLoop, type SocketTransportStats, type Transport } from 'nbio';
 
 /** The longest line a client may send, in bytes, without its `\n`. */
 export const MAX_LINE = 1024;

@@ -3,8 +3,7 @@
 // for the lines it expects before the next begins (no sleeps), so the transcript is the same on
 // every run and every server that speaks the protocol of ./chat-server.ts.
 // Run: npx tsx examples/rosetta/client.ts <port> [rounds] [--json]   (prints the transcript)
-import { openConnection, type StreamReader, type StreamWriter } from '../../src/async/index.ts';
-import { EventLoop } from '../../src/loop/event-loop.ts';
+import { EventLoop, openConnection, type StreamReader, type StreamWriter } from 'nbio';
 import { isMain, MAX_LINE } from './chat-server.ts';
 
 /** The clients, in the order they join. */

@@ -2,8 +2,8 @@
 // 'data' and 'close' events, write() and end() — running unchanged on nbio's sockets and loop
 // through src/compat/ (gevent's promise). Only the import line and the `{ loop }` option say nbio.
 // Run: npx tsx examples/rosetta/compat-net.ts [port]     Protocol: see ./chat-server.ts
-import { createServer, type Socket } from '../../src/compat/index.ts';
-import type { EventLoop } from '../../src/loop/event-loop.ts';
+import type { EventLoop } from 'nbio';
+import { createServer, type Socket } from 'nbio/compat';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 /** Starts the chat server on 127.0.0.1:`port` (0: any free port). */

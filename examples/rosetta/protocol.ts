@@ -2,10 +2,7 @@
 // one protocol object per connection, told when it is made, when bytes arrive and when it is
 // lost; the transport does the non-blocking reads, the buffered writes and the closing.
 // Run: npx tsx examples/rosetta/protocol.ts [port]     Protocol: see ./chat-server.ts
-import type { EventLoop } from '../../src/loop/event-loop.ts';
-import { createServer } from '../../src/net/listener.ts';
-import type { Protocol } from '../../src/net/protocol.ts';
-import type { Transport } from '../../src/net/transport.ts';
+import { createServer, type EventLoop, type Protocol, type Transport } from 'nbio';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 class Room {

@@ -2,10 +2,8 @@
 // readiness callback per socket, and everything else by hand — cutting lines out of the bytes,
 // queueing what send() did not take, closing each descriptor exactly once.
 // Run: npx tsx examples/rosetta/raw-callbacks.ts [port]     Protocol: see ./chat-server.ts
-import type { EventLoop } from '../../src/loop/event-loop.ts';
-import { sys } from '../../src/sys/constants.ts';
-import { close, WOULD_BLOCK } from '../../src/sys/fd.ts';
-import * as sock from '../../src/sys/socket.ts';
+import type { EventLoop } from 'nbio';
+import { close, socket as sock, sys, WOULD_BLOCK } from 'nbio/sys';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 interface Client {

@@ -2,9 +2,14 @@
 // async function that reads a line, acts on it, and reads the next; `await` is where it waits
 // while the loop serves everybody else.
 // Run: npx tsx examples/rosetta/streams.ts [port]     Protocol: see ./chat-server.ts
-import { type StreamWriter, startServer } from '../../src/async/index.ts';
-import { BrokenResourceError, IncompleteReadError, LimitOverrunError } from '../../src/errors.ts';
-import type { EventLoop } from '../../src/loop/event-loop.ts';
+import {
+  BrokenResourceError,
+  type EventLoop,
+  IncompleteReadError,
+  LimitOverrunError,
+  type StreamWriter,
+  startServer,
+} from 'nbio';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 /** Starts the chat server on 127.0.0.1:`port` (0: any free port). */

@@ -6,9 +6,8 @@
 // One difference from the other styles: Tornado's read_until(max_bytes) closes the stream when
 // the delimiter is not within max_bytes, leaving no chance to answer. So this server reads
 // with the stream's own bound (1 MiB) and checks each line's length once its '\n' is in.
-import { NbioError } from '../../src/errors.ts';
-import type { EventLoop } from '../../src/loop/event-loop.ts';
-import { coroutine, type IOStream, TCPServer } from '../../src/styles/tornado/index.ts';
+import { type EventLoop, NbioError } from 'nbio';
+import { coroutine, type IOStream, TCPServer } from 'nbio/tornado';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 /** Starts the chat server on 127.0.0.1:`port` (0: any free port). */

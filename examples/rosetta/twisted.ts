@@ -1,8 +1,8 @@
 // The chat server in the Twisted style: a LineReceiver per connection, a Factory that holds
 // what the connections share, and listenTCP — the classic Twisted chat, on nbio's loop.
 // Run: npx tsx examples/rosetta/twisted.ts [port]     Protocol: see ./chat-server.ts
-import type { EventLoop } from '../../src/loop/event-loop.ts';
-import { Factory, LineReceiver, listenTCP } from '../../src/styles/twisted/index.ts';
+import type { EventLoop } from 'nbio';
+import { Factory, LineReceiver, listenTCP } from 'nbio/twisted';
 import { type ChatServer, IoMeter, MAX_LINE, runIfMain } from './chat-server.ts';
 
 class Chat extends LineReceiver {

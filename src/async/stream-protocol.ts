@@ -71,7 +71,10 @@ export class StreamProtocol implements Protocol {
     this.reader.feedData(data);
   }
 
-  /** @inheritDoc Keeps the connection open for writing (half-close). */
+  /**
+   * The peer half-closed: the reader sees EOF. Returns true, which keeps the connection open for
+   * writing (half-close).
+   */
   eofReceived(): boolean {
     this.reader.feedEof();
     return true;
