@@ -17,6 +17,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { BenchContext, Benchmark } from './lib/benchmark.ts';
 import { cpuSeconds, pinned } from './lib/proc.ts';
@@ -151,6 +152,7 @@ function runClient(
 
 async function run(ctx: BenchContext): Promise<string> {
   const seconds = ctx.quick ? 2 : 4;
+  const load = loadavg().map((l) => l.toFixed(1));
   const rounds = ctx.quick ? 1 : 3;
   const port = await freePort();
   const started = await startServer(
@@ -217,7 +219,7 @@ async function run(ctx: BenchContext): Promise<string> {
   };
   const md = [
     markdownHeader('B3 client — nbio HTTP client vs undici', ctx.machine),
-    `GET /hello (11 B body, keep-alive) from Node's \`http\` server pinned to core 0; each client in its own process pinned to core 1, ${CONCURRENCY} requests in flight, ${seconds} s per run after ${WARMUP_SECONDS} s of warm-up in the same process, ${rounds} run(s) each, alternating. Median (min..max). The machine is shared: read the same-run ratios.`,
+    `GET /hello (11 B body, keep-alive) from Node's \`http\` server pinned to core 0; each client in its own process pinned to core 1, ${CONCURRENCY} requests in flight, ${seconds} s per run after ${WARMUP_SECONDS} s of warm-up in the same process, ${rounds} run(s) each, alternating. Median (min..max). The machine is shared (load average ${load.join(' / ')} at the start, 2 cores): read the same-run ratios.`,
     '',
     markdownTable(['client', 'req/s', 'client CPU µs/req', 'server CPU µs/req'], rows),
     '',
