@@ -2,10 +2,12 @@
 // configuration: requests and bodies both ways (Content-Length and chunked), streaming reads
 // with backpressure, keep-alive reuse counted at the server, the pool's limits, redirects.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fetch } from '../../src/http/client/fetch.ts';
 import { HttpClient } from '../../src/http/client/http-client.ts';
-import type { EventLoop } from '../../src/loop/event-loop.ts';
+import { EventLoop } from '../../src/loop/event-loop.ts';
+import { openFdCount, openFds } from '../../src/testing/fd-count.ts';
+import { loopConfigs, runFor } from '../../src/testing/loop-configs.ts';
 import {
   loopSleep,
   onEachLoop,
@@ -230,3 +232,24 @@ onEachLoop('bad arguments reject with typed errors', async (loop) => {
   await rejectsWithCode(fetch(loop, `${peer.base}/`, { method: 'GE T' }), 'NBIO_INVALID_ARGUMENT');
   assert.throws(() => new HttpClient(loop, { maxSocketsPerOrigin: 0 }), { code: 'NBIO_INVALID_ARGUMENT' });
 });
+
+// A host name goes through nbio's resolver (getaddrinfo in the loop's offload pool). Its worker
+// threads end after loop.close(), a moment later, so the descriptor check waits for them here.
+for (const config of loopConfigs()) {
+  test(`a host name is resolved by nbio's resolver (${config.backend} ${config.mode})`, async () => {
+    const before = openFds();
+    const loop = new EventLoop({ selector: config.backend, mode: config.mode });
+    try {
+      await runFor(loop, async () => {
+        const res = await fetch(loop, `http://localhost:${peer.port}/hello`);
+        assert.equal(await res.text(), 'hello world');
+        assert.equal(res.url, `http://localhost:${peer.port}/hello`);
+      });
+    } finally {
+      loop.close();
+    }
+    const until = Date.now() + 5000;
+    while (openFdCount() !== before.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(openFdCount(), before.length, `descriptors before ${before}, after ${openFds()}`);
+  });
+}
