@@ -6,7 +6,7 @@
  *   npm run bench -- <id> [--quick]     one benchmark; --quick: one short run of its main shape
  *   npm run bench -- --list             the ids and the estimated time of each
  *
- * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client. Each writes bench/results/<id>.json and <id>.md
+ * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client, http. Each writes bench/results/<id>.json and <id>.md
  * (selectors also an SVG plot). Peers are built or installed here when missing, never by npm ci.
  *
  * @module
@@ -39,6 +39,8 @@ async function load(id: BenchId): Promise<Benchmark> {
       return (await import('./write-copies.ts')).writeCopiesBenchmark;
     case 'http-client':
       return (await import('./http-client.ts')).httpClientBenchmark;
+    case 'http':
+      return (await import('./http.ts')).httpBenchmark;
   }
 }
 

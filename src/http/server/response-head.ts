@@ -48,42 +48,45 @@ function checkName(name: string): void {
 export function serializeFields(input: HeaderInput | undefined): SerializedFields {
   const out: SerializedFields = { lines: '', contentLength: -1, close: false, hasDate: false };
   if (input === undefined) return out;
-  const add = (name: string, value: string): void => {
-    checkName(name);
-    if (BAD_VALUE.test(value)) {
-      throw new InvalidArgumentError(
-        `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
-      );
-    }
-    const lower = name.length >= 4 && name.length <= 17 ? name.toLowerCase() : '';
-    if (lower === 'content-length') {
-      if (!/^[0-9]{1,15}$/.test(value.trim()))
-        throw new InvalidArgumentError(`Content-Length '${value}' is not a number of bytes.`);
-      out.contentLength = Number(value.trim());
-      return;
-    }
-    if (lower === 'transfer-encoding') return; // the server frames the body itself
-    if (lower === 'connection') {
-      if (/(^|,)\s*close\s*(,|$)/i.test(value)) out.close = true;
-      return;
-    }
-    if (lower === 'date') out.hasDate = true;
-    out.lines += `${name}: ${value}\r\n`;
-  };
   if (input instanceof Headers) {
     input.forEach((v, k) => {
-      add(k, v);
+      addField(out, k, v);
     });
-  } else if (Symbol.iterator in input)
-    for (const [k, v] of input as Iterable<readonly [string, string]>) add(k, String(v));
-  else {
+  } else if (Symbol.iterator in input) {
+    for (const [k, v] of input as Iterable<readonly [string, string]>) addField(out, k, String(v));
+  } else {
     for (const k of Object.keys(input)) {
       const v = (input as Record<string, string | number | readonly string[]>)[k];
-      if (Array.isArray(v)) for (const x of v) add(k, String(x));
-      else if (v !== undefined) add(k, String(v));
+      if (Array.isArray(v)) for (const x of v) addField(out, k, String(x));
+      else if (v !== undefined) addField(out, k, String(v));
     }
   }
   return out;
+}
+
+/** Checks one field and adds it to `out` (framing fields are noted, not copied). */
+function addField(out: SerializedFields, name: string, value: string): void {
+  checkName(name);
+  if (BAD_VALUE.test(value)) {
+    throw new InvalidArgumentError(
+      `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
+    );
+  }
+  const lower = name.length >= 4 && name.length <= 17 ? name.toLowerCase() : '';
+  if (lower === 'content-length') {
+    if (!/^[0-9]{1,15}$/.test(value.trim())) {
+      throw new InvalidArgumentError(`Content-Length '${value}' is not a number of bytes.`);
+    }
+    out.contentLength = Number(value.trim());
+    return;
+  }
+  if (lower === 'transfer-encoding') return; // the server frames the body itself
+  if (lower === 'connection') {
+    if (/(^|,)\s*close\s*(,|$)/i.test(value)) out.close = true;
+    return;
+  }
+  if (lower === 'date') out.hasDate = true;
+  out.lines += `${name}: ${value}\r\n`;
 }
 
 /** The status line, the fields and the server's own fields, through the blank line. */

@@ -1,0 +1,53 @@
+// Response heads: fields from every input shape, framing fields taken over by the server, and
+// no way to split a response with CR/LF/NUL in a field (typed error instead).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { httpDate } from './http-date.ts';
+import { headString, serializeFields } from './response-head.ts';
+
+test('records, iterables and Headers serialize alike; arrays repeat a field', () => {
+  assert.equal(
+    serializeFields({ 'X-A': '1', 'set-cookie': ['a=1', 'b=2'] }).lines,
+    'X-A: 1\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n',
+  );
+  assert.equal(serializeFields([['x-a', '1']]).lines, 'x-a: 1\r\n');
+  assert.equal(serializeFields(new Headers({ 'X-A': '1' })).lines, 'x-a: 1\r\n');
+});
+
+test('Content-Length, Transfer-Encoding and Connection are the server’s to write', () => {
+  const f = serializeFields({
+    'Content-Length': '5',
+    'Transfer-Encoding': 'chunked',
+    Connection: 'keep-alive, close',
+  });
+  assert.deepEqual(f, { lines: '', contentLength: 5, close: true, hasDate: false });
+  const head = headString(200, f, 'length', 5, false, 1);
+  assert.match(head, /^HTTP\/1\.1 200 OK\r\nDate: .+ GMT\r\nContent-Length: 5\r\nConnection: close\r\n\r\n$/);
+  assert.match(
+    headString(204, serializeFields(undefined), 'none', 0, true, 0),
+    /Connection: keep-alive\r\n\r\n$/,
+  );
+});
+
+test('CR, LF or NUL in a value, or a bad name, is an InvalidArgumentError', () => {
+  for (const bad of [
+    { 'x-a': 'v\r\nInjected: 1' },
+    { 'x-a': 'v\n' },
+    { 'x-a': 'a\0' },
+    { 'bad name': 'v' },
+    { '': 'v' },
+    { 'content-length': '-1' },
+  ]) {
+    assert.throws(
+      () => serializeFields(bad),
+      (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
+    );
+  }
+});
+
+test('the Date value is an IMF-fixdate, formatted once per second', () => {
+  const a = httpDate(1_700_000_000_000);
+  assert.equal(a, 'Tue, 14 Nov 2023 22:13:20 GMT');
+  assert.equal(httpDate(1_700_000_000_999), a, 'same second, same string');
+  assert.equal(httpDate(1_700_000_001_000), 'Tue, 14 Nov 2023 22:13:21 GMT');
+});
