@@ -8,7 +8,17 @@ import type { Progress } from './progress.ts';
 import type { MachineInfo } from './results.ts';
 
 /** The ids `npm run bench -- <id>` accepts, in the order `npm run bench` runs them. */
-export const BENCH_IDS = ['echo', 'selectors', 'idle', 'timers', 'loop', 'readuntil', 'write-copies', 'http-client', 'http'] as const;
+export const BENCH_IDS = [
+  'echo',
+  'selectors',
+  'idle',
+  'timers',
+  'loop',
+  'readuntil',
+  'write-copies',
+  'http-client',
+  'http',
+] as const;
 /** One benchmark's id. */
 export type BenchId = (typeof BENCH_IDS)[number];
 
