@@ -235,6 +235,8 @@ class Attempt<P extends Protocol> {
     let errno: number;
     try {
       errno = getSocketError(fd);
+      // A userspace kqueue read SO_ERROR itself (clearing it) and kept the errno for us.
+      if (errno === 0) errno = this.#loop.selector.takeSocketError?.(fd) ?? 0;
     } catch (err) {
       errno = err instanceof OsError ? err.errno : -1;
     }

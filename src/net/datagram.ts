@@ -430,6 +430,9 @@ class UdpTransport implements DatagramTransport {
   };
 
   #onReadable = (): void => {
+    // A userspace kqueue read (and so cleared) SO_ERROR to report it: recvfrom would not see it.
+    const soError = this.#loop.selector.takeSocketError?.(this.#fd) ?? 0;
+    if (soError !== 0) this.#reportError(new OsError('recvfrom', soError));
     for (let i = 0; i < MAX_DATAGRAMS_PER_READ && this.#state === 'open'; i++) {
       let r: ReturnType<typeof recvfrom>;
       try {

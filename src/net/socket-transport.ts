@@ -413,7 +413,11 @@ export class SocketTransport implements Transport {
       this.#readCalls++;
       if (n === WOULD_BLOCK) return;
       if (n === 0) {
-        this.#onEof();
+        // A userspace kqueue may have read (and so cleared) SO_ERROR to report a reset: then
+        // this is the reset, not the peer's EOF (see Selector.takeSocketError).
+        const soError = this.#loop.selector.takeSocketError?.(this.#fd) ?? 0;
+        if (soError !== 0) this.#fail(new OsError('recv', soError));
+        else this.#onEof();
         return;
       }
       if (this.#state !== 'open') {

@@ -174,7 +174,13 @@ test(
 
 test(
   'closed while registered: the filters vanish, and the reused number registers again',
-  { skip },
+  {
+    skip:
+      skip ||
+      (kqueue.isKernel
+        ? false
+        : 'a userspace kqueue (libkqueue) cannot tell that a watched descriptor was closed and its number reused (its BUGS.md)'),
+  },
   withPair((sel, a, b) => {
     sel.register(a, Interest.Readable, 'old');
     assert.throws(() => sel.register(a, Interest.Readable, 'dup'), { code: 'NBIO_ALREADY_REGISTERED' });

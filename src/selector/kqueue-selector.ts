@@ -12,7 +12,6 @@
  * @module
  */
 import { EBADF, ENOENT, OsError } from '../sys/errno.ts';
-import { close } from '../sys/fd.ts';
 import * as kqueue from '../sys/kqueue.ts';
 import { BaseSelector, MAX_TIMEOUT_MS, type Registration } from './registrations.ts';
 import { Interest, type SelectorCapabilities, type Token } from './selector.ts';
@@ -62,6 +61,8 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
   readonly #slot = new Map<number, number>();
   readonly #fds: number[] = [];
   readonly #bits: number[] = [];
+  /** Userspace kqueue: fd → the errno it took from SO_ERROR (see takeSocketError). */
+  readonly #socketErrors = new Map<number, number>();
 
   /**
    * Whether kqueue can run in this process: on macOS/FreeBSD, or on Linux when
@@ -105,6 +106,7 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
   }
 
   protected kernelAdd(reg: Registration<T>): void {
+    this.#socketErrors.delete(reg.fd); // a new registration: an old socket error is not its own
     const flags = addFlags(reg.interest);
     for (const [bit, filter] of FILTERS) if (reg.interest & bit) this.#queue(reg.fd, filter, flags);
     const err = this.#failure(this.#submit(reg.fd), reg.fd);
@@ -116,18 +118,61 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
     throw err;
   }
 
+  /**
+   * Changes only what changed: EV_DELETE for a dropped filter (or one whose trigger mode
+   * changed), EV_ADD for a newly wanted filter, a changed one, or an edge/one-shot one (EV_ADD
+   * re-arms a one-shot that fired and re-evaluates an edge filter, like EPOLL_CTL_MOD). A live
+   * level-triggered filter is left alone: re-adding it gains nothing, and libkqueue answers such
+   * an EV_ADD on a socket with −1 and a stale errno. On a failure, the changes that succeeded
+   * are undone, so the kernel keeps the old interest, as the registration does.
+   */
   protected kernelModify(reg: Registration<T>, old: Interest): void {
     const now = reg.interest;
     const modeChanged = (old & MODE) !== (now & MODE);
+    const rearm = (now & MODE) !== 0;
     const flags = addFlags(now);
     for (const [bit, filter] of FILTERS) {
+      const had = (old & bit) !== 0;
+      const wants = (now & bit) !== 0;
       // A DELETE of a fired one-shot answers ENOENT, which #failure tolerates.
-      if (old & bit && (!(now & bit) || modeChanged)) this.#queue(reg.fd, filter, kqueue.EV_DELETE);
-      // EV_ADD of a live filter re-evaluates it (like EPOLL_CTL_MOD) and re-arms a one-shot.
-      if (now & bit) this.#queue(reg.fd, filter, flags);
+      if (had && (!wants || modeChanged)) this.#queue(reg.fd, filter, kqueue.EV_DELETE);
+      if (wants && (!had || modeChanged || rearm)) this.#queue(reg.fd, filter, flags);
     }
-    const err = this.#failure(this.#submit(reg.fd), reg.fd);
-    if (err !== null) throw err;
+    if (this.#nchanges === 0) return; // the token alone changed
+    const n = this.#submit(reg.fd);
+    const err = this.#failure(n, reg.fd);
+    if (err === null) return;
+    this.#undo(reg.fd, old, n);
+    throw err;
+  }
+
+  /** After a failed modify: reverts the `n` submitted changes that succeeded, back to `old`. */
+  #undo(fd: number, old: Interest, n: number): void {
+    const added = new Set<number>();
+    const deleted = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      if (this.#errno(i) !== 0) continue;
+      const f = this.#changes.filter(i);
+      if (this.#changes.flags(i) & kqueue.EV_DELETE) deleted.add(f);
+      else added.add(f);
+    }
+    const oldFlags = addFlags(old);
+    for (const [bit, filter] of FILTERS) {
+      if (old & bit) {
+        if (added.has(filter)) this.#queue(fd, filter, kqueue.EV_DELETE);
+        if (added.has(filter) || deleted.has(filter)) this.#queue(fd, filter, oldFlags);
+      } else if (added.has(filter)) {
+        this.#queue(fd, filter, kqueue.EV_DELETE);
+      }
+    }
+    if (this.#nchanges > 0) this.#submit(fd); // best effort: the first error is what we report
+  }
+
+  /** @inheritDoc */
+  takeSocketError(fd: number): number {
+    const errno = this.#socketErrors.get(fd) ?? 0;
+    this.#socketErrors.delete(fd);
+    return errno;
   }
 
   protected kernelRemove(reg: Registration<T>): void {
@@ -164,7 +209,15 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
       }
       const flags = ev.flags(i);
       let b = filter === kqueue.EVFILT_READ ? R : W;
-      if (flags & kqueue.EV_EOF) b |= ev.fflags(i) !== 0 ? HUP | ERR : HUP; // fflags: the socket error
+      if (flags & kqueue.EV_EOF) {
+        // fflags: the socket error (BSD kernels and libkqueue alike). libkqueue has read and so
+        // cleared SO_ERROR to get it: keep it for takeSocketError (a failed connect asks).
+        const soError = ev.fflags(i);
+        if (soError !== 0) {
+          b |= HUP | ERR;
+          if (!kqueue.isKernel) this.#socketErrors.set(fd, soError);
+        } else b |= HUP;
+      }
       if (flags & kqueue.EV_ERROR) b |= ERR;
       bits[j]! |= b; // slot j was filled above
     }
@@ -185,7 +238,8 @@ export class KqueueSelector<T = Token> extends BaseSelector<T> {
   }
 
   protected kernelClose(): void {
-    close(this.#kq);
+    this.#socketErrors.clear();
+    kqueue.closeKqueue(this.#kq); // a userspace kqueue's descriptors are released before it returns
   }
 
   /** Queues one change; EV_RECEIPT is added so it answers with its own errno. */

@@ -75,12 +75,15 @@ export abstract class BaseSelector<T = Token> implements Selector<T> {
     const reg = this.#existing(fd, 'modify');
     this.#checkInterest(fd, interest, 'modify');
     const old = reg.interest;
+    const oldToken = reg.token;
     reg.interest = interest;
     reg.token = token;
     try {
       this.kernelModify(reg, old);
     } catch (err) {
+      // The registration stays as it was, token included (the backend undid its kernel changes).
       reg.interest = old;
+      reg.token = oldToken;
       throw err;
     }
   }

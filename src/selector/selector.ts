@@ -131,6 +131,14 @@ export interface Selector<T = Token> {
   select(timeoutMs: number | null): readonly ReadyEvent<T>[];
   /** The registration of `fd`, or undefined. */
   get(fd: number): { readonly interest: Interest; readonly token: T } | undefined;
+  /**
+   * The socket error the backend took from the kernel on `fd`'s behalf since it was registered,
+   * or 0; taking it clears it. Only a userspace kqueue (libkqueue) has one: it reads `SO_ERROR`
+   * itself when it reports a socket error, which clears it, and passes the errno in the event's
+   * `fflags` with EV_EOF. A connect that reads `SO_ERROR` as 0 asks here before calling it a
+   * success. Absent (or 0) on every other backend.
+   */
+  takeSocketError?(fd: number): number;
   /** Releases the kernel object (if any). Idempotent. */
   close(): void;
   /** True after `close()`. */

@@ -230,18 +230,41 @@ interface Api {
     nevents: number,
     timeout: Uint8Array | null,
   ) => number;
+  /** libkqueue only: waits until kqueues closed so far have released their descriptors. */
+  drainPendingClose: (() => void) | null;
 }
 
 let api: Api | null = null;
 let unavailable: string | null | undefined;
 
-function bind(lib: ReturnType<typeof loadLibrary>): Api {
+function bind(lib: ReturnType<typeof loadLibrary>, userspace: boolean): Api {
+  let drainPendingClose: (() => void) | null = null;
+  if (userspace) {
+    try {
+      drainPendingClose = lib.func('void libkqueue_drain_pending_close()');
+    } catch {
+      // Another userspace kqueue, or an older libkqueue: closes settle on their own schedule.
+    }
+  }
   return {
     kqueue: lib.func('int kqueue()'),
     kevent: lib.func(
       'int kevent(int kq, const void *changelist, int nchanges, void *eventlist, int nevents, const void *timeout)',
     ),
+    drainPendingClose,
   };
+}
+
+/**
+ * A userspace kqueue (libkqueue) opens two process-wide descriptors on its first `kqueue()` and
+ * keeps them: open and close one kqueue as soon as the library loads, so that they exist before
+ * any caller counts descriptors, rather than appearing as a leak of whoever came first.
+ */
+function warmUp(a: Api): void {
+  const kq = a.kqueue();
+  if (kq < 0) return; // the first real kqueue() call will report the errno
+  close(kq);
+  a.drainPendingClose?.();
 }
 
 /**
@@ -257,7 +280,9 @@ export function unavailableReason(): string | null {
       'kqueue is the macOS/BSD mechanism; this is Linux (set NBIO_KQUEUE_LIBRARY to a userspace kqueue library such as libkqueue to run it here)';
   } else {
     try {
-      api = bind(libraryPath === null ? libc : loadLibrary(libraryPath));
+      const loaded = bind(libraryPath === null ? libc : loadLibrary(libraryPath), libraryPath !== null);
+      if (libraryPath !== null) warmUp(loaded);
+      api = loaded;
       unavailable = null;
     } catch (err) {
       unavailable = `cannot load kqueue from NBIO_KQUEUE_LIBRARY=${libraryPath}: ${(err as Error).message}`;
@@ -287,6 +312,17 @@ export function kqueue(): number {
     throw err;
   }
   return kq;
+}
+
+/**
+ * Closes a kqueue descriptor. A userspace kqueue (libkqueue) frees what stands behind it (an
+ * epoll fd, an eventfd) later, on a thread of its own; this waits for that, so once it returns
+ * every descriptor the kqueue used is closed, as with a kernel kqueue.
+ * @throws OsError from close(2)
+ */
+export function closeKqueue(kq: number): void {
+  close(kq);
+  api?.drainPendingClose?.();
 }
 
 const timespec = new Uint8Array(TIMESPEC_SIZE);
