@@ -8,8 +8,8 @@ import { EventLoop } from '../../src/loop/event-loop.ts';
 import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { deadline, loopConfigs } from '../../src/testing/loop-configs.ts';
 
-/** Generous on a shared 2-core machine; the measured lateness is a few ms (see the messages). */
-const LATE_BOUND_MS = 30;
+/** Generous for a loaded shared 2-core machine (measured p50: ~2 ms late); the old code was ~950 ms late. */
+const LATE_BOUND_MS = 50;
 
 for (const config of loopConfigs()) {
   describe(`Node timers while nbio runs on ${config.backend} (${config.mode} mode)`, () => {
