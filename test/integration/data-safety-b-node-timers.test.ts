@@ -8,8 +8,12 @@ import { EventLoop } from '../../src/loop/event-loop.ts';
 import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { deadline, loopConfigs } from '../../src/testing/loop-configs.ts';
 
-/** Generous for a loaded shared 2-core machine (measured p50: ~2 ms late); the old code was ~950 ms late. */
-const LATE_BOUND_MS = 50;
+/**
+ * Far from the bug (a Node timer ~950 ms late, or never) yet safe on a loaded shared machine,
+ * where even guest mode saw 100 ms of lateness; the measured lateness (p50 ~2 ms) is in
+ * docs/loop-iteration.md, not asserted here (speed is measured, not asserted in tests).
+ */
+const LATE_BOUND_MS = 250;
 
 for (const config of loopConfigs()) {
   describe(`Node timers while nbio runs on ${config.backend} (${config.mode} mode)`, () => {
