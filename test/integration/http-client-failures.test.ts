@@ -245,3 +245,45 @@ onEachLoop('nobody listening: NBIO_CONNECTION_REFUSED; a closed client: NBIO_CLO
   await rejectsWithCode(client.request(`${raw.base}/`), 'NBIO_CLOSED');
   raw.server.close();
 });
+
+onEachLoop('upload backpressure: a server that reads nothing stops the body being pulled', async (loop) => {
+  // This server never reads: once the kernel's buffers are full, the client's write buffer
+  // passes its high water mark and the body's next chunk is not pulled until it drains.
+  const quiet = createServer(
+    loop,
+    (): Protocol => ({
+      connectionMade: (t) => t.pauseReading(),
+      dataReceived() {},
+    }),
+    { host: '127.0.0.1', port: 0 },
+  );
+  const { port } = quiet.address() as { port: number };
+  const client = new HttpClient(loop);
+  try {
+    let pulled = 0;
+    const chunk = Buffer.alloc(64 * 1024, 'u');
+    async function* huge() {
+      for (let i = 0; i < 4096; i++) {
+        pulled++;
+        yield chunk; // 256 MiB if it were all pulled
+      }
+    }
+    const abort = new AbortController();
+    const sent = client.request(`http://127.0.0.1:${port}/up`, {
+      method: 'PUT',
+      body: huge(),
+      signal: abort.signal,
+    });
+    await loopSleep(loop, 200);
+    assert.ok(pulled < 1024, `only what the socket buffers hold was pulled (${pulled} chunks of 64 KiB)`);
+    const seen = pulled;
+    await loopSleep(loop, 100);
+    assert.equal(pulled, seen, 'and nothing more while the server reads nothing');
+    abort.abort();
+    await rejectsWithCode(sent, 'NBIO_ABORTED');
+    assertPoolEmpty(client);
+  } finally {
+    client.close();
+    quiet.close();
+  }
+});
