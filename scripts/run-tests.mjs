@@ -16,6 +16,8 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const TEST_TIMEOUT_MS = 60_000;
+/** The consumer test packs and installs (~1 min idle, several on a busy 2-core machine). */
+const ON_REQUEST_TIMEOUT_MS = 300_000;
 /** Files under this folder run only when a filter starts with it. */
 const ON_REQUEST = 'test/package/consumer';
 
@@ -43,7 +45,14 @@ if (files.length === 0) {
 console.log(`run-tests: ${files.length} test files`);
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-timeout=${files.some((f) => f.startsWith(ON_REQUEST)) ? ON_REQUEST_TIMEOUT_MS : TEST_TIMEOUT_MS}`,
+    '--test-concurrency=2',
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);

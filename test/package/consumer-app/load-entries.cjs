@@ -1,7 +1,7 @@
 // Loads every entry point the installed package exports with require() (Node 20.19+, 22.12+ and 24
 // load ES modules through require when they have no top-level await) and prints what each gave.
-const { exports } = require('nbio/package.json');
-const entries = Object.keys(exports)
+const entryMap = require('nbio/package.json').exports;
+const entries = Object.keys(entryMap)
   .filter((k) => k !== './package.json')
   .map((k) => (k === '.' ? 'nbio' : `nbio${k.slice(1)}`));
 const out = {};

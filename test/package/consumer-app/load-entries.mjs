@@ -1,8 +1,8 @@
 // Loads every entry point the installed package exports with import and prints what each gave.
 import { createRequire } from 'node:module';
 
-const { exports } = createRequire(import.meta.url)('nbio/package.json');
-const entries = Object.keys(exports)
+const entryMap = createRequire(import.meta.url)('nbio/package.json').exports;
+const entries = Object.keys(entryMap)
   .filter((k) => k !== './package.json')
   .map((k) => (k === '.' ? 'nbio' : `nbio${k.slice(1)}`));
 const out = {};
