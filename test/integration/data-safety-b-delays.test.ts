@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { sleep, sleepUntil } from '../../src/async/sleep.ts';
 import { moveOnAfter, withDeadline, withTimeout } from '../../src/async/with-timeout.ts';
 import { Socket } from '../../src/compat/socket.ts';
+import { HttpClient } from '../../src/http/client/http-client.ts';
+import { serve } from '../../src/http/server/http-server.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { checkPort } from '../../src/net/address.ts';
 import { createConnection } from '../../src/net/connect.ts';
@@ -145,6 +147,18 @@ for (const config of loopConfigs()) {
       );
       assert.throws(() => checkPort(Number.NaN), /Invalid port NaN/);
       assert.throws(() => checkPort('80'), /Invalid port '80'/);
+    });
+
+    test('http: server timeouts and client timeouts', async () => {
+      const defined = BAD_DELAYS.filter((v) => v !== undefined);
+      await mustRefuse('serve headersTimeoutMs', [...defined, 0], (v) =>
+        serve(loop, () => new Response('x'), { host: '127.0.0.1', port: 0, headersTimeoutMs: v }),
+      );
+      await mustRefuse(
+        'HttpClient connectTimeoutMs',
+        defined,
+        (v) => new HttpClient(loop, { connectTimeoutMs: v }),
+      );
     });
 
     test('compat: socket.setTimeout', async () => {

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
+import { ClosedResourceError, checkDelay, InvalidArgumentError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import { BODY_HIGH_WATER_MARK } from './body-queue.ts';
 import type { ClientResponse } from './client-response.ts';
@@ -240,12 +240,10 @@ function count(v: unknown, what: string, min: number): number {
 }
 
 function ms(v: unknown, what: string, zeroIsNone: boolean): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 2 ** 31 || (!zeroIsNone && v === 0)) {
-    throw new InvalidArgumentError(
-      `Invalid ${what} ${JSON.stringify(v)}: pass a number of milliseconds${zeroIsNone ? ' (0 for none)' : ' > 0'}.`,
-    );
-  }
-  return v;
+  return checkDelay(v, zeroIsNone ? `${what} (0 for none)` : what, {
+    positive: !zeroIsNone,
+    max: 2 ** 31 - 1,
+  });
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {

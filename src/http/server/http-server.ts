@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../../errors.ts';
+import { checkDelay, InvalidArgumentError } from '../../errors.ts';
 import type { EventLoop } from '../../loop/event-loop.ts';
 import { createServer, type Server, type ServerOptions } from '../../net/listener.ts';
 import type { SocketAddress } from '../../sys/sockaddr.ts';
@@ -114,10 +114,7 @@ export class HttpServer {
     this.#loop = loop;
     const timeout = (name: string, v: number | undefined, dflt: number): number => {
       if (v === undefined) return dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-        throw new InvalidArgumentError(`Invalid ${name} ${String(v)}: use a number of milliseconds > 0.`);
-      }
-      return v;
+      return checkDelay(v, name, { positive: true });
     };
     const limits: Record<string, number> = {};
     for (const k of Object.keys(DEFAULT_LIMITS) as (keyof HttpLimits)[]) {
