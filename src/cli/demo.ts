@@ -1,5 +1,5 @@
 /**
- * `nbio demo`: a raw-loop echo server on loopback with a few built-in clients, run once per
+ * `nbio demo [--backend b]`: a raw-loop echo server on loopback with a few built-in clients, run once per
  * backend this platform has, all on one EventLoop per backend with nothing but `addReader`,
  * `addWriter` and the syscalls of `src/sys/`. Prints, per backend: iterations, events per
  * iteration, time blocked in the selector vs time running callbacks, and the syscall used.
@@ -8,11 +8,13 @@
  */
 import { EventLoop } from '../loop/event-loop.ts';
 import type { LoopObserver } from '../loop/loop-observer.ts';
-import { availableBackends } from '../selector/default-selector.ts';
+import { allBackends, availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
 import { sys } from '../sys/constants.ts';
 import { close, WOULD_BLOCK } from '../sys/fd.ts';
 import * as sock from '../sys/socket.ts';
+import { type Command, defineCommand } from './args.ts';
+import { type Column, formatTable } from './text-table.ts';
 
 /** One backend's figures. */
 export interface DemoResult {
@@ -137,18 +139,19 @@ export async function runEchoDemo(backend: SelectorName, opts: DemoOptions = {})
   };
 }
 
+const COLUMNS: readonly Column[] = [
+  { title: 'backend' },
+  { title: 'mode' },
+  { title: 'syscall' },
+  { title: 'round trips', align: 'right' },
+  { title: 'iterations', align: 'right' },
+  { title: 'events/iter', align: 'right' },
+  { title: 'blocked ms', align: 'right' },
+  { title: 'running ms', align: 'right' },
+];
+
 /** Formats results as an aligned text table. */
-export function formatTable(rows: DemoResult[]): string {
-  const head = [
-    'backend',
-    'mode',
-    'syscall',
-    'round trips',
-    'iterations',
-    'events/iter',
-    'blocked ms',
-    'running ms',
-  ];
+export function formatDemoTable(rows: readonly DemoResult[]): string {
   const body = rows.map((r) => [
     r.backend,
     r.mode,
@@ -159,28 +162,44 @@ export function formatTable(rows: DemoResult[]): string {
     r.blockedMs.toFixed(1),
     r.runningMs.toFixed(1),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return formatTable(COLUMNS, body).join('\n');
 }
 
-/** `nbio demo`: runs every available backend and prints the table. */
-export async function demo(): Promise<number> {
-  const rows: DemoResult[] = [];
-  console.log('nbio demo: one echo server + 10 clients × 200 round trips of 64 bytes on 127.0.0.1,');
-  console.log('all on one nbio EventLoop per backend (raw loop callbacks over nbio syscalls).\n');
-  for (const backend of availableBackends()) {
-    const r = await runEchoDemo(backend);
-    rows.push(r);
-    console.log(`  ${backend}: ${r.roundTrips} round trips in ${r.wallMs.toFixed(0)} ms`);
-  }
-  console.log(`\n${formatTable(rows)}\n`);
-  console.log(
-    "blocked = time inside nbio's selector wait (guest mode: libuv does the waiting, so it is ~0);",
-  );
-  console.log('running = everything else (callbacks, syscalls).');
-  console.log(
-    'Watch the syscalls yourself: strace -f -e trace=pselect6,poll,epoll_wait,accept4,read,recvfrom,sendto npm start',
-  );
-  return 0;
-}
+/** `nbio demo`: runs every available backend (or the one asked for) and prints the table. */
+export const demoCommand: Command = defineCommand(
+  {
+    name: 'demo',
+    summary: 'echo server + clients on loopback, once per backend, with per-backend loop stats',
+    flags: {
+      backend: {
+        type: 'choice',
+        choices: allBackends,
+        help: 'run on this backend only (default: every one here)',
+      },
+    },
+    details: [
+      "blocked = time inside nbio's selector wait (guest mode: libuv waits for nbio, so it is ~0);",
+      'running = everything else (callbacks, system calls).',
+    ].join('\n'),
+  },
+  async ({ values }) => {
+    const backends = values.backend !== undefined ? [values.backend] : availableBackends();
+    const rows: DemoResult[] = [];
+    console.log('nbio demo: one echo server + 10 clients × 200 round trips of 64 bytes on 127.0.0.1,');
+    console.log('all on one nbio EventLoop per backend (raw loop callbacks over nbio syscalls).\n');
+    for (const backend of backends) {
+      const r = await runEchoDemo(backend);
+      rows.push(r);
+      console.log(`  ${backend}: ${r.roundTrips} round trips in ${r.wallMs.toFixed(0)} ms`);
+    }
+    console.log(`\n${formatDemoTable(rows)}\n`);
+    console.log(
+      "blocked = time inside nbio's selector wait (guest mode: libuv does the waiting, so it is ~0);",
+    );
+    console.log('running = everything else (callbacks, syscalls).');
+    console.log(
+      'Watch the syscalls yourself: strace -f -e trace=pselect6,poll,epoll_wait,accept4,read,recvfrom,sendto npm start',
+    );
+    return 0;
+  },
+);

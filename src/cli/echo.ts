@@ -1,29 +1,20 @@
 /**
- * `nbio echo --backend <select|poll|epoll|kqueue> --port <n> [--host h]`: an echo server on
+ * `nbio echo [--backend b] [--host h] [--port n] [--path p]`: an echo server on
  * nbio's Transport/Protocol layer. Prints `listening on <host>:<port>` once ready, echoes every
  * byte back, keeps a half-closed connection open until its echo is flushed, and stops cleanly on
  * SIGINT/SIGTERM (closing the listener and every connection, then the loop).
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
 import { type ExceptionContext, logException } from '../loop/exceptions.ts';
 import { createServer } from '../net/listener.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { Transport } from '../net/transport.ts';
 import { allBackends } from '../selector/default-selector.ts';
-import type { SelectorName } from '../selector/selector.ts';
 import { describe } from '../sys/socket.ts';
-
-/** Parsed `nbio echo` options. */
-export interface EchoOptions {
-  backend?: SelectorName;
-  port: number;
-  host: string;
-  /** Unix socket path instead of host/port. */
-  path?: string;
-}
+import { type Command, defineCommand } from './args.ts';
+import { resolveListenHost } from './listen-host.ts';
 
 /**
  * The echo protocol: what comes in goes out; a half-close is answered once the echo is out.
@@ -57,77 +48,61 @@ export class EchoProtocol implements Protocol {
   }
 }
 
-/** Parses `--backend b --port n --host h --path p`. @throws InvalidArgumentError naming the flag */
-export function parseEchoArgs(argv: string[]): EchoOptions {
-  const opts: EchoOptions = { port: 7000, host: '127.0.0.1' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (value === undefined && flag.startsWith('--')) {
-      throw new InvalidArgumentError(`${flag} needs a value.`);
+/** `nbio echo`: see the module comment. */
+export const echoCommand: Command = defineCommand(
+  {
+    name: 'echo',
+    summary: 'an echo server on nbio transports (Ctrl-C stops it)',
+    flags: {
+      backend: { type: 'choice', choices: allBackends, help: 'selector backend (default: the best here)' },
+      host: {
+        type: 'string',
+        default: '127.0.0.1',
+        help: 'address or host name to listen on (a name is resolved first)',
+      },
+      port: { type: 'int', min: 0, max: 65535, default: 7000, help: 'TCP port; 0 picks a free one' },
+      path: { type: 'string', help: 'listen on this Unix socket path instead of a host and port' },
+    },
+    conflicts: [['path', ['host', 'port'], 'the server listens on a Unix socket path or on a host and port']],
+    details: 'Prints "listening on <address>" once ready; every byte received is sent back.',
+  },
+  async ({ values }) => {
+    const loop = new EventLoop(values.backend ? { selector: values.backend } : {});
+    let server: ReturnType<typeof createServer>;
+    try {
+      const where =
+        values.path !== undefined
+          ? { path: values.path }
+          : { host: await resolveListenHost(loop, values.host), port: values.port };
+      server = createServer(loop, () => new EchoProtocol(), where);
+    } catch (err) {
+      loop.close();
+      throw err;
     }
-    switch (flag) {
-      case '--backend':
-        if (!(allBackends as readonly string[]).includes(value)) {
-          throw new InvalidArgumentError(
-            `--backend must be one of ${allBackends.join(', ')}; got '${value}'.`,
-          );
-        }
-        opts.backend = value as SelectorName;
-        break;
-      case '--port':
-        opts.port = Number(value);
-        if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
-          throw new InvalidArgumentError(`--port must be an integer from 0 to 65535; got '${value}'.`);
-        }
-        break;
-      case '--host':
-        opts.host = value;
-        break;
-      case '--path':
-        opts.path = value;
-        break;
-      default:
-        throw new InvalidArgumentError(`unknown option '${flag}'. Use --backend, --port, --host or --path.`);
-    }
-    i++;
-  }
-  return opts;
-}
-
-/** Runs the echo server until SIGINT/SIGTERM. Resolves with the exit code. */
-export async function echo(argv: string[]): Promise<number> {
-  const opts = parseEchoArgs(argv);
-  const loop = new EventLoop(opts.backend ? { selector: opts.backend } : {});
-  let server: ReturnType<typeof createServer>;
-  try {
-    server = createServer(
-      loop,
-      () => new EchoProtocol(),
-      opts.path ? { path: opts.path } : { host: opts.host, port: opts.port },
+    loop.setExceptionHandler(printException);
+    const stop = (signal: NodeJS.Signals) => {
+      const { activeConnections, refusedFdTooLarge } = server.stats();
+      const refused = refusedFdTooLarge > 0 ? `, ${refusedFdTooLarge} refused: fd too large for select` : '';
+      console.error(`nbio echo: ${signal}, closing (${activeConnections} connections open${refused})`);
+      server.close();
+      server.closeConnections(true);
+      loop.stop();
+    };
+    loop.addSignalHandler('SIGINT', stop);
+    loop.addSignalHandler('SIGTERM', stop);
+    console.log(`listening on ${describe(server.address())}`);
+    console.error(
+      `nbio echo: ${loop.selector.capabilities.name} selector, ${loop.mode} mode, pid ${process.pid}`,
     );
-  } catch (err) {
+    await loop.run();
     loop.close();
-    throw err;
-  }
-  loop.setExceptionHandler(printException);
-  const stop = (signal: NodeJS.Signals) => {
-    const { activeConnections, refusedFdTooLarge } = server.stats();
-    const refused = refusedFdTooLarge > 0 ? `, ${refusedFdTooLarge} refused: fd too large for select` : '';
-    console.error(`nbio echo: ${signal}, closing (${activeConnections} connections open${refused})`);
-    server.close();
-    server.closeConnections(true);
-    loop.stop();
-  };
-  loop.addSignalHandler('SIGINT', stop);
-  loop.addSignalHandler('SIGTERM', stop);
-  console.log(`listening on ${describe(server.address())}`);
-  console.error(
-    `nbio echo: ${loop.selector.capabilities.name} selector, ${loop.mode} mode, pid ${process.pid}`,
-  );
-  await loop.run();
-  loop.close();
-  return 0;
+    return 0;
+  },
+);
+
+/** Runs `nbio echo` with `argv` (the words after `echo`); resolves with the exit code. */
+export function echo(argv: readonly string[]): Promise<number> {
+  return echoCommand.run(argv);
 }
 
 /**

@@ -7,12 +7,35 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
 import type { Exchange } from '../http/server/http-connection.ts';
 import { serveRaw } from '../http/server/http-server.ts';
 import { EventLoop } from '../loop/event-loop.ts';
 import { allBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
+import {
+  type Command,
+  type CommandSpec,
+  type Flags,
+  formatUsage,
+  HELP,
+  parseArgs,
+  UsageError,
+} from './args.ts';
+import { resolveListenHost } from './listen-host.ts';
+
+const httpSpec = {
+  name: 'http',
+  summary: 'an HTTP/1.1 server: GET / → hello world, POST/PUT /echo → the body back (Ctrl-C stops it)',
+  flags: {
+    backend: { type: 'choice', choices: allBackends, help: 'selector backend (default: the best here)' },
+    host: {
+      type: 'string',
+      default: '127.0.0.1',
+      help: 'address or host name to listen on (a name is resolved first)',
+    },
+    port: { type: 'int', min: 0, max: 65535, default: 8080, help: 'TCP port; 0 picks a free one' },
+  },
+} as const satisfies CommandSpec<Flags>;
 
 /** Parsed `nbio http` options. */
 export interface HttpCliOptions {
@@ -21,30 +44,16 @@ export interface HttpCliOptions {
   host: string;
 }
 
-/** Parses `--port n --host h --backend b`. @throws InvalidArgumentError naming the flag */
+/**
+ * Parses `--port n --host h --backend b`.
+ * @throws UsageError (an InvalidArgumentError) naming the flag; also for `--help`, which only
+ *   the command itself answers
+ */
 export function parseHttpArgs(argv: readonly string[]): HttpCliOptions {
-  const opts: HttpCliOptions = { port: 8080, host: '127.0.0.1' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] ?? '';
-    const value = argv[i + 1];
-    if (value === undefined)
-      throw new InvalidArgumentError(
-        `${flag} needs a value (nbio http --port <n> [--host h] [--backend b]).`,
-      );
-    if (flag === '--port') {
-      const port = Number(value);
-      if (!/^[0-9]+$/.test(value) || port > 65535)
-        throw new InvalidArgumentError(`--port must be an integer from 0 to 65535; got '${value}'.`);
-      opts.port = port;
-    } else if (flag === '--host') opts.host = value;
-    else if (flag === '--backend') {
-      if (!(allBackends as readonly string[]).includes(value)) {
-        throw new InvalidArgumentError(`--backend must be one of ${allBackends.join(', ')}; got '${value}'.`);
-      }
-      opts.backend = value as SelectorName;
-    } else throw new InvalidArgumentError(`unknown option '${flag}'. Use --port, --host or --backend.`);
-  }
-  return opts;
+  const parsed = parseArgs(httpSpec, argv);
+  if (parsed === HELP) throw new UsageError('--help: run nbio http --help.', formatUsage(httpSpec));
+  const { backend, host, port } = parsed.values;
+  return backend === undefined ? { host, port } : { backend, host, port };
 }
 
 const HELLO = 'hello world';
@@ -79,11 +88,17 @@ async function echoBody({ head, body, response }: Exchange): Promise<void> {
 
 /** Runs the server until SIGINT/SIGTERM. Resolves with the exit code. */
 export async function http(argv: readonly string[]): Promise<number> {
-  const opts = parseHttpArgs(argv);
+  const parsed = parseArgs(httpSpec, argv);
+  if (parsed === HELP) {
+    console.log(formatUsage(httpSpec));
+    return 0;
+  }
+  const opts = parsed.values;
   const loop = new EventLoop(opts.backend ? { selector: opts.backend } : {});
   let server: ReturnType<typeof serveRaw>;
   try {
-    server = serveRaw(loop, helloEchoHandler, { host: opts.host, port: opts.port });
+    const host = await resolveListenHost(loop, opts.host);
+    server = serveRaw(loop, helloEchoHandler, { host, port: opts.port });
   } catch (err) {
     loop.close();
     throw err;
@@ -104,3 +119,11 @@ export async function http(argv: readonly string[]): Promise<number> {
   loop.close();
   return 0;
 }
+
+/** `nbio http` as main.ts runs it. */
+export const httpCommand: Command = {
+  name: httpSpec.name,
+  summary: httpSpec.summary,
+  usage: formatUsage(httpSpec),
+  run: (argv) => http(argv),
+};

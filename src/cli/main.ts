@@ -1,69 +1,111 @@
 /**
- * The `nbio` command: `tour` (what `npm start` runs), `demo`, `echo`, `rosetta`, `help`.
+ * The `nbio` command: one entry per command in {@link COMMANDS}; `nbio --help` lists them all.
+ * Each command parses its own flags with the shared parser (./args.ts, which says how to add
+ * one), so every command answers `--help` and refuses misuse the same way:
+ *
+ * - `--help`: usage on stdout, exit 0;
+ * - misuse (unknown flag, stray argument, bad number, conflicting flags): the message and the
+ *   usage on stderr, exit 2;
+ * - a failure with one of nbio's typed errors (a port in use, a name that does not resolve): one
+ *   line `nbio <command>: <message> [<code>]` on stderr, exit 1;
+ * - a closed stdout (`nbio demo | head -1`): the command ends quietly, exit 0.
  *
  * @module
  */
-import { demo } from './demo.ts';
-import { echo } from './echo.ts';
+import { type Command, UsageError } from './args.ts';
+import { demoCommand } from './demo.ts';
+import { echoCommand } from './echo.ts';
+import { httpCommand } from './http.ts';
 import { race } from './race.ts';
-import { http } from './http.ts';
-import { rosetta } from './rosetta.ts';
-import { tour } from './tour/tour.ts';
+import { rosettaCommand } from './rosetta.ts';
+import { tourCommand } from './tour/tour.ts';
 import { trace } from './trace.ts';
 
-const USAGE = `usage: nbio <command>
+const raceCommand: Command = {
+  name: 'race',
+  summary: 'every backend, one workload: a table, and an SVG/HTML plot of cost against idle descriptors',
+  usage: 'nbio race --help',
+  run: race,
+};
 
-commands:
-  tour      the talk's questions on loopback: blocking vs threads vs select/poll/epoll
-  demo      echo server + clients on loopback, once per backend, with per-backend loop stats
-  echo      --backend <select|poll|epoll|kqueue> --port <n> [--host h | --path p]: an echo server
-  http      --port <n> [--host h] [--backend b]: GET / → hello world, POST/PUT /echo → the body back
-  rosetta   [--backend b] [--rounds n] [--style s,…]: one chat server in six styles, measured side by side
-  trace     [--out trace.json] [--svg timeline.svg] -- <script> [args]: run a program with NBIO_TRACE set; a Chrome trace
-  race      [--idle 0,1000,5000,9500] [--active 1,100] [--backends b,…] [--out dir]: every backend, one workload, a table and a plot
-  help      this text`;
+const traceCommand: Command = {
+  name: 'trace',
+  summary: 'run a program with NBIO_TRACE set: a Chrome trace of its nbio loops, and a timeline SVG',
+  usage: 'nbio trace --help',
+  run: trace,
+};
+
+/** Every command, in the order `nbio --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  tourCommand,
+  demoCommand,
+  echoCommand,
+  httpCommand,
+  rosettaCommand,
+  traceCommand,
+  raceCommand,
+];
+
+/** `nbio --help`. */
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: nbio <command> [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    `  ${'help'.padEnd(width)}  this text`,
+    '',
+    "nbio <command> --help shows a command's options.",
+  ].join('\n');
+}
+
+let stdoutGuarded = false;
+
+/**
+ * Ends the process quietly (exit 0) when stdout's reader has gone (`nbio demo | head -1`): the
+ * reader took what it wanted, so the rest is not an error. Any other stdout error is rethrown.
+ */
+export function exitQuietlyWhenStdoutCloses(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [cmd = 'help'] = argv;
+export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyWhenStdoutCloses();
+  const [name = 'help', ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    if (rest.length > 0) {
+      const about = COMMANDS.find((c) => c.name === rest[0]);
+      if (about !== undefined) return about.run(['--help']);
+    }
+    console.log(mainUsage());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    console.error(`nbio: unknown command ${JSON.stringify(name)}.\n\n${mainUsage()}`);
+    return 2;
+  }
   try {
-    return await run(cmd, argv);
+    return await command.run(rest);
   } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`nbio ${name}: ${err.message}\n\n${err.usage}`);
+      return 2;
+    }
     // Typed errors carry a message that says what to do: print it, not a stack.
-    const e = err as { code?: string; message?: string };
-    if (typeof e.code === 'string') {
-      console.error(`nbio ${cmd}: ${e.message} [${e.code}]`);
+    const e = err as { code?: unknown; message?: unknown } | null;
+    if (e !== null && typeof e === 'object' && typeof e.code === 'string') {
+      console.error(`nbio ${name}: ${String(e.message)} [${e.code}]`);
       return 1;
     }
     throw err;
-  }
-}
-
-async function run(cmd: string, argv: string[]): Promise<number> {
-  switch (cmd) {
-    case 'demo':
-      return demo();
-    case 'echo':
-      return echo(argv.slice(1));
-    case 'http':
-      return http(argv.slice(1));
-    case 'rosetta':
-      return rosetta(argv.slice(1));
-    case 'trace':
-      return trace(argv.slice(1));
-    case 'race':
-      return race(argv.slice(1));
-    case 'tour':
-      await tour();
-      return 0;
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`nbio: unknown command '${cmd}'.\n\n${USAGE}`);
-      return 2;
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * `nbio rosetta [--backend b] [--rounds n] [--style s …]`: the chat server of
+ * `nbio rosetta [--backend b] [--rounds n] [--style s,…]`: the chat server of
  * `examples/rosetta/`, written in every style, run one after another, each on a fresh loop whose
  * selector is a {@link TracedSelector}. The clients (examples/rosetta/client.ts) run in a child
- * process, so only the server's work is measured. Prints one row per style: lines of code,
- * loop iterations, syscalls and callbacks per message — the styles cost the same loop
- * underneath. See docs/rosetta.md.
+ * process, so only the server's work is measured. Prints one row per style as soon as that style
+ * is measured: lines of code (of its example file, blank lines and comments not counted), loop
+ * iterations, syscalls and callbacks per message — the styles cost the same loop underneath.
+ * See docs/rosetta.md.
  *
  * ## What is measured, and when
  * The window opens once the server listens. The client reports its transcript over a pipe the
@@ -26,13 +27,23 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChatServer, StartChat } from '../../examples/rosetta/chat-server.ts';
-import { InvalidArgumentError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
 import type { Watcher } from '../loop/io-watchers.ts';
 import { allBackends, createSelector, defaultSelector } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
 import { close, pipe, read, WOULD_BLOCK } from '../sys/fd.ts';
 import { TracedSelector } from '../trace/traced-selector.ts';
+import {
+  type Command,
+  type CommandSpec,
+  type Flags,
+  type FlagValues,
+  formatUsage,
+  HELP,
+  parseArgs,
+  UsageError,
+} from './args.ts';
+import { type Column, formatHeader, formatRow } from './text-table.ts';
 
 /** The styles, in the order they run (the first one's transcript is the reference). */
 export const STYLES = ['raw-callbacks', 'protocol', 'streams', 'twisted', 'tornado', 'compat-net'] as const;
@@ -249,51 +260,59 @@ export async function measureStyle(style: StyleName, options: RosettaOptions = {
   }
 }
 
-/** Parses `--backend b --rounds n --style s` (repeatable). @throws InvalidArgumentError naming the flag */
-export function parseRosettaArgs(argv: string[]): RosettaOptions & { styles: StyleName[] } {
-  const opts: RosettaOptions & { styles: StyleName[] } = { styles: [] };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new InvalidArgumentError(`${flag} needs a value.`);
-    if (flag === '--backend') {
-      if (!(allBackends as readonly string[]).includes(value)) {
-        throw new InvalidArgumentError(`--backend must be one of ${allBackends.join(', ')}; got '${value}'.`);
-      }
-      opts.backend = value as SelectorName;
-    } else if (flag === '--rounds') {
-      opts.rounds = Number(value);
-      if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || opts.rounds > 1000) {
-        throw new InvalidArgumentError(`--rounds must be an integer from 1 to 1000; got '${value}'.`);
-      }
-    } else if (flag === '--style') {
-      for (const name of value.split(',')) {
-        if (!(STYLES as readonly string[]).includes(name)) {
-          throw new InvalidArgumentError(`--style must be one of ${STYLES.join(', ')}; got '${name}'.`);
-        }
-        opts.styles.push(name as StyleName);
-      }
-    } else throw new InvalidArgumentError(`unknown option '${flag}'. Use --backend, --rounds or --style.`);
-  }
-  if (opts.styles.length === 0) opts.styles = [...STYLES];
+const rosettaSpec = {
+  name: 'rosetta',
+  summary: 'one chat server in six styles, measured side by side (a line per style as it finishes)',
+  flags: {
+    backend: {
+      type: 'choice',
+      choices: allBackends,
+      help: 'selector backend of every server loop (default: the best here)',
+    },
+    rounds: { type: 'int', min: 1, max: 1000, default: 10, help: 'rounds of chat the clients run' },
+    style: { type: 'list', choices: STYLES, default: STYLES, help: 'the styles to run (repeatable)' },
+  },
+  details: [
+    'Columns: lines = lines of code of examples/rosetta/<style>.ts (blank lines and comments not',
+    'counted); iterations, waits (selector waits), ctl (interest changes), reads, writes: what the',
+    "server's loop did; per msg = divided by the lines the clients sent. See docs/rosetta.md.",
+  ].join('\n'),
+} as const satisfies CommandSpec<Flags>;
+
+/**
+ * Parses `--backend b --rounds n --style s` (repeatable, comma-separated).
+ * @throws UsageError (an InvalidArgumentError) naming the flag; also for `--help`, which only the
+ *   command itself answers
+ */
+export function parseRosettaArgs(argv: readonly string[]): RosettaOptions & { styles: StyleName[] } {
+  const parsed = parseArgs(rosettaSpec, argv);
+  if (parsed === HELP) throw new UsageError('--help: run nbio rosetta --help.', formatUsage(rosettaSpec));
+  return optionsOf(parsed.values);
+}
+
+function optionsOf(values: FlagValues<typeof rosettaSpec.flags>): RosettaOptions & { styles: StyleName[] } {
+  const opts: RosettaOptions & { styles: StyleName[] } = { styles: values.style, rounds: values.rounds };
+  if (values.backend !== undefined) opts.backend = values.backend;
   return opts;
 }
 
-/** Formats rows as the table `nbio rosetta` prints. */
-export function formatTable(rows: readonly RosettaRow[]): string[] {
-  const reference = rows[0]?.transcript.join('\n');
-  const head = [
-    'style',
-    'lines',
-    'iterations',
-    'waits',
-    'ctl',
-    'reads',
-    'writes',
-    'syscalls/msg',
-    'callbacks/msg',
-    'transcript',
-  ];
-  const body = rows.map((r) => [
+/** The columns of the table `nbio rosetta` prints, wide enough for its figures. */
+export const ROSETTA_COLUMNS: readonly Column[] = [
+  { title: 'style', width: Math.max(...STYLES.map((s) => s.length)) },
+  { title: 'lines', align: 'right' },
+  { title: 'iterations', align: 'right' },
+  { title: 'waits', align: 'right', width: 6 },
+  { title: 'ctl', align: 'right', width: 4 },
+  { title: 'reads', align: 'right', width: 6 },
+  { title: 'writes', align: 'right' },
+  { title: 'syscalls/msg', align: 'right' },
+  { title: 'callbacks/msg', align: 'right' },
+  { title: 'transcript' },
+];
+
+/** One row of the table; `reference` is the first style's transcript. */
+export function formatRosettaRow(r: RosettaRow, reference: readonly string[]): string {
+  return formatRow(ROSETTA_COLUMNS, [
     r.style,
     String(r.lines),
     String(r.iterations),
@@ -303,47 +322,67 @@ export function formatTable(rows: readonly RosettaRow[]): string[] {
     String(r.writes),
     r.syscallsPerMessage.toFixed(2),
     r.callbacksPerMessage.toFixed(2),
-    r.transcript.join('\n') === reference ? 'same' : 'DIFFERS',
+    r.transcript.join('\n') === reference.join('\n') ? 'same' : 'DIFFERS',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
 }
 
 /**
- * `nbio rosetta`: measures each style (see the module comment) and prints the table.
+ * `nbio rosetta`: measures each style (see the module comment), printing its row as soon as it
+ * is measured.
  * @returns the exit code: 0, or 1 when a style failed or its clients saw another transcript
- * @throws InvalidArgumentError for bad arguments
+ * @throws UsageError for bad arguments
  */
-export async function rosetta(argv: string[], print: (line: string) => void = console.log): Promise<number> {
-  const opts = parseRosettaArgs(argv);
+export async function rosetta(
+  argv: readonly string[],
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  const parsed = parseArgs(rosettaSpec, argv);
+  if (parsed === HELP) {
+    print(formatUsage(rosettaSpec));
+    return 0;
+  }
+  const opts = optionsOf(parsed.values);
   const rounds = opts.rounds ?? 10;
-  const rows: RosettaRow[] = [];
+  const n = opts.styles.length;
+  print(
+    `nbio rosetta: one chat server in ${n} style${n === 1 ? '' : 's'}, run one after another, each serving`,
+  );
+  print(
+    `the same three clients (examples/rosetta/client.ts, ${rounds} round${rounds === 1 ? '' : 's'} of chat)`,
+  );
+  print('on its own loop with a traced selector. A few seconds per style; rows appear as they finish.');
+  print('');
+  for (const l of formatHeader(ROSETTA_COLUMNS)) print(l);
+  let reference: readonly string[] | null = null;
+  let first: RosettaRow | null = null;
   let failed = false;
+  let differs = false;
   for (const style of opts.styles) {
     try {
-      rows.push(await measureStyle(style, { ...opts, rounds }));
+      const row = await measureStyle(style, { ...opts, rounds });
+      reference ??= row.transcript;
+      first ??= row;
+      if (row.transcript.join('\n') !== reference.join('\n')) differs = true;
+      print(formatRosettaRow(row, reference));
     } catch (err) {
       failed = true;
-      print(`nbio rosetta: ${style} failed: ${(err as Error).message}`);
+      print(`${style.padEnd(ROSETTA_COLUMNS[0]?.width ?? 0)}  failed: ${(err as Error).message}`);
     }
   }
-  if (rows.length === 0) return 1;
-  const { messages } = rows[0];
-  print(`nbio rosetta: one chat server in ${rows.length} styles, each serving the same three clients`);
-  print(
-    `(examples/rosetta/client.ts, ${rounds} round${rounds === 1 ? '' : 's'} of chat: ${messages} lines sent),`,
-  );
-  print(`each on its own ${rows[0].loop} loop with a traced selector. Per message = per line a client sent.`);
+  if (first === null) return 1;
   print('');
-  for (const l of formatTable(rows)) print(l);
-  print('');
+  print(`${first.messages} lines sent by the clients; every server loop: ${first.loop}.`);
+  print('lines = lines of code of examples/rosetta/<style>.ts, blank lines and comments not counted;');
   print('syscalls = waits + ctl (interest changes) + reads + writes on the connections;');
-  print('callbacks = I/O callbacks + callSoon callbacks + timers fired. See docs/rosetta.md.');
-  const differs = rows.some((r) => r.transcript.join('\n') !== rows[0].transcript.join('\n'));
+  print('callbacks = I/O callbacks + callSoon callbacks + timers fired; /msg = per line a client sent.');
+  print("transcript: what the clients saw, compared with the first style's. See docs/rosetta.md.");
   return failed || differs ? 1 : 0;
 }
+
+/** `nbio rosetta` as main.ts runs it. */
+export const rosettaCommand: Command = {
+  name: rosettaSpec.name,
+  summary: rosettaSpec.summary,
+  usage: formatUsage(rosettaSpec),
+  run: (argv) => rosetta(argv),
+};

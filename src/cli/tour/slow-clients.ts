@@ -15,6 +15,7 @@ import { EventLoop } from '../../loop/event-loop.ts';
 import { sys } from '../../sys/constants.ts';
 import { close, WOULD_BLOCK } from '../../sys/fd.ts';
 import * as sock from '../../sys/socket.ts';
+import { parseStrictInt } from '../args.ts';
 
 /** What one client saw. */
 export interface ClientResult {
@@ -77,7 +78,8 @@ export async function runSlowClients(port: number, clients: number, slowMs: numb
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [port, clients, slowMs] = process.argv.slice(2).map(Number);
-  const results = await runSlowClients(port, clients, slowMs);
+  // Started by tour.ts with three numbers: the port, how many clients, how slow (ms).
+  const arg = (i: number, what: string) => parseStrictInt(process.argv[2 + i] ?? '', 0, 65535, what);
+  const results = await runSlowClients(arg(0, 'port'), arg(1, 'clients'), arg(2, 'slowMs'));
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }

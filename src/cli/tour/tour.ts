@@ -20,6 +20,8 @@ import { sys } from '../../sys/constants.ts';
 import { close } from '../../sys/fd.ts';
 import * as sock from '../../sys/socket.ts';
 import type { SelectCall } from '../../trace/traced-selector.ts';
+import { type Command, defineCommand } from '../args.ts';
+import { type Column, formatTable } from '../text-table.ts';
 import { type SyscallCounts, serveBlocking, serveThreaded, startThreads } from './blocking-server.ts';
 import { serveNonBlocking } from './nonblocking-server.ts';
 import type { ClientResult } from './slow-clients.ts';
@@ -130,7 +132,9 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
   print(`nbio tour: ${clients} slow clients. Each waits for the server's greeting, then types one line`);
   print(`in pieces over ${slowMs} ms, then waits for the answer.\n`);
   print('1. A blocking server: accept(), greet, recv() until the line is complete, answer, close.');
-  print('   While it waits for one client, it cannot even accept the next.');
+  print('   While it waits for one client, it cannot even accept the next: the others wait in the');
+  print('   backlog (the queue of connections the kernel has completed but the server has not yet');
+  print('   accepted; 64 here).');
   await round('blocking, 1 thread', (l) => serveBlocking(l, clients, (s) => print(`   ${s}`)));
 
   print('2. Blocking, one thread per client (worker_threads): concurrency, bought with threads.');
@@ -138,13 +142,19 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
   await round(`blocking, ${clients} threads`, (l) => serveThreaded(l, threads, (s) => print(`   ${s}`)));
   await Promise.all(threads.map((w) => w.terminate()));
 
+  let guestExplained = false;
   const backends = availableBackends().filter((b) => b !== 'kqueue' || process.platform !== 'linux');
   const order: SelectorName[] = ['select', 'poll', 'epoll', 'kqueue'];
   for (const [i, backend] of order.filter((b) => backends.includes(b)).entries()) {
     const step = 3 + i;
     if (backend === 'select') {
-      print('3. Non-blocking, one thread, select(): every socket is O_NONBLOCK, and one select() call');
-      print('   waits for all of them. Each wait, as the kernel saw it:');
+      print('3. Non-blocking, one thread, select(). Each socket is a file descriptor (fd: the small integer');
+      print('   the kernel gives this process for each open socket or file), and each is set O_NONBLOCK (a');
+      print('   flag that makes accept() and recv() return EAGAIN at once instead of waiting); one select()');
+      print(
+        "   call waits for all of them. Each wait, as the kernel saw it (fds by number; the waker is nbio's",
+      );
+      print('   own fd for waking its loop):');
     } else {
       print(`${step}. The same non-blocking server on ${backend}():`);
     }
@@ -162,6 +172,13 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
     })();
     if (backend === 'select' && waits > 40) print(`   … ${waits - 40} more waits`);
     const guest = backend === 'epoll' || (backend === 'kqueue' && process.platform !== 'linux');
+    if (guest && !guestExplained) {
+      guestExplained = true;
+      print(
+        "   (guest mode: nbio's loop runs inside Node's own event loop, libuv, which does the waiting and",
+      );
+      print('   wakes nbio when its epoll descriptor is ready; select and poll instead own the thread.)');
+    }
     print(
       `   ${backend}: ${run.iterations} loop iterations, ${(run.events / Math.max(1, run.iterations)).toFixed(2)} events per iteration, ${run.sleptMs.toFixed(0)} ms blocked in nbio's own ${backend}()${guest ? " (guest mode: libuv's own wait did the sleeping, then woke nbio)" : ''}`,
     );
@@ -169,13 +186,13 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
   }
 
   print('Summary');
-  const head = [
-    'approach',
-    'served',
-    'wall ms',
-    'server CPU ms',
-    'syscalls/request',
-    'first connect → last answer',
+  const columns: Column[] = [
+    { title: 'approach' },
+    { title: 'served', align: 'right' },
+    { title: 'wall ms', align: 'right' },
+    { title: 'server CPU ms', align: 'right' },
+    { title: 'syscalls/request', align: 'right' },
+    { title: 'first connect → last answer', align: 'right' },
   ];
   const body = rows.map((r) => [
     r.approach,
@@ -185,13 +202,31 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
     r.syscallsPerRequest.toFixed(1),
     `${r.lastAnswerMs.toFixed(0)} ms`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  print(line(head));
-  print(line(widths.map((w) => '-'.repeat(w))));
-  for (const b of body) print(line(b));
+  for (const l of formatTable(columns, body)) print(l);
   print('');
   print('The blocking server serializes the slow clients; threads and the non-blocking loops serve them');
   print('all at once — the loops with one thread, sleeping in the kernel while nothing is ready.');
   return rows;
 }
+
+/** `nbio tour` (what `npm start` runs). */
+export const tourCommand: Command = defineCommand(
+  {
+    name: 'tour',
+    summary: "the talk's questions on loopback: blocking vs threads vs select/poll/epoll",
+    flags: {
+      clients: { type: 'int', min: 1, max: 50, default: 5, help: 'how many slow clients' },
+      'slow-ms': {
+        type: 'int',
+        min: 0,
+        max: 5000,
+        default: 300,
+        help: 'how long each client takes to type its line',
+      },
+    },
+  },
+  async ({ values }) => {
+    await tour({ clients: values.clients, slowMs: values['slow-ms'] });
+    return 0;
+  },
+);
