@@ -17,3 +17,9 @@ export { type FileLike, type IOHandler, IOLoop } from './io-loop.ts';
 export { DEFAULT_MAX_BUFFER_SIZE, IOStream, type IOStreamOptions, streamProtocol } from './io-stream.ts';
 export { PeriodicCallback } from './periodic-callback.ts';
 export { type StreamHandler, TCPClient, TCPServer } from './tcp-server.ts';
+export {
+  Application,
+  type HTTPServerRequest,
+  RequestHandler,
+  type RequestHandlerClass,
+} from './web-application.ts';

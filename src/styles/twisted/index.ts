@@ -49,3 +49,4 @@ export {
   type UnhandledErrorHandler,
   type UnhandledErrorReport,
 } from './unhandled-error.ts';
+export { NOT_DONE_YET, NoResource, type RenderResult, Request, Resource, Site } from './web-site.ts';
