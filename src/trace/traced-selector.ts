@@ -87,6 +87,11 @@ export class TracedSelector<T = Token> implements Selector<T> {
     return this.#inner.get(fd);
   }
 
+  /** Passes through (a userspace kqueue's socket errors; see Selector.takeSocketError). */
+  takeSocketError(fd: number): number {
+    return this.#inner.takeSocketError?.(fd) ?? 0;
+  }
+
   select(timeoutMs: number | null): readonly ReadyEvent<T>[] {
     const record = this.#opts.recordSets !== false;
     const readFds: number[] = [];
