@@ -32,18 +32,23 @@ import type { ResponseHead } from './response-decoder.ts';
 
 /** Everything an exchange needs to know about its request. */
 export interface ExchangeSpec {
+  /** The checked method. */
   readonly method: string;
+  /** The request's URL (href), for the response and for messages. */
   readonly url: string;
   /** The serialized head. */
   readonly head: string;
+  /** The body, sorted into none, bytes or a stream. */
   readonly body: ClassifiedBody;
   /** Send the stream body with chunked coding (false: the caller gave its Content-Length). */
   readonly chunked: boolean;
   /** The caller asked for `Connection: close`. */
   readonly closeAfter: boolean;
+  /** Deadline from sending to the response head, or 0 for none. */
   readonly headersTimeoutMs: number;
   /** Whole-exchange deadline, or 0 for none. */
   readonly timeoutMs: number;
+  /** The caller's signal. */
   readonly signal: AbortSignal | undefined;
   /** Passed on to the response. */
   readonly redirected: boolean;
@@ -65,6 +70,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** See the module comment. */
 export class Exchange implements ConnectionUser {
+  /** What to send, and how. */
   readonly spec: ExchangeSpec;
   /** Resolves with the response once its head arrived. */
   readonly promise: Promise<ClientResponse>;

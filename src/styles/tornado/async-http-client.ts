@@ -44,13 +44,21 @@ export interface HTTPRequestOptions {
 
 /** A request (Tornado's `HTTPRequest`). */
 export class HTTPRequest {
+  /** The http: URL. */
   readonly url: string;
+  /** The method. */
   readonly method: string;
+  /** The fields to send. */
   readonly headers: HeadersLike | undefined;
+  /** The body, or null. */
   readonly body: RequestBody | null;
+  /** Seconds to connect. */
   readonly connectTimeout: number;
+  /** Seconds for the whole request. */
   readonly requestTimeout: number;
+  /** Follow 3xx redirects. */
   readonly followRedirects: boolean;
+  /** The most redirects followed. */
   readonly maxRedirects: number;
 
   /** @param url an http: URL; @param options Tornado's keyword arguments */
@@ -83,11 +91,13 @@ export class HTTPClientError extends Error {
 
 /** A complete response (Tornado's `HTTPResponse`). */
 export class HTTPResponse {
+  /** The request this answers. */
   readonly request: HTTPRequest;
   /** The status code. */
   readonly code: number;
   /** The reason phrase. */
   readonly reason: string;
+  /** The fields, with `get`/`has`/iteration. */
   readonly headers: ResponseHeaders;
   /** The whole body. */
   readonly body: Buffer;

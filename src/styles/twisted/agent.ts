@@ -83,6 +83,7 @@ export class Headers {
 
 /** What a body producer writes to (Twisted's `IConsumer`). */
 export interface BodyConsumer {
+  /** Sends `data` as the next part of the body. */
   write(data: Uint8Array | string): void;
 }
 
@@ -97,6 +98,7 @@ export interface BodyProducer {
 
 /** A producer of bytes held in memory (Twisted's `FileBodyProducer` over a `BytesIO`). */
 export class FileBodyProducer implements BodyProducer {
+  /** The body's size in bytes. */
   readonly length: number;
   readonly #data: Buffer;
   /** @param data the body */
@@ -124,6 +126,7 @@ export class AgentResponse {
   readonly phrase: string;
   /** `['HTTP', 1, minor]`. */
   readonly version: readonly [string, number, number];
+  /** The fields. */
   readonly headers: Headers;
   /** The Content-Length, or UNKNOWN_LENGTH. */
   readonly length: number | typeof UNKNOWN_LENGTH;
@@ -167,7 +170,9 @@ export class AgentResponse {
 
 /** Collects a body for {@link readBody}. */
 class BodyCollector extends Protocol {
+  /** The chunks so far. */
   readonly parts: Buffer[] = [];
+  /** Fires with the whole body, or the error that broke it. */
   readonly done = new Deferred<Buffer>();
   override dataReceived(data: Buffer): void {
     this.parts.push(data);
