@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { availableBackends } from '../selector/default-selector.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { measureCell, parseRaceArgs, raceHtml, raceSvg, raceTable, runRace } from './race.ts';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
 test('one cell per backend: 2 active pairs → 2 events and 5 system calls per iteration', () => {
-  const before = openFdCount();
+  const before = fdSnapshot();
   for (const backend of availableBackends()) {
     const cell = measureCell(backend, [], 2, 20);
     assert.ok('usPerIteration' in cell, `${backend} measured`);
@@ -21,11 +21,11 @@ test('one cell per backend: 2 active pairs → 2 events and 5 system calls per i
     assert.equal(cell.syscallsPerIteration, 5, backend);
     assert.ok(cell.iterations >= 16 && cell.usPerIteration > 0 && cell.cpuUsPerEvent >= 0);
   }
-  assert.equal(openFdCount(), before, 'every descriptor closed');
+  assert.deepEqual(fdsOpenedSince(before), [], 'every descriptor closed');
 });
 
 test('runRace covers every cell, refuses what a backend cannot watch, and draws the plot', () => {
-  const before = openFdCount();
+  const before = fdSnapshot();
   const progress: string[] = [];
   const cells = runRace({
     idle: [0, 1100],
@@ -34,7 +34,7 @@ test('runRace covers every cell, refuses what a backend cannot watch, and draws 
     timeMs: 15,
     onCell: (_d, _t, what) => progress.push(what),
   });
-  assert.equal(openFdCount(), before, 'idle descriptors closed');
+  assert.deepEqual(fdsOpenedSince(before), [], 'idle descriptors closed');
   assert.deepEqual(progress, [
     'select idle=0 active=1',
     'poll idle=0 active=1',

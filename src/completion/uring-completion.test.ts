@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { close } from '../sys/fd.ts';
 import { IoUring } from '../sys/io-uring.ts';
 import { send, socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { RECV_BUFFER_SIZE, RECV_BUFFERS, UringCompletion } from './uring-completion.ts';
 
 const a = IoUring.availability();
@@ -16,12 +16,12 @@ if (!a.available) console.log(`# io_uring completion tests skipped: ${a.reason}`
 const noErrors = { report: (e: unknown) => assert.fail(`unexpected callback error: ${String(e)}`) };
 
 describe('UringCompletion', { skip }, () => {
-  let fdsBefore = 0;
+  let fdsBefore = fdSnapshot();
   before(() => {
-    fdsBefore = openFdCount();
+    fdsBefore = fdSnapshot();
   });
   after(() => {
-    assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+    assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
   test('recv (multishot) and send: callbacks run in runCompleted, not while submitting', () => {

@@ -39,10 +39,13 @@ for (const { backend, mode } of configs) {
     test('callSoon runs in FIFO order; timers by deadline then insertion', async () => {
       const loop = make();
       const order: string[] = [];
+      // Deadlines from one clock reading, taken first: a stall between two of these calls (a
+      // loaded machine preempts for tens of ms) must not reorder them. t20 is >= t + 20.
+      const t = loop.time();
       loop.callLater(20, () => order.push('t20'));
-      loop.callLater(5, () => order.push('t5-a'));
-      loop.callLater(5, () => order.push('t5-b'));
-      loop.callAt(loop.time() - 1, () => order.push('past'));
+      loop.callAt(t + 5, () => order.push('t5-a'));
+      loop.callAt(t + 5, () => order.push('t5-b'));
+      loop.callAt(t - 1, () => order.push('past'));
       loop.callSoon(() => order.push('soon1'));
       loop.callSoon((x: string) => order.push(x), 'soon2');
       await loop.runUntilComplete(() => new Promise<void>((r) => loop.callLater(30, r)));

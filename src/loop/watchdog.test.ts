@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { close, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
 import { Watchdog } from './watchdog.ts';
@@ -31,12 +31,12 @@ const spinLines = (() => {
 
 for (const { backend, mode } of loopConfigs()) {
   describe(`watchdog on ${backend} (${mode} mode)`, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('a reader spinning 300 ms is reported once, with the spinning function, file and line', async () => {

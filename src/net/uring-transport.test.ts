@@ -10,7 +10,7 @@ import { RECV_BUFFER_SIZE, RECV_BUFFERS } from '../completion/uring-completion.t
 import { EventLoop, type RunMode } from '../loop/event-loop.ts';
 import { IoUring } from '../sys/io-uring.ts';
 import type { Ipv4Address } from '../sys/sockaddr.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { createConnection } from './connect.ts';
 import { createServer } from './listener.ts';
@@ -40,12 +40,12 @@ function connectMany(loop: EventLoop, port: number, n: number): Promise<Recorder
 
 for (const mode of ['guest', 'owner'] as RunMode[]) {
   describe(`UringTransport (${mode} mode)`, { skip }, () => {
-    let fdsBefore = 0;
+    let fdsBefore = fdSnapshot();
     before(() => {
-      fdsBefore = openFdCount();
+      fdsBefore = fdSnapshot();
     });
     after(() => {
-      assert.equal(openFdCount(), fdsBefore, 'every descriptor opened was closed');
+      assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
     });
 
     test('servers and connections on io_uring are UringTransports', async () => {

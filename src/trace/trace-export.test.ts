@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { EventLoop } from '../loop/event-loop.ts';
 import { closeTraceFile, traceToFile } from '../loop/recorder-trace.ts';
-import { openFdCount } from '../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { echoUnderLoad } from './test-support.ts';
 import { validateTrace } from './trace-validate.ts';
@@ -85,16 +85,16 @@ test('NBIO_TRACE: an echo server under load writes a valid trace (child process,
 
 for (const backend of ['select', 'poll'] as const) {
   test(`traceToFile on ${backend} (owner mode): a valid trace of an echo server under load`, async () => {
-    const fdsBefore = openFdCount();
+    const fdsBefore = fdSnapshot();
     const out = join(dir, `${backend}.json`);
     const loop = new EventLoop({ selector: backend });
     traceToFile(loop, out);
     assert.equal(await runFor(loop, () => echoUnderLoad(loop, 6, 20)), 120);
     loop.close();
-    assert.equal(openFdCount(), fdsBefore + 1, 'only the trace file stays open until exit');
+    assert.equal(fdsOpenedSince(fdsBefore).length, 1, 'only the trace file stays open until exit');
     assert.equal(closeTraceFile(out), true); // what the exit hook does
     checkEchoTrace(JSON.parse(readFileSync(out, 'utf8')) as Ev[]);
-    assert.equal(openFdCount(), fdsBefore);
+    assert.deepEqual(fdsOpenedSince(fdsBefore), []);
   });
 }
 

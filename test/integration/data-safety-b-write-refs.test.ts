@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Socket } from '../../src/compat/socket.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { loopConfigs, runFor } from '../../src/testing/loop-configs.ts';
 import { connectPair, Recorder } from './fixtures/net-harness.ts';
 
@@ -36,11 +36,11 @@ function deaf(): Recorder {
 
 for (const config of loopConfigs()) {
   describe(`unsent writes are held by reference on ${config.backend} (${config.mode} mode)`, () => {
-    let fds = 0;
+    let fds = fdSnapshot();
     before(() => {
-      fds = openFdCount();
+      fds = fdSnapshot();
     });
-    after(() => assert.equal(openFdCount(), fds, 'every descriptor opened was closed'));
+    after(() => assert.deepEqual(fdsOpenedSince(fds), [], 'every descriptor opened was closed'));
 
     test('Transport: the same 64 KiB buffer written 1,000 times is queued, not copied', async () => {
       const loop = new EventLoop({ selector: config.backend, mode: config.mode });

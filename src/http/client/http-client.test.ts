@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../../testing/loop-configs.ts';
 import { defaultClient, fetch } from './fetch.ts';
 import { HttpClient } from './http-client.ts';
@@ -11,7 +11,7 @@ import { miniHttpServer } from './test-support.ts';
 
 for (const config of loopConfigs()) {
   test(`request, stats, redirect field rules, default client, close (${config.backend} ${config.mode})`, async () => {
-    const fds = openFdCount();
+    const fds = fdSnapshot();
     const loop = new EventLoop({ selector: config.backend, mode: config.mode });
     try {
       await runFor(loop, async () => {
@@ -72,6 +72,6 @@ for (const config of loopConfigs()) {
     } finally {
       loop.close(); // closes the default client too
     }
-    assert.equal(openFdCount(), fds);
+    assert.deepEqual(fdsOpenedSince(fds), []);
   });
 }

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { miniHttpServer } from '../../http/client/test-support.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../../testing/loop-configs.ts';
 import { AsyncHTTPClient, HTTPClientError, HTTPRequest } from './async-http-client.ts';
 import { IOLoop } from './io-loop.ts';
 
 for (const config of loopConfigs()) {
   test(`AsyncHTTPClient.fetch: body, redirects, raise_error, keep-alive (${config.backend} ${config.mode})`, async () => {
-    const fds = openFdCount();
+    const fds = fdSnapshot();
     const loop = new EventLoop({ selector: config.backend, mode: config.mode });
     try {
       await runFor(loop, async () => {
@@ -60,6 +60,6 @@ for (const config of loopConfigs()) {
     } finally {
       loop.close();
     }
-    assert.equal(openFdCount(), fds);
+    assert.deepEqual(fdsOpenedSince(fds), []);
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { miniHttpServer } from '../../http/client/test-support.ts';
 import { EventLoop } from '../../loop/event-loop.ts';
-import { openFdCount } from '../../testing/fd-count.ts';
+import { fdSnapshot, fdsOpenedSince } from '../../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../../testing/loop-configs.ts';
 import { Agent, type AgentResponse, FileBodyProducer, Headers, readBody, UNKNOWN_LENGTH } from './agent.ts';
 import { Deferred } from './deferred.ts';
@@ -10,7 +10,7 @@ import { Protocol } from './protocol.ts';
 
 for (const config of loopConfigs()) {
   test(`Agent.request: headers, producers, deliverBody, readBody, cancel (${config.backend} ${config.mode})`, async () => {
-    const fds = openFdCount();
+    const fds = fdSnapshot();
     const loop = new EventLoop({ selector: config.backend, mode: config.mode });
     try {
       await runFor(loop, async () => {
@@ -89,6 +89,6 @@ for (const config of loopConfigs()) {
     } finally {
       loop.close();
     }
-    assert.equal(openFdCount(), fds);
+    assert.deepEqual(fdsOpenedSince(fds), []);
   });
 }
