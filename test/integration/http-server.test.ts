@@ -186,6 +186,23 @@ for (const config of loopConfigs()) {
         await server.close();
       }));
 
+    test('Expect: 100-continue answered without reading the body: no 100, and the connection closes', () =>
+      onLoop(config, async ({ loop }) => {
+        const server = serve(loop, () => new PlainResponse('too big', { status: 413 }), {
+          host: '127.0.0.1',
+          port: 0,
+        });
+        const c = await RawClient.connect(loop, server.port);
+        c.send(`PUT /e HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n`);
+        await c.untilClosed();
+        assert.deepEqual(c.interim, []);
+        assert.deepEqual(
+          c.responses.map((r) => [r.status, r.headers.connection]),
+          [[413, 'close']],
+        );
+        await server.close();
+      }));
+
     test('a throwing handler gets a 500 and a report; the connection lives on', () =>
       onLoop(config, async ({ loop, errors }) => {
         const server = serve(

@@ -218,7 +218,9 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   }
 
   canKeepAlive(): boolean {
-    return !this.#closeAfter && !this.#config.isClosing();
+    if (this.#closeAfter || this.#config.isClosing()) return false;
+    // A client still waiting for `100 Continue` may never send its body: close after this.
+    return this.#requestComplete || this.#exchange?.response.continueWithheld !== true;
   }
 
   responseEnded(keepAlive: boolean): void {

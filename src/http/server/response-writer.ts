@@ -127,6 +127,11 @@ export class ResponseWriter {
     this.#finish();
   }
 
+  /** True when the client asked for `100 Continue` and never got it (it may not send its body). */
+  get continueWithheld(): boolean {
+    return this.#request.expectContinue && !this.#continueSent;
+  }
+
   /** @internal sends `100 Continue` if the client waits for it and no response started */
   sendContinue(): void {
     if (
