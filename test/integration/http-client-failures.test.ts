@@ -12,7 +12,7 @@ import type { Transport } from '../../src/net/transport.ts';
 import { sys } from '../../src/sys/constants.ts';
 import { close as closeFd } from '../../src/sys/fd.ts';
 import { bind, getsockname, listen, socket } from '../../src/sys/socket.ts';
-import { openFdCount } from '../../src/testing/fd-count.ts';
+import { type FdSnapshot, fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 import { loopSleep, onEachLoop, rejectsWithCode } from './fixtures/http-client-harness.ts';
 
 /** What a raw server does on each request it reads (the n-th on its connection, from 0). */
@@ -22,8 +22,9 @@ type Script = (t: Transport, n: number, connection: number) => void;
 function rawServer(
   loop: EventLoop,
   script: Script,
-): { server: Server; base: string; connections: () => number } {
+): { server: Server; base: string; connections: () => number; serverFds: number[] } {
   let connections = 0;
+  const serverFds: number[] = [];
   const server = createServer(
     loop,
     (): Protocol => {
@@ -33,6 +34,7 @@ function rawServer(
       return {
         connectionMade: (transport) => {
           t = transport;
+          serverFds.push(transport.getExtraInfo('fd'));
         },
         dataReceived: (data) => {
           if (data.includes('\r\n\r\n')) script(t, n++, index);
@@ -42,7 +44,12 @@ function rawServer(
     { host: '127.0.0.1', port: 0 },
   );
   const { port } = server.address() as { port: number };
-  return { server, base: `http://127.0.0.1:${port}`, connections: () => connections };
+  return { server, base: `http://127.0.0.1:${port}`, connections: () => connections, serverFds };
+}
+
+/** The numbers of the descriptors open now that were not open (as the same file) in `before`. */
+function added(before: FdSnapshot): number[] {
+  return fdsOpenedSince(before).map((line) => Number.parseInt(line, 10));
 }
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
@@ -184,12 +191,13 @@ onEachLoop(
     });
     const client = new HttpClient(loop, { maxSocketsPerOrigin: 1 });
     try {
-      const before = openFdCount();
+      const before = fdSnapshot();
       await rejectsWithCode(
         client.request(`${raw.base}/`, { signal: AbortSignal.abort('no') }),
         'NBIO_ABORTED',
       );
       assertPoolEmpty(client);
+      assert.deepEqual(added(before), [], 'an aborted signal opens nothing');
 
       const waiting = new AbortController();
       const p = client.request(`${raw.base}/`, { signal: waiting.signal }); // connection 0: no answer
@@ -202,27 +210,32 @@ onEachLoop(
       const qe = await rejectsWithCode(q, 'NBIO_ABORTED');
       assert.equal(qe.cause, queued.signal.reason);
       assert.equal(client.stats().waiting, 0);
-      // The raw server runs in this process: each connection is two descriptors here, and the
-      // server closes its side only when it reads the EOF, a loop turn later.
-      assert.equal(openFdCount(), before + 2, 'one connection open: both ends');
+      // The raw server runs in this process: a connection is two descriptors here, the client's
+      // and the server's, and the server closes its end only when it reads the EOF, a turn later.
+      const server0 = raw.serverFds[0] as number;
+      const open0 = added(before);
+      assert.equal(open0.length, 2, `both ends of one connection: ${open0}`);
+      const client0 = open0.find((fd) => fd !== server0) as number;
       waiting.abort();
-      assert.equal(openFdCount(), before + 1, "the client's descriptor is closed when abort() returns");
+      assert.deepEqual(added(before), [server0], `the client's fd ${client0} is closed when abort() returns`);
       assertPoolEmpty(client);
       await rejectsWithCode(p, 'NBIO_ABORTED');
       await loopSleep(loop, 20);
-      assert.equal(openFdCount(), before, "and the server closed its end on the client's EOF");
+      assert.deepEqual(added(before), [], "and the server closed its end on the client's EOF");
 
       const midBody = new AbortController();
       const res = await client.request(`${raw.base}/`, { signal: midBody.signal }); // connection 1: part of a body
       const chunks = res[Symbol.asyncIterator]();
       const first = await chunks.next();
       assert.equal(first.value?.toString(), 'part of it');
+      const server1 = raw.serverFds[1] as number;
+      assert.equal(added(before).length, 2);
       midBody.abort();
-      assert.equal(openFdCount(), before + 1, "the client's descriptor is closed when abort() returns");
+      assert.deepEqual(added(before), [server1], "the client's descriptor is closed when abort() returns");
       assertPoolEmpty(client);
       await rejectsWithCode(chunks.next(), 'NBIO_ABORTED');
       await loopSleep(loop, 20);
-      assert.equal(openFdCount(), before);
+      assert.deepEqual(added(before), []);
     } finally {
       client.close();
       raw.server.close();
