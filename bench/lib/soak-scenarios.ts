@@ -42,13 +42,17 @@ export interface EchoChild {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `nbio echo --backend <backend> --port 0` (bench/soak-server.ts); resolves once it listens. */
+/**
+ * Starts `nbio echo --backend <backend> --port 0` (bench/soak-server.ts), or with backend
+ * `'node'` the same echo server on Node's `net` (bench/soak-peer-server.mjs, the peer); resolves
+ * once it listens.
+ */
 export function startEchoServer(backend: string): Promise<EchoChild> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', 'bench/soak-server.ts', '--backend', backend, '--port', '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args =
+    backend === 'node'
+      ? ['--expose-gc', 'bench/soak-peer-server.mjs']
+      : ['--expose-gc', '--import', 'tsx', 'bench/soak-server.ts', '--backend', backend, '--port', '0'];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const memoryWaiters: ((kb: number) => void)[] = [];
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
