@@ -26,7 +26,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** An `nbio echo` child process. */
 export interface EchoChild {
+  /** The TCP port it listens on (127.0.0.1). */
   readonly port: number;
+  /** Its process id. */
   readonly pid: number;
   /** Open descriptors of the server now (/proc/<pid>/fd). */
   fdCount(): number;
@@ -124,7 +126,9 @@ function oneCycle(port: number, n: number): Promise<void> {
 
 /** What {@link connectCycles} measured. */
 export interface CyclesResult {
+  /** Cycles measured (after the warm-up). */
   readonly cycles: number;
+  /** Wall time of those cycles. */
   readonly elapsedMs: number;
   /** Server descriptors after the warm-up, and once every cycle's connection closed. */
   readonly fdsBefore: number;
@@ -184,11 +188,15 @@ function fill(buf: Buffer, offset: number): Buffer {
 
 /** What {@link slowReader} measured. */
 export interface SlowReaderResult {
+  /** Bytes the client wrote. */
   readonly bytesSent: number;
+  /** Bytes that came back before the server's end. */
   readonly bytesBack: number;
   /** Offset of the first byte that came back wrong, or −1. */
   readonly firstMismatch: number;
+  /** How long the client read nothing. */
   readonly pausedMs: number;
+  /** Wall time from connect to the server's end. */
   readonly elapsedMs: number;
   /** Server RSS before, and the highest sampled (every 20 ms) while it ran, in KiB. */
   readonly rssBeforeKb: number;
