@@ -13,7 +13,7 @@ import { sys } from '../../src/sys/constants.ts';
 import { close as closeFd } from '../../src/sys/fd.ts';
 import { bind, getsockname, listen, socket } from '../../src/sys/socket.ts';
 import { type FdSnapshot, fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
-import { loopSleep, onEachLoop, rejectsWithCode } from './fixtures/http-client-harness.ts';
+import { loopSleep, onEachLoop, rejectsWithCode, waitFor } from './fixtures/http-client-harness.ts';
 
 /** What a raw server does on each request it reads (the n-th on its connection, from 0). */
 type Script = (t: Transport, n: number, connection: number) => void;
@@ -203,9 +203,10 @@ onEachLoop(
       const p = client.request(`${raw.base}/`, { signal: waiting.signal }); // connection 0: no answer
       const queued = new AbortController();
       const q = client.request(`${raw.base}/`, { signal: queued.signal });
-      await loopSleep(loop, 30);
-      assert.equal(client.stats().active, 1);
-      assert.equal(client.stats().waiting, 1);
+      await waitFor(loop, 'one request on a connection, one queued', () => {
+        const st = client.stats();
+        return st.active === 1 && st.waiting === 1;
+      });
       queued.abort();
       const qe = await rejectsWithCode(q, 'NBIO_ABORTED');
       assert.equal(qe.cause, queued.signal.reason);
@@ -287,9 +288,22 @@ onEachLoop('upload backpressure: a server that reads nothing stops the body bein
       body: huge(),
       signal: abort.signal,
     });
-    await loopSleep(loop, 200);
+    // Wait until the pulling stops (the socket's buffers are full), however slow the machine.
+    let seen = -1;
+    let since = loop.time();
+    await waitFor(
+      loop,
+      'the body stops being pulled for 50 ms',
+      () => {
+        if (pulled !== seen) {
+          seen = pulled;
+          since = loop.time();
+        }
+        return pulled > 0 && loop.time() - since >= 50;
+      },
+      10_000,
+    );
     assert.ok(pulled < 1024, `only what the socket buffers hold was pulled (${pulled} chunks of 64 KiB)`);
-    const seen = pulled;
     await loopSleep(loop, 100);
     assert.equal(pulled, seen, 'and nothing more while the server reads nothing');
     abort.abort();

@@ -14,6 +14,7 @@ import {
   type Peer,
   rejectsWithCode,
   startPeer,
+  waitFor,
 } from './fixtures/http-client-harness.ts';
 
 let peer: Peer;
@@ -150,6 +151,7 @@ onEachLoop('backpressure: an unread body stops the socket being read', async (lo
   try {
     const size = 8 * 1024 * 1024;
     const res = await client.request(`${peer.base}/big?bytes=${size}`);
+    await waitFor(loop, 'the queue fills up to the mark', () => res.bufferedBytes >= 64 * 1024);
     await loopSleep(loop, 100);
     // At most the mark plus one event's reads (16 × 64 KiB) wait: the rest stays in the kernel and the server.
     assert.ok(res.bufferedBytes <= 64 * 1024 + 1024 * 1024, `${res.bufferedBytes} bytes buffered`);
