@@ -112,6 +112,7 @@ function checkOptions(options: ConnectOptions): Checked {
   const { path, timeoutMs, signal, family } = options;
   if (timeoutMs !== undefined)
     checkDelay(timeoutMs, 'connect timeoutMs (or leave it out)', { positive: true });
+  if (options.lingerMs !== undefined) checkDelay(options.lingerMs, 'lingerMs (or leave it out)');
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('Invalid signal: pass an AbortSignal (from an AbortController).');
   }
@@ -265,8 +266,13 @@ class Attempt<P extends Protocol> {
       return;
     }
     try {
-      const { noDelay, keepAlive, writeBufferLimits } = this.#c.options;
-      const topts = { noDelay, keepAlive, writeBufferLimits };
+      const { noDelay, keepAlive, writeBufferLimits, lingerMs } = this.#c.options;
+      const topts = {
+        noDelay,
+        keepAlive,
+        writeBufferLimits,
+        ...(lingerMs === undefined ? {} : { lingerMs }),
+      };
       // On io_uring the connection is completion-native (see uring-transport.ts).
       transport =
         this.#loop.completion !== null

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { NbioError } from '../../src/errors.ts';
+import { createConnection } from '../../src/net/connect.ts';
 import { createServer } from '../../src/net/listener.ts';
 import type { SocketTransport } from '../../src/net/socket-transport.ts';
 import {
@@ -107,6 +108,39 @@ forEachConfig('close() lingering', (config) => {
       assert.equal(protocol.data.toString(), 'bye');
       transport.close();
       await protocol.until(() => protocol.lostCount === 1);
+      server.close();
+    });
+    assert.deepEqual(errors, []);
+  });
+
+  test('createConnection takes lingerMs: a client close() lingers too, bounded', async () => {
+    const errors = await withConfigLoop(config, async (loop) => {
+      const side = new Recorder();
+      side.onEof = () => true; // the server never ends its side
+      const server = createServer(loop, () => side, { host: '127.0.0.1', port: 0 });
+      const { port } = server.address() as { port: number };
+      assert.throws(
+        () =>
+          createConnection(
+            loop,
+            () => new Recorder(),
+            { host: '127.0.0.1', port, lingerMs: Number.NaN },
+            () => {},
+          ),
+        (e: NbioError) => e.code === 'NBIO_INVALID_ARGUMENT' && /lingerMs/.test(e.message),
+      );
+      const { transport, protocol } = await dial(loop, () => new Recorder(), {
+        host: '127.0.0.1',
+        port,
+        lingerMs: 60,
+      });
+      transport.write('last words');
+      transport.close();
+      await protocol.until(() => protocol.lostCount === 1);
+      assert.equal((protocol.lostError as NbioError | undefined)?.code, 'NBIO_TIMEOUT');
+      await side.until(() => side.received === 10 && side.events.includes('eof'));
+      side.transport?.close();
+      await side.until(() => side.lostCount === 1);
       server.close();
     });
     assert.deepEqual(errors, []);
