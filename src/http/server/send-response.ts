@@ -26,6 +26,12 @@ export async function sendResponse(writer: ResponseWriter, result: unknown, isHe
     );
   }
   writer.writeHead(result.status, result.headers);
+  const source = bodySource(result);
+  if (source !== null) {
+    // The body is a string or bytes nobody has read: send it as it is, skipping the stream.
+    writer.end(isHead ? undefined : source);
+    return;
+  }
   const body = result.body;
   if (body === null) {
     writer.end();
@@ -61,10 +67,40 @@ export async function sendResponse(writer: ResponseWriter, result: unknown, isHe
   }
 }
 
+/** Per Response class: the symbol of undici's internal state, or null when it has none. */
+const stateSymbols = new WeakMap<object, symbol | null>();
+
+/**
+ * The string or bytes a WHATWG `Response` was made from, when its body stream is untouched;
+ * else null. Node's `Response` (undici) keeps them in its internal state (`body.source`) beside
+ * the stream it built from them. This is an optimisation only: anything unexpected there —
+ * another implementation, another undici — gives null, and the stream is read instead.
+ */
+function bodySource(res: ResponseLike): string | Uint8Array | null {
+  const proto = Object.getPrototypeOf(res) as object | null;
+  if (proto === null) return null;
+  let sym = stateSymbols.get(proto);
+  if (sym === undefined) {
+    sym = Object.getOwnPropertySymbols(res).find((s) => s.description === 'state') ?? null;
+    stateSymbols.set(proto, sym);
+  }
+  if (sym === null) return null;
+  const body = (
+    res as unknown as Record<symbol, { body?: { source?: unknown; stream?: unknown } } | undefined>
+  )[sym]?.body;
+  const src = body?.source;
+  if (typeof src !== 'string' && !(src instanceof Uint8Array)) return null;
+  const stream = body?.stream;
+  if (!(stream instanceof ReadableStream) || stream !== res.body || stream.locked || res.bodyUsed === true)
+    return null;
+  return src;
+}
+
 interface ResponseLike {
   status: number;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
+  bodyUsed?: boolean;
 }
 
 function isResponseLike(x: unknown): x is ResponseLike {
