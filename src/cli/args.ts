@@ -300,6 +300,9 @@ export function parseArgs<F extends Flags>(
   const given = new Set<string>();
   const operands: string[] = [];
   const takesOperands = spec.operands !== undefined && spec.operands.afterDashDash !== true;
+  // --help wins over everything else on the line (the person is asking how to use it).
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).some((w) => w === '--help' || w === '-h')) return HELP;
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i] ?? '';
@@ -307,7 +310,6 @@ export function parseArgs<F extends Flags>(
       i++;
       break;
     }
-    if (word === '--help' || word === '-h') return HELP;
     if (!word.startsWith('-') || word === '-') {
       if (!takesOperands) {
         fail(
