@@ -39,13 +39,21 @@ describe('nbio echo', { skip: python ? false : 'python3 not found' }, () => {
   for (const backend of availableBackends()) {
     test(`${backend}: 4 MB in one go, then a half-close, echoed intact to a Python client`, async () => {
       const server = await startEcho(backend);
-      const r = spawnSync(python!, [client, String(server.port), String(4_000_000)], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.trim(), '4000000 True');
-      assert.equal(await server.stop(), 0, 'exits cleanly on SIGTERM');
+      let stopped = false;
+      try {
+        const r = spawnSync(python!, [client, String(server.port), String(4_000_000)], {
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), '4000000 True');
+        stopped = true;
+        assert.equal(await server.stop(), 0, 'exits cleanly on SIGTERM');
+      } finally {
+        // A failed check must not leave the server running: its process would keep this test
+        // file alive past --test-timeout (seen: a run stuck 14 min on a failing backend).
+        if (!stopped) await server.stop();
+      }
     });
   }
 
