@@ -190,12 +190,6 @@ export class EventLoop implements TimerOwner {
     }
     this.recorder = new LoopRecorder({
       wakerFd: this.#waker.readFd,
-      counters: () => ({
-        ready: this.#ready.length,
-        timersPending: this.#timers.size,
-        readers: this.#io.readers - 1,
-        writers: this.#io.writers,
-      }),
       probesChanged: () => this.#probesChanged(),
     });
     if (options.recorder !== undefined) this.recorder.enable(options.recorder);
@@ -516,7 +510,7 @@ export class EventLoop implements TimerOwner {
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
-      if (rec !== null) rec.afterPoll(events, slept);
+      if (rec !== null) rec.afterPoll(events, t0, slept);
       // 5. dispatch I/O callbacks for the ready events (and the completed operations)
       if (events.length > 0) this.#dispatchIo(events);
       if (this.#completion !== null) this.#completion.runCompleted(this.#exceptions);
@@ -526,7 +520,10 @@ export class EventLoop implements TimerOwner {
       this.#runReady();
       this.#iterations++;
       if (obs?.iterationDone) obs.iterationDone(this.#iterations);
-      if (rec !== null) rec.endIteration(this.#iterations);
+      if (rec !== null) {
+        const io = this.#io;
+        rec.endIteration(this.#iterations, this.#ready.length, this.#timers.size, io.readers - 1, io.writers);
+      }
     } finally {
       this.#inIteration = false;
     }
@@ -686,9 +683,9 @@ export class EventLoop implements TimerOwner {
   #timeoutReason(timeout: number | null, maxTimeoutMs: number | null): TimeoutReason {
     if (this.#ready.length > 0) return 'ready';
     if (this.#stopping) return 'stopping';
+    if (this.mode === 'guest') return 'guest';
     const next = this.#timers.peek();
     const natural = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
-    if (this.mode === 'guest') return 'guest';
     if (timeout === 0 && natural !== 0 && maxTimeoutMs !== 0) return 'node-immediate';
     if (
       timeout === SIGNAL_WAIT_CAP_MS &&

@@ -119,7 +119,13 @@ export class IoWatchers {
     const had = w !== undefined && (isReader ? w.reader : w.writer) !== null;
     if (cb === null && !had) return false;
     if (w === undefined) {
-      const added: Watcher = { fd, reader: isReader ? cb : null, writer: isReader ? null : cb, active: true, owner };
+      const added: Watcher = {
+        fd,
+        reader: isReader ? cb : null,
+        writer: isReader ? null : cb,
+        active: true,
+        owner,
+      };
       this.#selector.register(fd, isReader ? Interest.Readable : Interest.Writable, added);
       this.#byFd.set(fd, added);
       if (this.onInterest !== null) this.onInterest(fd, interestOf(added), owner);

@@ -81,10 +81,14 @@ export function formatRecords(records: readonly IterationRecord[]): string {
       const where = s.label === '' ? '' : ` (${s.label}${s.fd >= 0 ? `, fd ${s.fd}` : ''})`;
       const how =
         s.type === 'js'
-          ? `blocked the loop for ${ms(s.durationMs)} ms (stack taken at ${ms(s.blockedMs)} ms)`
+          ? s.stack.length > 0
+            ? `blocked the loop for ${ms(s.durationMs)} ms (stack taken at ${ms(s.blockedMs)} ms)`
+            : `blocked the loop for ${ms(s.durationMs)} ms (it returned before its stack could be taken)`
           : `sat ${ms(s.durationMs)} ms in a blocking system call (no stack: it was taken after the call returned)`;
       lines.push(`        STALL ${s.kind} ${s.name}${where} ${how}`);
-      for (const f of s.stack.slice(0, 8)) {
+      // Node's own frames above the program's (performance.now, a Buffer method) say little
+      const firstOwn = s.stack.findIndex((f) => !f.url.startsWith('node:'));
+      for (const f of s.stack.slice(Math.max(0, firstOwn), Math.max(0, firstOwn) + 8)) {
         lines.push(`            at ${f.functionName || '(anonymous)'} ${f.url}:${f.line}:${f.column}`);
       }
     }

@@ -104,8 +104,9 @@ export interface LoopCounters {
 
 /** A callback that ran longer than the watchdog's threshold (see src/loop/watchdog.ts). */
 export interface StallReport {
-  /** `js`: the stack was taken while the callback still ran. `blocked`: the thread sat in a
-   *  system call (Atomics.wait, readFileSync …): no honest stack exists, only a duration. */
+  /** `js`: JavaScript ran; the stack was taken while the callback still ran (empty when it
+   *  returned before the pause landed). `blocked`: the thread sat in a system call
+   *  (Atomics.wait, readFileSync …): no honest stack exists, only a duration. */
   readonly type: 'js' | 'blocked';
   readonly kind: CallbackRecordKind;
   /** The callback's function name. */

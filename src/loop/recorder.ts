@@ -15,16 +15,12 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
 import { SYSCALL_KINDS, startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
 import { formatRecords } from './recorder-format.ts';
+import { Slot, wakeBit } from './recorder-slot.ts';
 import type {
-  CallbackRecord,
   CallbackRecordKind,
-  InterestRecord,
   IterationRecord,
   Labelled,
-  LoopCounters,
-  ReadyRecord,
   StallReport,
-  SyscallRecord,
   TimeoutReason,
   WakeReason,
 } from './recorder-types.ts';
@@ -41,8 +37,6 @@ export interface CallbackProbe {
 export interface RecorderHost {
   /** The loop's waker descriptor (its events read as "waker"). */
   readonly wakerFd: number;
-  /** Queue lengths and watcher counts now. */
-  counters(): { ready: number; timersPending: number; readers: number; writers: number };
   /** The recorder was turned on or off: the loop re-reads its hooks. */
   probesChanged(): void;
 }
@@ -50,41 +44,40 @@ export interface RecorderHost {
 /** Ring size when `enable()` is called without one. */
 export const DEFAULT_RECORDER_CAPACITY = 1000;
 
-const NO_GAUGES: Readonly<Record<string, number>> = Object.freeze({});
+const B_IO = wakeBit('io');
+const B_TIMER = wakeBit('timer');
+const B_WAKER = wakeBit('waker');
+const B_SIGNAL = wakeBit('signal');
+const B_TIMEOUT = wakeBit('timeout');
+
+function kindCode(kind: CallbackRecordKind): number {
+  return kind === 'reader' ? 0 : kind === 'writer' ? 1 : kind === 'timer' ? 2 : 3;
+}
 
 /** See the module comment. */
 export class LoopRecorder implements CallbackProbe {
   readonly #host: RecorderHost;
-  #ring: IterationRecord[] = [];
+  /** capacity + 1 slots: the completed iterations and the one being recorded (#cur). */
+  #ring: Slot[] = [];
   #capacity = 0;
-  /** Records written since enable() (the next slot is #written % #capacity). */
+  /** Iterations completed into the ring since the first enable(). */
   #written = 0;
+  #cur: Slot = new Slot();
   #enabled = false;
   #stopCounting: (() => void) | null = null;
   readonly #listeners = new Set<(record: IterationRecord) => void>();
   readonly #gauges = new Map<string, () => number>();
-  #gaugeSample: Readonly<Record<string, number>> = NO_GAUGES;
+  #gaugeSample: Readonly<Record<string, number>> = {};
   #gaugeAtMs = Number.NEGATIVE_INFINITY;
-  readonly #sysCalls = new Float64Array(SYSCALL_KINDS.length);
-  readonly #sysBytes = new Float64Array(SYSCALL_KINDS.length);
-  // the iteration being recorded
-  #startMs = 0;
-  #timeoutMs: number | null = null;
-  #reason: TimeoutReason = 'forever';
-  #blockedMs = 0;
-  #wokeBy: WakeReason[] = [];
-  #events: ReadyRecord[] = [];
-  #callbacks: CallbackRecord[] = [];
-  #timersFired = 0;
-  #interest: InterestRecord[] = [];
-  #stalls: StallReport[] = [];
-  #signal = false;
+  readonly #sysBase = new Float64Array(2 * SYSCALL_KINDS.length);
   // the callback running now
-  #cbKind: CallbackRecordKind = 'soon';
+  #cbKind = 0;
   #cbFd = -1;
-  #cbName = '';
-  #cbLabel = '';
+  #cbFn: ((...a: never[]) => void) | null = null;
+  #cbOwner: Labelled | null = null;
   #cbStartMs = 0;
+  /** When the wait or the last callback of this iteration ended; −1 outside an iteration. */
+  #lastMs = -1;
 
   /** Created by the loop; use `loop.recorder`. */
   constructor(host: RecorderHost) {
@@ -103,8 +96,8 @@ export class LoopRecorder implements CallbackProbe {
 
   /** The number of the newest record kept, or 0 when there is none. */
   get lastIteration(): number {
-    const last = this.#ring[(this.#written - 1 + this.#capacity) % Math.max(1, this.#capacity)];
-    return this.#written === 0 || last === undefined ? 0 : last.iteration;
+    if (this.#written === 0 || this.#capacity === 0) return 0;
+    return this.#ring[(this.#written - 1) % (this.#capacity + 1)]?.iteration ?? 0;
   }
 
   /**
@@ -118,15 +111,18 @@ export class LoopRecorder implements CallbackProbe {
         `Invalid recorder capacity ${String(capacity)}: pass a whole number of iterations ≥ 1 (default ${DEFAULT_RECORDER_CAPACITY}).`,
       );
     }
-    const kept = this.snapshot().slice(-capacity);
-    this.#ring = kept;
-    this.#capacity = capacity;
-    this.#written = kept.length;
+    if (capacity !== this.#capacity) {
+      const kept = this.#completedSlots().slice(-capacity);
+      const ring = [...kept, this.#cur];
+      while (ring.length < capacity + 1) ring.push(new Slot());
+      this.#ring = ring;
+      this.#capacity = capacity;
+      this.#written = kept.length;
+    }
     if (!this.#enabled) {
       this.#enabled = true;
       this.#stopCounting = startCountingSyscalls();
       this.#takeSyscallBaseline();
-      this.#resetIteration();
       this.#host.probesChanged();
     }
   }
@@ -142,21 +138,19 @@ export class LoopRecorder implements CallbackProbe {
 
   /** Forgets every record. */
   clear(): void {
-    this.#ring = [];
     this.#written = 0;
+    for (const slot of this.#ring) slot.reset();
+    this.#cur = this.#ring[0] ?? this.#cur;
   }
 
   /**
    * The records kept, oldest first; with `sinceIteration`, only those after it (a live view
-   * asks with the last iteration it has seen). The objects are shared: do not modify them.
+   * asks with the last iteration it has seen). The objects are built on demand and shared: do
+   * not modify them.
    */
   snapshot(sinceIteration = 0): IterationRecord[] {
-    const n = Math.min(this.#written, this.#capacity);
     const out: IterationRecord[] = [];
-    for (let i = this.#written - n; i < this.#written; i++) {
-      const r = this.#ring[i % this.#capacity];
-      if (r !== undefined && r.iteration > sinceIteration) out.push(r);
-    }
+    for (const slot of this.#completedSlots()) if (slot.iteration > sinceIteration) out.push(slot.toRecord());
     return out;
   }
 
@@ -192,97 +186,102 @@ export class LoopRecorder implements CallbackProbe {
 
   /** @internal Step 1 done: the timeout and why; `trigger` is what libuv called back for. */
   beginIteration(timeoutMs: number | null, reason: TimeoutReason, trigger: WakeReason | null): void {
-    this.#startMs = performance.now();
-    this.#timeoutMs = timeoutMs;
-    this.#reason = reason;
-    if (trigger !== null) this.#wokeBy.push(trigger);
+    const cur = this.#cur;
+    cur.timeoutMs = timeoutMs;
+    cur.reason = reason;
+    if (trigger !== null) cur.woke |= wakeBit(trigger);
   }
 
-  /** @internal Step 4: what the selector returned, after how long. */
-  afterPoll(events: readonly ReadyEvent<{ readonly owner?: Labelled | null }>[], blockedMs: number): void {
-    this.#blockedMs = blockedMs;
+  /**
+   * @internal Step 4: what the selector returned; the wait began at `startMs` (the iteration's
+   * start, as recorded) and took `blockedMs`.
+   */
+  afterPoll(
+    events: readonly ReadyEvent<{ readonly owner?: Labelled | null }>[],
+    startMs: number,
+    blockedMs: number,
+  ): void {
+    const cur = this.#cur;
+    cur.startMs = startMs;
+    cur.blockedMs = blockedMs;
+    this.#lastMs = startMs + blockedMs;
     const waker = this.#host.wakerFd;
-    let io = false;
-    let wake = false;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!; // i < length
-      const owner = ev.token?.owner ?? null;
-      this.#events.push({ fd: ev.fd, ready: ev.ready, label: owner === null ? `fd ${ev.fd}` : owner.label });
-      if (ev.fd === waker) wake = true;
-      else io = true;
+      cur.addEvent(ev.fd, ev.ready, ev.token?.owner ?? null);
+      cur.woke |= ev.fd === waker ? B_WAKER : B_IO;
     }
-    if (io) this.#wokeBy.push('io');
-    if (wake) this.#wokeBy.push('waker');
   }
 
   /** @internal Step 6: `n` timers fell due. */
   timersDue(n: number): void {
-    this.#timersFired += n;
+    this.#cur.timersFired += n;
+    this.#cur.woke |= B_TIMER;
   }
 
-  /** @internal A signal listener queued a handler (owner mode wakes through the waker). */
+  /** @internal A signal listener queued a handler (it runs in the next iteration). */
   noteSignal(): void {
-    this.#signal = true;
+    this.#cur.woke |= B_SIGNAL;
   }
 
   /** @internal CallbackProbe */
   begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
-    this.#cbKind = kind;
+    this.#cbKind = kindCode(kind);
     this.#cbFd = fd;
-    this.#cbName = fn.name || 'anonymous';
-    this.#cbLabel = owner === null ? (fd >= 0 ? `fd ${fd}` : '') : owner.label;
-    this.#cbStartMs = performance.now();
+    this.#cbFn = fn;
+    this.#cbOwner = owner;
+    // Clock reads cost ~40–170 ns each: a callback that follows the wait or another callback
+    // starts when that one ended (the few instructions between them count in this one).
+    this.#cbStartMs = this.#lastMs >= 0 ? this.#lastMs : performance.now();
   }
 
   /** @internal CallbackProbe */
   end(): void {
     const start = this.#cbStartMs;
-    this.#callbacks.push({
-      kind: this.#cbKind,
-      name: this.#cbName,
-      label: this.#cbLabel,
-      fd: this.#cbFd,
-      startMs: start,
-      durationMs: performance.now() - start,
-    });
+    const fn = this.#cbFn;
+    const now = performance.now();
+    this.#lastMs = now;
+    if (fn !== null) this.#cur.addCallback(this.#cbKind, this.#cbFd, fn, this.#cbOwner, start, now - start);
   }
 
   /** @internal The interest in `fd` changed to `interest` (0: no longer watched). */
   interestChanged(fd: number, interest: number, owner: Labelled | null): void {
-    this.#interest.push({ fd, interest, label: owner === null ? `fd ${fd}` : owner.label });
+    this.#cur.addInterest(fd, interest, owner);
   }
 
   /** @internal A watchdog report: lands in the current (or next) iteration's record. */
   noteStall(report: StallReport): void {
-    this.#stalls.push(report);
+    const cur = this.#cur;
+    if (cur.stalls === null) cur.stalls = [];
+    cur.stalls.push(report);
   }
 
-  /** @internal The iteration numbered `iteration` is complete. */
-  endIteration(iteration: number): void {
-    const endMs = performance.now();
-    const wokeBy = this.#wokeBy;
-    if (this.#timersFired > 0) wokeBy.push('timer');
-    if (this.#signal) wokeBy.push('signal');
-    if (wokeBy.length === 0 && this.#timeoutMs !== 0) wokeBy.push('timeout');
-    const record: IterationRecord = {
-      iteration,
-      startMs: this.#startMs,
-      timeoutMs: this.#timeoutMs,
-      timeoutReason: this.#reason,
-      blockedMs: this.#blockedMs,
-      wokeBy,
-      events: this.#events,
-      callbacks: this.#callbacks,
-      timersFired: this.#timersFired,
-      interest: this.#interest,
-      syscalls: this.#syscallsSinceLast(),
-      durationMs: endMs - this.#startMs,
-      counters: this.#counters(endMs),
-      stalls: this.#stalls,
-    };
-    this.#ring[this.#written % this.#capacity] = record;
+  /** @internal The iteration numbered `iteration` is complete; the loop's counters now. */
+  endIteration(
+    iteration: number,
+    ready: number,
+    timersPending: number,
+    readers: number,
+    writers: number,
+  ): void {
+    const cur = this.#cur;
+    const endMs = this.#lastMs >= 0 ? this.#lastMs : performance.now();
+    this.#lastMs = -1;
+    if (cur.woke === 0 && cur.timeoutMs !== 0) cur.woke = B_TIMEOUT;
+    cur.iteration = iteration;
+    cur.durationMs = endMs - cur.startMs;
+    cur.ready = ready;
+    cur.timersPending = timersPending;
+    cur.readers = readers;
+    cur.writers = writers;
+    cur.gauges = this.#sampleGauges(endMs);
+    this.#syscallsSinceLast(cur.syscalls);
     this.#written++;
-    this.#resetIteration();
+    const next = this.#ring[this.#written % (this.#capacity + 1)] ?? new Slot();
+    next.reset();
+    this.#cur = next;
+    if (this.#listeners.size === 0) return;
+    const record = cur.toRecord();
     for (const l of this.#listeners) {
       try {
         l(record);
@@ -292,52 +291,53 @@ export class LoopRecorder implements CallbackProbe {
     }
   }
 
-  #resetIteration(): void {
-    this.#blockedMs = 0;
-    this.#wokeBy = [];
-    this.#events = [];
-    this.#callbacks = [];
-    this.#timersFired = 0;
-    this.#interest = [];
-    this.#stalls = [];
-    this.#signal = false;
+  /** Completed slots, oldest first. */
+  #completedSlots(): Slot[] {
+    const size = this.#capacity + 1;
+    const n = Math.min(this.#written, this.#capacity);
+    const out: Slot[] = [];
+    for (let i = this.#written - n; i < this.#written; i++) {
+      const slot = this.#ring[i % size];
+      if (slot !== undefined) out.push(slot);
+    }
+    return out;
   }
 
-  #counters(nowMs: number): LoopCounters {
-    const c = this.#host.counters();
-    if (this.#gauges.size > 0 && nowMs - this.#gaugeAtMs >= 1) {
-      const sample: Record<string, number> = {};
-      for (const [name, read] of this.#gauges) {
-        try {
-          sample[name] = read();
-        } catch {
-          this.#gauges.delete(name);
-        }
+  #sampleGauges(nowMs: number): Readonly<Record<string, number>> {
+    if (this.#gauges.size === 0 || nowMs - this.#gaugeAtMs < 1) return this.#gaugeSample;
+    const sample: Record<string, number> = {};
+    for (const [name, read] of this.#gauges) {
+      try {
+        sample[name] = read();
+      } catch {
+        this.#gauges.delete(name);
       }
-      this.#gaugeSample = sample;
-      this.#gaugeAtMs = nowMs;
-    } else if (this.#gauges.size === 0) this.#gaugeSample = NO_GAUGES;
-    return { ...c, gauges: this.#gaugeSample };
+    }
+    this.#gaugeSample = sample;
+    this.#gaugeAtMs = nowMs;
+    return sample;
   }
 
   #takeSyscallBaseline(): void {
-    this.#sysCalls.set(syscallCounter.calls);
-    this.#sysBytes.set(syscallCounter.bytes);
+    this.#sysBase.set(syscallCounter.calls, 0);
+    this.#sysBase.set(syscallCounter.bytes, SYSCALL_KINDS.length);
   }
 
-  /** System calls since the previous iteration ended (so calls made from microtasks between
-   *  two iterations count in the next one). */
-  #syscallsSinceLast(): SyscallRecord[] {
-    const out: SyscallRecord[] = [];
+  /** System calls since the previous iteration ended, into `out` (calls, then bytes), so calls
+   *  made from microtasks between two iterations count in the next one. */
+  #syscallsSinceLast(out: Float64Array): void {
     const calls = syscallCounter.calls;
     const bytes = syscallCounter.bytes;
-    for (let k = 0; k < calls.length; k++) {
-      const dc = calls[k]! - this.#sysCalls[k]!; // same length
-      if (dc === 0) continue;
-      out.push({ kind: SYSCALL_KINDS[k]!, calls: dc, bytes: bytes[k]! - this.#sysBytes[k]! });
+    const base = this.#sysBase;
+    const n = calls.length;
+    for (let k = 0; k < n; k++) {
+      const c = calls[k]!; // same lengths
+      const b = bytes[k]!;
+      out[k] = c - base[k]!;
+      out[n + k] = b - base[n + k]!;
+      base[k] = c;
+      base[n + k] = b;
     }
-    this.#takeSyscallBaseline();
-    return out;
   }
 }
 

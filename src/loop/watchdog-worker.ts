@@ -4,10 +4,11 @@
  * package. It reads the heartbeat the loop writes into shared memory (layout in watchdog.ts)
  * every `pollMs`, and when one callback has run past the threshold:
  *
- * - if the main thread sleeps in the kernel (Linux: state `S`/`D` in /proc/<pid>/task/<pid>/stat:
- *   Atomics.wait, readFileSync on a FIFO …), a pause would land only after the call returns, at
- *   the next line, and show a misleading stack: it only flags the callback, and the loop reports
- *   it with its duration when it returns;
+ * - if the main thread sleeps in the kernel (Atomics.wait, readFileSync on a FIFO …; on Linux:
+ *   asleep, state S or D in /proc/<pid>/task/<pid>/stat, at 6 looks over ~6 ms), a pause
+ *   would land only after the call returns, at the next line, and show a misleading stack: it
+ *   only marks the callback as sleeping, and the loop reports it with its duration when it
+ *   returns;
  * - otherwise (JavaScript is running) it pauses the main thread through the inspector
  *   (`Session.connectToMainThread()`, `Debugger.enable` done once at start since the first one
  *   takes ~40 ms), maps each frame's `scriptId` to its URL (`callFrame.url` is empty) from the
@@ -26,7 +27,7 @@ const fs = require('node:fs');
 const { sab, id, thresholdMs, pollMs, print } = workerData;
 const i32 = new Int32Array(sab);
 const f64 = new Float64Array(sab);
-const SEQ = 0, RUNNING = 1, FLAGGED = 2, START = 2;
+const SEQ = 0, RUNNING = 1, FLAGGED = 2, SLEPT = 3, START = 2;
 const keepAlive = setInterval(() => {}, 1 << 30); // until stopped: the inspector's replies are no handle
 const scripts = new Map();
 const session = new inspector.Session();
@@ -36,15 +37,33 @@ let watched = -1;
 let done = -1;
 let pausing = false;
 let soFarMs = 0;
-const statPath = '/proc/' + process.pid + '/task/' + process.pid + '/stat';
-function mainThreadSleeps() {
+const task = '/proc/' + process.pid + '/task/' + process.pid;
+/** The main thread's state letter (R running or runnable, S/D asleep in the kernel), or '' without /proc. */
+function state() {
   try {
-    const text = fs.readFileSync(statPath, 'latin1');
-    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
-    return state === 'S' || state === 'D';
+    const text = fs.readFileSync(task + '/stat', 'latin1');
+    const at = text.lastIndexOf(')') + 2;
+    return text.slice(at, at + 1);
   } catch {
-    return false; // no /proc (macOS, FreeBSD): treat as running JavaScript
+    return ''; // no /proc (macOS, FreeBSD): treat as running JavaScript
   }
+}
+/**
+ * Calls back with whether the main thread sleeps in the kernel: its state letter says so at
+ * every one of PROBES looks, 1 ms apart. One look could catch a spinning thread in a short
+ * futex wait (a GC handshake); schedstat's counters are no help, the kernel updates them only
+ * at ticks and switches.
+ */
+const PROBES = 6;
+function probeSleeping(done) {
+  let left = PROBES;
+  const look = () => {
+    const s = state();
+    if (s !== 'S' && s !== 'D') return done(false);
+    if (--left === 0) return done(true);
+    setTimeout(look, 1);
+  };
+  look();
 }
 function now() {
   return performance.timeOrigin + performance.now();
@@ -57,16 +76,24 @@ function check() {
   if (elapsed < thresholdMs) return;
   done = seq;
   soFarMs = elapsed;
-  if (mainThreadSleeps()) {
-    Atomics.store(i32, FLAGGED, seq);
-    if (print) fs.writeSync(2, 'nbio watchdog: the loop has been blocked ' + Math.round(elapsed) + ' ms in a system call inside one callback (report follows when it returns)\n');
-    return;
-  }
-  watched = seq;
+  Atomics.store(i32, FLAGGED, seq); // the loop reports it when it returns, stack or not
   pausing = true;
-  Atomics.store(i32, FLAGGED, seq);
-  session.post('Debugger.pause', (err) => {
-    if (err) pausing = false;
+  probeSleeping((sleeps) => {
+    if (sleeps) {
+      // Not looked at again: when the call returns, the next lines of the same callback run, and
+      // a stack taken there would name them, not the call that blocked.
+      Atomics.store(i32, SLEPT, seq);
+      if (print) fs.writeSync(2, 'nbio watchdog: the loop has been blocked ' + Math.round(now() - f64[START]) + ' ms in a system call inside one callback (report follows when it returns)\n');
+    }
+    if (sleeps || Atomics.load(i32, SEQ) !== seq || Atomics.load(i32, RUNNING) === 0) {
+      pausing = false;
+      return;
+    }
+    watched = seq;
+    soFarMs = now() - f64[START];
+    session.post('Debugger.pause', (err) => {
+      if (err) pausing = false;
+    });
   });
 }
 session.on('Debugger.paused', (m) => {

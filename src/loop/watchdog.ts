@@ -12,7 +12,8 @@
  * iteration when it records, and so into a trace file.
  *
  * Heartbeat layout (a 32-byte SharedArrayBuffer): Int32 [0] sequence number of the callback
- * running (or that ran last), [1] 1 while a callback runs, [2] the sequence the worker flagged;
+ * running (or that ran last), [1] 1 while a callback runs, [2] the sequence the worker flagged,
+ * [3] the sequence it found sleeping in the kernel;
  * Float64 [2] when the running callback began (`performance.timeOrigin + performance.now()`).
  * Cost per callback while on: two stores, one clock read, one load.
  *
@@ -40,6 +41,7 @@ export interface WatchdogOptions {
 const SEQ = 0;
 const RUNNING = 1;
 const FLAGGED = 2;
+const SLEPT = 3;
 const START = 2; // Float64 index
 
 type StackSink = (framesJson: string, seq: number, soFarMs: number) => string;
@@ -71,6 +73,7 @@ export class Watchdog implements CallbackProbe {
   readonly #reports: StallReport[] = [];
   #unhookClose: (() => void) | null = null;
   #stopped = false;
+  #stacksTaken = 0;
   // the callback running now
   #seq = 0;
   #kind: CallbackRecordKind = 'soon';
@@ -94,6 +97,7 @@ export class Watchdog implements CallbackProbe {
     this.#i32 = new Int32Array(sab);
     this.#f64 = new Float64Array(sab);
     this.#i32[FLAGGED] = -1;
+    this.#i32[SLEPT] = -1;
     registry().set(this.#id, (json, seq, soFarMs) => this.#takeStack(json, seq, soFarMs));
     this.#worker = new Worker(WATCHDOG_WORKER_SOURCE, {
       eval: true,
@@ -136,6 +140,11 @@ export class Watchdog implements CallbackProbe {
     w.#unhookClose = loop.onClose(() => void w.stop());
     loop.setWatchdogProbe(w);
     return w;
+  }
+
+  /** Stacks taken so far (while their callbacks still ran). */
+  get stacksTaken(): number {
+    return this.#stacksTaken;
   }
 
   /** Every report so far, oldest first. */
@@ -186,6 +195,7 @@ export class Watchdog implements CallbackProbe {
     if (seq !== this.#seq || this.#i32[RUNNING] !== 1) return '';
     const frames = (JSON.parse(framesJson) as StackFrameRecord[]).map(toSource);
     this.#stack = { seq, frames, soFarMs };
+    this.#stacksTaken++;
     if (!this.#print) return '';
     const top = frames[0];
     const where = top === undefined ? '' : ` at ${top.functionName || '(anonymous)'} ${top.url}:${top.line}`;
@@ -197,7 +207,7 @@ export class Watchdog implements CallbackProbe {
     const stack = this.#stack !== null && this.#stack.seq === this.#seq ? this.#stack : null;
     this.#stack = null;
     const report: StallReport = {
-      type: stack === null ? 'blocked' : 'js',
+      type: stack === null && this.#i32[SLEPT] === this.#seq ? 'blocked' : 'js',
       kind: this.#kind,
       name: this.#fn?.name || 'anonymous',
       label: this.#owner === null ? '' : this.#owner.label,
