@@ -85,6 +85,37 @@ for (const config of loopConfigs()) {
         await server.close();
       }));
 
+    test('a Response whose stream was read is sent from the stream, not from its source', () =>
+      onLoop(config, async ({ loop }) => {
+        const server = serve(loop, () => new Response(new Blob(['part one|', 'part two'])), {
+          host: '127.0.0.1',
+          port: 0,
+        });
+        const c = await RawClient.connect(loop, server.port);
+        c.send(`GET / HTTP/1.1\r\n${H}\r\n`);
+        await c.untilResponses(1);
+        assert.equal(c.responses[0]?.body, 'part one|part two', 'a Blob body goes through the stream');
+        c.close();
+        await server.close();
+        const s2 = serve(
+          loop,
+          async () => {
+            const touched = new Response('never sent whole');
+            const reader = touched.body?.getReader();
+            await reader?.read();
+            reader?.releaseLock();
+            return touched;
+          },
+          { host: '127.0.0.1', port: 0 },
+        );
+        const d = await RawClient.connect(loop, s2.port);
+        d.send(`GET / HTTP/1.1\r\n${H}\r\n`);
+        await d.untilResponses(1);
+        assert.notEqual(d.responses[0]?.body, 'never sent whole');
+        d.close();
+        await s2.close();
+      }));
+
     test('pipelining: slow and fast handlers, responses strictly in order', () =>
       onLoop(config, async ({ loop }) => {
         const server = serve(
