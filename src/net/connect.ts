@@ -9,13 +9,16 @@
  * error and nothing else, or `(null, transport, protocol)`. The protocol factory is called
  * only once a socket has connected, so after an error no protocol was ever created. On
  * success `connectionMade` has already run (as in asyncio) when the callback is called.
- * Every failure path closes the socket it opened: no descriptor is left behind.
+ * Every failure path closes the socket it opened: no descriptor is left behind. `loop.close()`
+ * while an attempt is still connecting closes its socket and calls back at once, inside
+ * `close()`, with `ClosedResourceError`.
  *
  * | failure                           | error                                       |
  * |-----------------------------------|---------------------------------------------|
  * | nobody listens (ECONNREFUSED)     | `ConnectionRefusedError` (OsError as cause) |
  * | `timeoutMs` passed                | `TimeoutError`                              |
  * | `signal` aborted, or `cancel()`   | `AbortedError` (the reason as cause)        |
+ * | `loop.close()` while connecting   | `ClosedResourceError`                       |
  * | the name does not resolve         | `NameResolutionError` (from the resolver)   |
  * | anything else                     | the `OsError` (ENETUNREACH, EMFILE …)       |
  *
@@ -26,6 +29,7 @@
  */
 import {
   AbortedError,
+  ClosedResourceError,
   ConnectionRefusedError,
   checkDelay,
   InvalidArgumentError,
@@ -155,6 +159,7 @@ class Attempt<P extends Protocol> {
   #resolving: { cancel(): void } | null = null;
   #timer: TimerHandle | null = null;
   #lastError: Error | null = null;
+  #unregisterLoopClose: (() => void) | null = null;
 
   constructor(loop: EventLoop, factory: () => P, c: Checked, callback: ConnectCallback<P>) {
     this.#loop = loop;
@@ -167,6 +172,7 @@ class Attempt<P extends Protocol> {
       return;
     }
     loop.callSoon(this.#start);
+    this.#unregisterLoopClose = loop.onClose(this.#onLoopClose);
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (timeoutMs !== undefined) this.#timer = loop.callLater(timeoutMs, this.#onTimeout);
   }
@@ -291,6 +297,16 @@ class Attempt<P extends Protocol> {
     this.#fail(this.#abortedError('aborted', this.#c.options.signal?.reason));
   };
 
+  /** loop.close() while connecting: close the socket, call back now (no loop turn follows). */
+  #onLoopClose = (): void => {
+    this.#fail(
+      new ClosedResourceError(
+        `Connecting to ${this.#c.target} was cut short: the event loop was closed. Connect on an open loop.`,
+      ),
+      true,
+    );
+  };
+
   #onTimeout = (): void => {
     this.#timer = null;
     this.#fail(
@@ -304,8 +320,8 @@ class Attempt<P extends Protocol> {
     return new AbortedError(`Connecting to ${this.#c.target} was ${what}.`, { cause: reason });
   }
 
-  /** Settles with `err`: releases everything now, calls back on the next loop turn. */
-  #fail(err: Error): void {
+  /** Settles with `err`: releases everything now, calls back on the next loop turn (or `now`). */
+  #fail(err: Error, now = false): void {
     if (this.#settled) return;
     this.#settle();
     if (this.#fd >= 0) {
@@ -315,13 +331,15 @@ class Attempt<P extends Protocol> {
     }
     this.#resolving?.cancel();
     this.#resolving = null;
-    if (this.#loop.isClosed) this.#callback(err);
+    if (now || this.#loop.isClosed) this.#callback(err);
     else this.#loop.callSoon(this.#callback, err);
   }
 
   /** Marks the attempt settled and drops the timer and the abort listener. */
   #settle(): void {
     this.#settled = true;
+    this.#unregisterLoopClose?.();
+    this.#unregisterLoopClose = null;
     this.#timer?.cancel();
     this.#timer = null;
     this.#c.options.signal?.removeEventListener('abort', this.#onAbort);

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NbioError } from '../../src/errors.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
+import { createConnection } from '../../src/net/connect.ts';
 import { createServer } from '../../src/net/listener.ts';
 import { sys } from '../../src/sys/constants.ts';
 import { close, isOpen } from '../../src/sys/fd.ts';
-import { connect, send, socket } from '../../src/sys/socket.ts';
+import { bind, connect, getsockname, listen, send, socket } from '../../src/sys/socket.ts';
 import { openFds } from '../../src/testing/fd-count.ts';
 import { runFor } from '../../src/testing/loop-configs.ts';
 import { fillFdsBelow, forEachConfig, makeConfigLoop, waitPeerEnd } from './fixtures/data-safety.ts';
@@ -86,6 +87,46 @@ forEachConfig('loop.close() with connections open', (config) => {
       } finally {
         loop.close();
         for (const fd of peers) close(fd);
+      }
+    });
+  }
+});
+
+forEachConfig('loop.close() while connecting', (config) => {
+  for (const when of ['before the attempt started', 'with the connect in progress'] as const) {
+    test(`${when}: the socket is closed and the callback gets NBIO_CLOSED, once`, async () => {
+      const { loop, errors } = makeConfigLoop(config);
+      // A listener that never accepts, its queue (backlog 0) filled by one raw connection: a
+      // further connect() stays in progress (the kernel drops its SYNs).
+      const listener = socket(sys.AF_INET, 'stream');
+      bind(listener, { family: 'ipv4', address: '127.0.0.1', port: 0 });
+      listen(listener, 0);
+      const addr = getsockname(listener) as { family: 'ipv4'; address: string; port: number };
+      const filler = [socket(sys.AF_INET, 'stream'), socket(sys.AF_INET, 'stream')];
+      for (const fd of filler) {
+        try {
+          connect(fd, addr);
+        } catch {}
+      }
+      const results: (Error | null)[] = [];
+      try {
+        createConnection(
+          loop,
+          () => new Recorder(),
+          { host: '127.0.0.1', port: addr.port },
+          (err) => results.push(err),
+        );
+        if (when === 'with the connect in progress') {
+          await runFor(loop, () => new Promise<void>((r) => loop.callLater(30, r)), 5000);
+          assert.deepEqual(results, [], 'still connecting');
+        }
+        loop.close();
+        assert.equal(results.length, 1, 'called back once, inside close()');
+        assert.equal((results[0] as NbioError | null)?.code, 'NBIO_CLOSED');
+        assert.deepEqual(errors, []);
+      } finally {
+        loop.close();
+        for (const fd of [...filler, listener]) close(fd);
       }
     });
   }
