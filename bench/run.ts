@@ -5,21 +5,28 @@
  *   npm run bench                       every benchmark, full runs (~30 min on 2 cores)
  *   npm run bench -- <id> [--quick]     one benchmark; --quick: one short run of its main shape
  *   npm run bench -- --list             the ids and the estimated time of each
+ *   npm run bench -- … --save           write into bench/results/ (the committed results)
  *
- * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client, http. Each writes bench/results/<id>.json and <id>.md
+ * Without --save a run writes into scratch/bench/ (gitignored): trying a benchmark never
+ * overwrites the committed results.
+ * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client, http. Each writes <id>.json and <id>.md
  * (selectors also an SVG plot). Peers are built or installed here when missing, never by npm ci.
  *
  * @module
  */
+import { relative } from 'node:path';
 import { BENCH_IDS, type BenchId, type Benchmark } from './lib/benchmark.ts';
 import { Progress } from './lib/progress.ts';
-import { machineInfo } from './lib/results.ts';
+import { machineInfo, resultsDir, saveToCommittedResults } from './lib/results.ts';
 import { killAllChildren } from './lib/server-process.ts';
 
 const USAGE = `usage: npm run bench [-- <id> [--quick]]
 ids: ${BENCH_IDS.join(', ')} (none: all of them, full runs)
   --quick   one short run of the main configuration (under a minute each)
-  --list    print the ids and the estimated time, run nothing`;
+  --list    print the ids and the estimated time, run nothing
+  --save    write the results into bench/results/ (committed); default: scratch/bench/ (gitignored)`;
+
+const FLAGS = new Set(['--quick', '--list', '--save', '--update', '--help', '-h']);
 
 async function load(id: BenchId): Promise<Benchmark> {
   switch (id) {
@@ -49,11 +56,17 @@ const minutes = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFi
 async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const list = argv.includes('--list');
-  const ids = argv.filter((a) => !a.startsWith('--'));
+  const ids = argv.filter((a) => !a.startsWith('-'));
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return 0;
   }
+  const badFlag = argv.find((a) => a.startsWith('-') && !FLAGS.has(a));
+  if (badFlag !== undefined) {
+    console.error(`bench: unknown option '${badFlag}'.\n\n${USAGE}`);
+    return 2;
+  }
+  if (argv.includes('--save') || argv.includes('--update')) saveToCommittedResults();
   const unknown = ids.filter((id) => !(BENCH_IDS as readonly string[]).includes(id));
   if (unknown.length > 0) {
     console.error(`bench: unknown id '${unknown[0]}'.\n\n${USAGE}`);
@@ -73,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`  ${b.id.padEnd(10)} ${plan.steps} steps, ~${minutes(plan.seconds)}  ${b.title}`);
   }
   console.log(`  estimated total: ~${minutes(total)} (plus one-time builds and installs)`);
+  console.log(`  results into ${relative(process.cwd(), resultsDir())}/`);
   if (list) return 0;
 
   const progress = new Progress(plans.reduce((a, p) => a + p.steps, 0));
@@ -83,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
     try {
       const md = await b.run({ quick, progress, machine });
       console.log(`\n${md}`);
-      console.log(`wrote bench/results/${b.id}.json and bench/results/${b.id}.md`);
+      const dir = relative(process.cwd(), resultsDir()) || '.';
+      console.log(`wrote ${dir}/${b.id}.json and ${dir}/${b.id}.md`);
     } catch (err) {
       failed++;
       console.error(`bench ${b.id} failed: ${(err as Error).stack ?? String(err)}`);

@@ -21,7 +21,7 @@ import { socketpair } from '../src/sys/socket.ts';
 import type { BenchContext, Benchmark, BenchPlan } from './lib/benchmark.ts';
 import { PYTHON } from './lib/peers.ts';
 import { pinSelf, unpinSelf } from './lib/proc.ts';
-import { RESULTS_DIR, writeResults } from './lib/results.ts';
+import { resultsDir, writeResults } from './lib/results.ts';
 import { spawnTracked } from './lib/server-process.ts';
 import { summarize } from './lib/stats.ts';
 import {
@@ -221,7 +221,7 @@ async function run(ctx: BenchContext): Promise<string> {
   };
   const md = renderSelectorsMarkdown(ctx.machine, rows, c.actives);
   writeResults('selectors', result, md);
-  writeFileSync(join(RESULTS_DIR, 'selectors.svg'), renderSelectorsSvg(ctx.machine, rows, c.actives));
+  writeFileSync(join(resultsDir(), 'selectors.svg'), renderSelectorsSvg(ctx.machine, rows, c.actives));
   return md;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Where results go: `bench/results/<id>.json` (everything, every run) and `<id>.md` (the table a
- * person reads, headed by the machine, the Node version and the date).
+ * Where results go: `<id>.json` (everything, every run) and `<id>.md` (the table a person reads,
+ * headed by the machine, the Node version and the date), in scratch/bench/ (gitignored) unless
+ * the run was asked to save them into bench/results/ (the committed ones).
  *
  * @module
  */
@@ -11,8 +12,26 @@ import { join } from 'node:path';
 
 /** The repository root (bench/..). */
 export const ROOT: string = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-/** Where results are written. */
-export const RESULTS_DIR: string = join(ROOT, 'bench', 'results');
+/** The committed results: written only when a run is asked to save them (see {@link resultsDir}). */
+export const COMMITTED_RESULTS_DIR: string = join(ROOT, 'bench', 'results');
+/** Where a run writes unless asked to save: `scratch/bench/` (gitignored). */
+export const SCRATCH_RESULTS_DIR: string = join(ROOT, 'scratch', 'bench');
+
+let saving = process.env.NBIO_BENCH_SAVE === '1';
+
+/**
+ * Makes this process write into bench/results/ (the committed results) instead of the scratch
+ * folder: `npm run bench -- --save` calls it; a script run on its own saves with
+ * `NBIO_BENCH_SAVE=1`. Without either, a run never overwrites committed results.
+ */
+export function saveToCommittedResults(): void {
+  saving = true;
+}
+
+/** Where results are written now: bench/results/ when saving, else scratch/bench/. */
+export function resultsDir(): string {
+  return saving ? COMMITTED_RESULTS_DIR : SCRATCH_RESULTS_DIR;
+}
 /** Where the C programs are built (gitignored). */
 export const BUILD_DIR: string = join(ROOT, 'bench', 'build');
 
@@ -73,11 +92,12 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** Writes `<id>.json` and `<id>.md` into bench/results/; returns their paths. */
+/** Writes `<id>.json` and `<id>.md` into {@link resultsDir}; returns their paths. */
 export function writeResults(id: string, json: unknown, markdown: string): string[] {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const jsonPath = join(RESULTS_DIR, `${id}.json`);
-  const mdPath = join(RESULTS_DIR, `${id}.md`);
+  const dir = resultsDir();
+  mkdirSync(dir, { recursive: true });
+  const jsonPath = join(dir, `${id}.json`);
+  const mdPath = join(dir, `${id}.md`);
   writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(mdPath, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   return [jsonPath, mdPath];
