@@ -89,6 +89,11 @@ export interface CompletionQueue {
   wait(timeoutMs: number | null): void;
   /** Runs the callbacks of the completions reaped so far. @returns how many ran */
   runCompleted(exceptions: ExceptionSink): number;
+  /**
+   * Operations in flight that someone waits for (receives, sends, accepts …; not the polls that
+   * serve the Selector contract): a guest loop keeps the process alive while there are any.
+   */
+  readonly pendingOperations: number;
   /** Counters. */
   stats(): CompletionStats;
   /** Releases the ring and its memory; operations in flight are cancelled by the kernel. Idempotent. */

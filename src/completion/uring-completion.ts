@@ -75,6 +75,8 @@ export class UringCompletion implements CompletionQueue {
   readonly #arena = new SendArena();
   readonly #ops = new Map<number, Op>();
   #nextId = 1;
+  /** Operations in flight that are not the readiness adapter's polls. */
+  #userOps = 0;
   #hooks: (() => void)[] = [];
   #flushScheduled = false;
   #closed = false;
@@ -111,6 +113,7 @@ export class UringCompletion implements CompletionQueue {
   ): number {
     const id = this.#nextId++;
     this.#ops.set(id, { kind, fd, cb, recvCb, chunk: null, immediate });
+    if (!immediate) this.#userOps++;
     this.#submitted++;
     this.#scheduleFlush();
     return id;
@@ -248,7 +251,10 @@ export class UringCompletion implements CompletionQueue {
       if (flags & CqeFlag.BUFFER) this.#recycle.push(cqeBufferId(flags));
       return;
     }
-    if (!more) this.#ops.delete(userData);
+    if (!more) {
+      this.#ops.delete(userData);
+      if (!op.immediate) this.#userOps--;
+    }
     if (op.immediate) {
       op.cb?.(res, more);
       return;
@@ -309,6 +315,11 @@ export class UringCompletion implements CompletionQueue {
   }
 
   /** @inheritDoc */
+  get pendingOperations(): number {
+    return this.#userOps;
+  }
+
+  /** @inheritDoc */
   stats(): CompletionStats {
     return Object.freeze({
       enters: this.#ring.enters,
@@ -331,6 +342,7 @@ export class UringCompletion implements CompletionQueue {
     if (this.#closed) return;
     this.#closed = true;
     this.#ops.clear();
+    this.#userOps = 0;
     this.#hooks = [];
     this.#doneOps = [];
     // Ring first: closing it cancels what is in flight and drops the buffer group with it

@@ -776,8 +776,9 @@ export class EventLoop implements TimerOwner {
   #updateRef(): void {
     const poll = this.#uvPoll;
     if (poll === null) return;
-    // The waker's own reader does not count as work.
-    const want = this.#running || this.#io.watched > 1;
+    // The waker's own reader does not count as work; operations a completion transport waits
+    // for (io_uring receives, sends) do.
+    const want = this.#running || this.#io.watched > 1 || (this.#completion?.pendingOperations ?? 0) > 0;
     if (want !== this.#uvRefed) {
       this.#uvRefed = want;
       if (want) poll.ref();
