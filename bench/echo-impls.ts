@@ -81,6 +81,38 @@ export const ECHO_IMPLS: readonly EchoImpl[] = [
     precheck: () => null,
   },
   {
+    name: 'nbio-uring',
+    description:
+      '`nbio echo --backend io_uring` (Transport/Protocol, guest mode, completion-native transport)',
+    python: false,
+    command: (port) =>
+      node('src/cli/main.ts', [
+        'echo',
+        '--backend',
+        'io_uring',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ]),
+    precheck: () => fileMissing('src/net/uring-transport.ts'),
+  },
+  {
+    name: 'c-uring',
+    description:
+      'plain C io_uring server on liburing 2.3, `cc -O2 -luring` (bench/c/uring-echo-server.c): the completion reference',
+    python: false,
+    command: (port) => ({ cmd: ensureCProgram('uring-echo-server'), args: ['--port', String(port)] }),
+    precheck: () => {
+      try {
+        ensureCProgram('uring-echo-server');
+        return null;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  },
+  {
     name: 'bare-koffi',
     description: 'bare koffi epoll loop, guest mode, no nbio layers (bench/bare-koffi-echo.ts): the floor',
     python: false,

@@ -143,6 +143,7 @@ export async function runEcho(
   ctx: BenchContext,
   matrix: readonly { shape: EchoShape; impls: readonly EchoImpl[] }[],
   t: EchoTiming,
+  id = 'echo',
 ): Promise<string> {
   const { progress } = ctx;
   ensureCProgram('loadgen');
@@ -249,7 +250,7 @@ export async function runEcho(
   }
 
   const result = {
-    id: 'echo',
+    id,
     machine: ctx.machine,
     protocol: {
       serverCpu: 0,
@@ -264,7 +265,7 @@ export async function runEcho(
     rows,
   };
   const md = renderEchoMarkdown(ctx.machine, rows, skipped, t.runs);
-  writeResults('echo', result, md);
+  writeResults(id, result, md);
   return md;
 }
 

@@ -59,7 +59,7 @@ function hasCommand(name: string): boolean {
  * binary is missing or older than its source (installing gcc first when there is no `cc`).
  * @throws Error with the compiler's message when the build fails
  */
-export function ensureCProgram(name: 'loadgen' | 'echo-server'): string {
+export function ensureCProgram(name: 'loadgen' | 'echo-server' | 'uring-echo-server'): string {
   const src = join(ROOT, 'bench', 'c', `${name}.c`);
   const bin = join(BUILD_DIR, name);
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
@@ -67,9 +67,17 @@ export function ensureCProgram(name: 'loadgen' | 'echo-server'): string {
     const why = aptInstall(['gcc', 'libc6-dev']);
     if (why !== null) throw new Error(`Cannot build ${name}: no C compiler (cc), and ${why}.`);
   }
+  // The io_uring server links liburing (Debian liburing-dev 2.3).
+  const uring = name === 'uring-echo-server';
+  if (uring && !existsSync('/usr/include/liburing.h')) {
+    const why = aptInstall(['liburing-dev']);
+    if (why !== null) throw new Error(`Cannot build ${name}: no liburing.h, and ${why}.`);
+  }
   mkdirSync(BUILD_DIR, { recursive: true });
   try {
-    execFileSync('cc', ['-O2', '-Wall', '-std=gnu11', '-o', bin, src], { stdio: 'pipe' });
+    execFileSync('cc', ['-O2', '-Wall', '-std=gnu11', '-o', bin, src, ...(uring ? ['-luring'] : [])], {
+      stdio: 'pipe',
+    });
   } catch (err) {
     const e = err as { stderr?: Buffer };
     throw new Error(`Cannot build ${name}: cc -O2 failed:\n${e.stderr?.toString() ?? String(err)}`);
