@@ -4,7 +4,7 @@
  * Node `net`, at 64 B with 1, 50 and 500 connections (one message in flight), then a separate
  * short run per server under strace that counts the I/O system calls per round trip.
  *
- *   node --import tsx bench/echo-uring.ts      # ~4 min; writes bench/results/echo-uring.* and echo-syscalls.*
+ *   NBIO_BENCH_SAVE=1 node --import tsx bench/echo-uring.ts   # ~4 min; bench/results/echo-uring.*, echo-syscalls.*
  *
  * The timed runs are B1's own (`runEcho`: servers on core 0, the C load generator on core 1,
  * rounds alternating, medians of same-round ratios). Counting never runs during a timed run:
