@@ -12,6 +12,9 @@
  * - `connectionLost(err?)` runs exactly once, last, after `close()` (once queued datagrams are
  *   sent) or `abort()` (queued datagrams dropped).
  * - `pauseWriting()`/`resumeWriting()` bracket the time more than 64 KiB wait in the send queue.
+ * - `loop.close()` aborts every endpoint: its descriptor is closed and `connectionLost()` runs
+ *   at once, inside `close()` (no loop turn follows); an endpoint whose `connectionMade` never
+ *   ran gets neither callback.
  *
  * ## Sending and receiving
  * `sendto` tries the socket at once; only when the kernel's buffer is full (would-block) is the
@@ -291,6 +294,9 @@ class UdpTransport implements DatagramTransport {
   #bytesSent = 0;
   #bytesReceived = 0;
   #errors = 0;
+  #started = false;
+  #lostDelivered = false;
+  #unregisterLoopClose: (() => void) | null = null;
 
   constructor(
     loop: EventLoop,
@@ -305,9 +311,11 @@ class UdpTransport implements DatagramTransport {
     this.#protocol = protocol;
     this.#remote = remote;
     loop.callSoon(() => {
+      this.#started = true;
       this.#call('connectionMade', () => protocol.connectionMade?.(this));
       if (this.#state === 'open') loop.addReader(this.#fd, this.#onReadable);
     });
+    this.#unregisterLoopClose = loop.onClose(this.#onLoopClose);
   }
 
   get bufferedAmount(): number {
@@ -460,7 +468,24 @@ class UdpTransport implements DatagramTransport {
     else this.#loop.reportException(e, 'datagram endpoint (the protocol has no errorReceived)', this.#fd);
   }
 
-  #finish(): void {
+  /** loop.close(): abort now and tell the protocol at once (nothing runs after close). */
+  #onLoopClose = (): void => {
+    if (this.#state !== 'closed') {
+      this.#queue = [];
+      this.#buffered = 0;
+      this.#finish(true);
+    } else this.#deliverLost();
+  };
+
+  #deliverLost = (): void => {
+    if (this.#lostDelivered) return;
+    this.#lostDelivered = true;
+    this.#unregisterLoopClose?.();
+    this.#unregisterLoopClose = null;
+    if (this.#started) this.#call('connectionLost', () => this.#protocol.connectionLost?.());
+  };
+
+  #finish(lostNow = false): void {
     const fd = this.#fd;
     this.#state = 'closed';
     this.#fd = -1;
@@ -468,9 +493,8 @@ class UdpTransport implements DatagramTransport {
     if (this.#writerAdded) this.#loop.removeWriter(fd);
     this.#writerAdded = false;
     closeFd(fd);
-    if (!this.#loop.isClosed) {
-      this.#loop.callSoon(() => this.#call('connectionLost', () => this.#protocol.connectionLost?.()));
-    }
+    if (lostNow) this.#deliverLost();
+    else if (!this.#loop.isClosed) this.#loop.callSoon(this.#deliverLost);
   }
 
   /** Runs a protocol callback; a throw is reported with context and the loop goes on. */

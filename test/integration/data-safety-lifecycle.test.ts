@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { NbioError } from '../../src/errors.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { createConnection } from '../../src/net/connect.ts';
+import { createDatagramEndpoint } from '../../src/net/datagram.ts';
 import { createServer } from '../../src/net/listener.ts';
 import { sys } from '../../src/sys/constants.ts';
 import { close, isOpen } from '../../src/sys/fd.ts';
@@ -130,6 +131,34 @@ forEachConfig('loop.close() while connecting', (config) => {
       }
     });
   }
+});
+
+forEachConfig('loop.close() with datagram endpoints open', (config) => {
+  test('each endpoint: fd closed, connectionLost once inside close(), nothing after', async () => {
+    const { loop, errors } = makeConfigLoop(config);
+    const events: string[][] = [[], []];
+    const endpoints = events.map((ev) =>
+      createDatagramEndpoint(
+        loop,
+        () => ({
+          connectionMade: () => ev.push('made'),
+          datagramReceived: () => ev.push(loop.isClosed ? 'data after close' : 'data'),
+          connectionLost: () => ev.push('lost'),
+        }),
+        { localAddress: { host: '127.0.0.1', port: 0 } },
+      ),
+    );
+    try {
+      await runFor(loop, () => new Promise<void>((r) => loop.callLater(5, r)), 5000);
+      const fds = endpoints.map((t) => t.getExtraInfo('fd'));
+      loop.close();
+      for (const ev of events) assert.deepEqual(ev, ['made', 'lost']);
+      for (const fd of fds) assert.equal(isOpen(fd), false);
+      assert.deepEqual(errors, []);
+    } finally {
+      loop.close();
+    }
+  });
 });
 
 test('a failed EventLoop constructor (select, eventfd ≥ 1024) leaks no descriptor', () => {
