@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { availableBackends } from '../selector/default-selector.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
-import { measureCell, parseRaceArgs, raceHtml, raceSvg, raceTable, runRace } from './race.ts';
+import { measureCell, raceCommand, raceHtml, raceSvg, raceTable, runRace } from './race.ts';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
 
@@ -53,15 +53,17 @@ test('runRace covers every cell, refuses what a backend cannot watch, and draws 
   assert.match(raceHtml(cells, svg, 'test'), /<pre>[\s\S]*poll[\s\S]*<\/pre>/);
 });
 
-test('parseRaceArgs: defaults, lists, and typed errors for bad flags', () => {
-  const d = parseRaceArgs([]);
-  assert.deepEqual(d.idle, [0, 1000, 5000, 9500]);
-  assert.deepEqual(d.active, [1, 100]);
-  assert.deepEqual(parseRaceArgs(['--idle', '0,10', '--active', '3']).idle, [0, 10]);
-  assert.throws(() => parseRaceArgs(['--idle', '1,x']), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseRaceArgs(['--active', '0']), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseRaceArgs(['--backends', 'carrier-pigeon']), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseRaceArgs(['--fast']), code('NBIO_INVALID_ARGUMENT'));
+test('nbio race: bad flags are usage errors with a stable code, before anything runs', async () => {
+  for (const argv of [
+    ['--idle', '1,x'],
+    ['--active', '0'],
+    ['--backends', 'carrier-pigeon'],
+    ['--fast'],
+    ['stray'],
+  ]) {
+    await assert.rejects(raceCommand.run(argv), code('NBIO_INVALID_ARGUMENT'), argv.join(' '));
+  }
+  assert.match(raceCommand.usage, /--idle <n,…>.*\(default 0,1000,5000,9500\)/);
 });
 
 test('nbio race writes its files (a tiny run)', async () => {

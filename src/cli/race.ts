@@ -1,5 +1,6 @@
 /**
- * `nbio race [--idle 0,1000,5000,9500] [--active 1,100] [--backends …] [--time-ms n] [--out dir]`:
+ * `nbio race [--idle 0,1000,5000,9500] [--active 1,100] [--backends …] [--time-ms n] [--out dir]`
+ * (flags parsed by the shared parser, ./args.ts):
  * one workload on every backend available here (io_uring too, when `availableBackends()` lists
  * it), printed with a progress bar as a table, and drawn as an SVG and an HTML page of cost
  * against idle connections.
@@ -15,7 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, NbioError } from '../errors.ts';
+import { NbioError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
 import { availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
@@ -23,6 +24,7 @@ import { close, eventfd, hasEventfd, pipe, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
 import { startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
 import { escapeXml, renderLinePlot } from '../trace/line-plot.ts';
+import { type Command, defineCommand } from './args.ts';
 
 /** One measured cell, or why a backend refused it. */
 export type RaceCell = {
@@ -243,84 +245,82 @@ ${svg}
 `;
 }
 
-function list(value: string | undefined, flag: string): string[] {
-  if (value === undefined || value === '') {
-    throw new InvalidArgumentError(
-      `${flag} needs a value: a comma-separated list, e.g. ${flag} 0,1000,5000.`,
+/** `nbio race`: see the module comment. */
+export const raceCommand: Command = defineCommand(
+  {
+    name: 'race',
+    summary:
+      'one workload on every backend here: a table, and an SVG/HTML plot of cost against idle descriptors',
+    flags: {
+      idle: {
+        type: 'int-list',
+        min: 0,
+        max: 100_000,
+        default: [0, 1000, 5000, 9500],
+        help: 'idle descriptors watched',
+      },
+      active: {
+        type: 'int-list',
+        min: 1,
+        max: 2000,
+        default: [1, 100],
+        help: 'active socket pairs (one byte ping-pongs in each)',
+      },
+      backends: {
+        type: 'list',
+        choices: availableBackends(),
+        help: 'backends to race (default: every one available here)',
+      },
+      'time-ms': {
+        type: 'int',
+        min: 10,
+        max: 60_000,
+        default: 150,
+        help: 'time bound of each measured cell',
+      },
+      out: {
+        type: 'string',
+        default: 'nbio-race',
+        value: 'dir',
+        help: 'where race.svg, race.html and race.json go',
+      },
+    },
+    details:
+      'Per cell: µs per iteration (wall), system calls per iteration (counted by nbio), events per wake, CPU µs per event.\nselect refuses descriptors ≥ 1024 (FD_SETSIZE): those cells say so.',
+  },
+  async ({ values }) => {
+    const opts = {
+      idle: values.idle,
+      active: values.active,
+      backends: (values.backends ?? availableBackends()) as SelectorName[],
+      timeMs: values['time-ms'],
+    };
+    const tty = process.stderr.isTTY === true;
+    const bar = (done: number, total: number, what: string) => {
+      const width = 30;
+      const filled = Math.round((done / Math.max(1, total)) * width);
+      const text = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${what}`;
+      process.stderr.write(tty ? `\r${text.padEnd(80)}` : `${text}\n`);
+    };
+    const t0 = performance.now();
+    const cells = runRace({ ...opts, onCell: bar });
+    if (tty) process.stderr.write('\n');
+    const subtitle = `${process.platform} ${process.arch}, Node ${process.version}, ${opts.timeMs} ms per cell, owner-mode loops; measured ${new Date().toISOString().slice(0, 16)}Z`;
+    console.log(raceTable(cells));
+    const dir = resolve(values.out);
+    mkdirSync(dir, { recursive: true });
+    const svg = raceSvg(cells, subtitle);
+    writeFileSync(join(dir, 'race.svg'), svg);
+    writeFileSync(join(dir, 'race.html'), raceHtml(cells, svg, subtitle));
+    writeFileSync(join(dir, 'race.json'), `${JSON.stringify(cells, null, 1)}\n`);
+    console.log(
+      `\n${cells.length} cells in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${join(dir, 'race.svg')}, race.html, race.json`,
     );
-  }
-  return value.split(',').map((s) => s.trim());
-}
+    return 0;
+  },
+);
 
-function counts(value: string | undefined, flag: string, min: number): number[] {
-  return list(value, flag).map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(
-        `Invalid ${flag} value '${s}': use whole numbers ≥ ${min}, comma-separated.`,
-      );
-    }
-    return n;
-  });
-}
-
-/** Parses the command line of `nbio race`. @throws InvalidArgumentError for bad flags */
-export function parseRaceArgs(argv: readonly string[]): RaceOptions & { out: string } {
-  let idle = [0, 1000, 5000, 9500];
-  let active = [1, 100];
-  let backends = availableBackends();
-  let timeMs = 150;
-  let out = 'nbio-race';
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    i++;
-    if (flag === '--idle') idle = counts(value, flag, 0);
-    else if (flag === '--active') active = counts(value, flag, 1);
-    else if (flag === '--time-ms') timeMs = counts(value, flag, 10)[0] ?? timeMs;
-    else if (flag === '--out') out = list(value, flag).join(',');
-    else if (flag === '--backends') {
-      const known = availableBackends();
-      backends = list(value, flag).map((b) => {
-        if (!known.includes(b as SelectorName)) {
-          throw new InvalidArgumentError(
-            `Unknown or unavailable backend '${b}': pick from ${known.join(', ')}.`,
-          );
-        }
-        return b as SelectorName;
-      });
-    } else {
-      throw new InvalidArgumentError(
-        `Unknown option '${String(flag)}': use --idle, --active, --backends, --time-ms or --out.`,
-      );
-    }
-  }
-  return { idle, active, backends, timeMs, out };
-}
-
-/** `nbio race`: see the module comment. Resolves with the exit code. */
-export async function race(argv: readonly string[]): Promise<number> {
-  const opts = parseRaceArgs(argv);
-  const tty = process.stderr.isTTY === true;
-  const bar = (done: number, total: number, what: string) => {
-    const width = 30;
-    const filled = Math.round((done / Math.max(1, total)) * width);
-    const text = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${what}`;
-    process.stderr.write(tty ? `\r${text.padEnd(80)}` : `${text}\n`);
-  };
-  const t0 = performance.now();
-  const cells = runRace({ ...opts, onCell: bar });
-  if (tty) process.stderr.write('\n');
-  const subtitle = `${process.platform} ${process.arch}, Node ${process.version}, ${opts.timeMs} ms per cell, owner-mode loops; measured ${new Date().toISOString().slice(0, 16)}Z`;
-  console.log(raceTable(cells));
-  const dir = resolve(opts.out);
-  mkdirSync(dir, { recursive: true });
-  const svg = raceSvg(cells, subtitle);
-  writeFileSync(join(dir, 'race.svg'), svg);
-  writeFileSync(join(dir, 'race.html'), raceHtml(cells, svg, subtitle));
-  writeFileSync(join(dir, 'race.json'), `${JSON.stringify(cells, null, 1)}\n`);
-  console.log(
-    `\n${cells.length} cells in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${join(dir, 'race.svg')}, race.html, race.json`,
-  );
-  return 0;
+/** Runs `nbio race` with `argv`; resolves with the exit code. @throws UsageError for misuse */
+export function race(argv: readonly string[]): Promise<number> {
+  return raceCommand.run(argv);
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { validateTrace } from '../trace/trace-validate.ts';
-import { parseTraceArgs } from './trace.ts';
+import { traceCommand } from './trace.ts';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -48,16 +48,15 @@ test('nbio trace --out --svg -- <script>: a valid trace of the program and a tim
   }
 });
 
-test('parseTraceArgs: defaults, options, and typed errors', () => {
-  assert.deepEqual(parseTraceArgs(['--', 'app.js', '-x']), {
-    out: 'trace.json',
-    svg: null,
-    windowMs: 20,
-    command: ['app.js', '-x'],
-  });
-  assert.equal(parseTraceArgs(['--out', 'a.json', '--window-ms', '5', '--', 'b.js']).windowMs, 5);
-  assert.throws(() => parseTraceArgs([]), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseTraceArgs(['--out', 'x.json']), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseTraceArgs(['--window-ms', '-1', '--', 'a.js']), code('NBIO_INVALID_ARGUMENT'));
-  assert.throws(() => parseTraceArgs(['--color', 'red', '--', 'a.js']), code('NBIO_INVALID_ARGUMENT'));
+test('nbio trace: misuse is a usage error with a stable code, and nothing runs', async () => {
+  for (const argv of [
+    [],
+    ['--out', 'x.json'],
+    ['--window-ms', '-1', '--', 'a.js'],
+    ['--color', 'red', '--', 'a.js'],
+    ['app.js'],
+  ]) {
+    await assert.rejects(traceCommand.run(argv), code('NBIO_INVALID_ARGUMENT'), argv.join(' '));
+  }
+  assert.match(traceCommand.usage, /-- <script> \[args…\]/);
 });
