@@ -60,8 +60,11 @@ export interface ExchangeSpec {
 export interface ExchangePool {
   /** Find (or make, or queue for) a connection; `exchange.assign()` follows. */
   acquire(exchange: Exchange): void;
-  /** The exchange is done with `connection`; `reusable`: keep it alive. */
-  release(connection: ClientConnection, reusable: boolean): void;
+  /**
+   * The exchange is done with `connection`; `reusable`: keep it alive; `keepAliveHintMs`: the
+   * server's Keep-Alive timeout, or -1.
+   */
+  release(connection: ClientConnection, reusable: boolean, keepAliveHintMs: number): void;
   /** Forget a queued exchange, or cancel the connect attempt made for it. */
   withdraw(exchange: Exchange): void;
 }
@@ -83,6 +86,7 @@ export class Exchange implements ConnectionUser {
   #requestDone = false;
   #responseDone = false;
   #reusable = false;
+  #keepAliveHintMs = -1;
   #settled = false;
   #retried = false;
   #headersTimer: TimerHandle | null = null;
@@ -148,6 +152,7 @@ export class Exchange implements ConnectionUser {
     this.#headersTimer?.cancel();
     this.#headersTimer = null;
     const conn = this.#conn as ClientConnection;
+    this.#keepAliveHintMs = head.keepAliveHintMs;
     this.#body = new BodyQueue(conn, this.spec.bodyHighWaterMark);
     this.#resolve(new ClientResponse(head, this.#body, this.spec.url, this.spec.redirected));
   }
@@ -237,7 +242,7 @@ export class Exchange implements ConnectionUser {
     this.#conn = null;
     if (conn !== null) {
       conn.detach();
-      this.#pool.release(conn, this.#reusable);
+      this.#pool.release(conn, this.#reusable, this.#keepAliveHintMs);
     }
   }
 

@@ -23,6 +23,9 @@ for (const config of loopConfigs()) {
         const mini = miniHttpServer(loop, (req) => {
           seen.push(req.headers);
           if (req.path === '/away') return { status: 302, headers: { location: `${other.base}/there` } };
+          if (req.path === '/short')
+            return { status: 200, headers: { 'keep-alive': 'timeout=1' }, body: 's' };
+          if (req.path === '/long') return { status: 200, headers: { 'keep-alive': 'timeout=3' }, body: 'l' };
           return {
             status: 200,
             headers: { 'set-cookie': 'a=1', 'Set-Cookie': 'b=2', 'x-multi': 'one' },
@@ -55,6 +58,14 @@ for (const config of loopConfigs()) {
           Object.keys(s.origins).sort(),
           [new URL(mini.base).host, new URL(other.base).host].sort(),
         );
+
+        // The server's Keep-Alive hint: timeout=1 leaves no time to reuse, timeout=3 keeps it.
+        const hints = new HttpClient(loop);
+        assert.equal(await (await hints.request(`${mini.base}/short`)).text(), 's');
+        assert.equal(hints.stats().idle, 0, 'Keep-Alive: timeout=1 is closed at once');
+        assert.equal(await (await hints.request(`${mini.base}/long`)).text(), 'l');
+        assert.equal(hints.stats().idle, 1, 'Keep-Alive: timeout=3 is kept (for 2 s)');
+        hints.close();
 
         assert.equal(defaultClient(loop), defaultClient(loop), 'one default client per loop');
         assert.equal(await (await fetch(loop, `${mini.base}/y`)).text(), 'here');

@@ -6,7 +6,8 @@
  * - `maxIdle`: connections kept open between exchanges; one more is closed when released;
  * - `idleTimeoutMs`: an idle connection is closed after this long (servers close theirs too:
  *   Node's `http` after 5 s, nginx after 75 s; the client's default, 4 s, stays below both,
- *   as undici's does).
+ *   as undici's does). A server that announces `Keep-Alive: timeout=<s>` shortens it to one
+ *   second less than that.
  *
  * The most recently used idle connection is reused first (its TCP state is warmest, and the
  * others age out). Connections are made with nbio's `createConnection`, which resolves names
@@ -100,7 +101,7 @@ export class OriginPool implements ExchangePool, ConnectionOwner {
   }
 
   /** @inheritDoc */
-  release(conn: ClientConnection, reusable: boolean): void {
+  release(conn: ClientConnection, reusable: boolean, keepAliveHintMs: number): void {
     this.#active.delete(conn);
     if (!reusable || this.#closed || !conn.isUsable) {
       conn.abort(); // forget() runs the queue
@@ -113,14 +114,20 @@ export class OriginPool implements ExchangePool, ConnectionOwner {
       next.assign(conn);
       return;
     }
-    if (this.#idle.length >= this.#options.maxIdle) {
+    // Close a second before the server says it will (undici's rule), so a request never goes
+    // out on a connection the server is closing; a hint of 1 s or less: do not keep it at all.
+    const idleMs =
+      keepAliveHintMs < 0
+        ? this.#options.idleTimeoutMs
+        : Math.min(this.#options.idleTimeoutMs, keepAliveHintMs - 1000);
+    if (this.#idle.length >= this.#options.maxIdle || idleMs <= 0) {
       conn.abort();
       return;
     }
     this.#idle.push(conn);
     this.#idleTimers.set(
       conn,
-      this.#loop.callLater(this.#options.idleTimeoutMs, () => {
+      this.#loop.callLater(idleMs, () => {
         this.#idleTimers.delete(conn);
         conn.abort();
       }),

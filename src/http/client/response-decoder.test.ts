@@ -118,6 +118,21 @@ test('a body framed by the close of the connection; HTTP/1.0 keep-alive rules', 
   assert.deepEqual(close.ends, [false]);
 });
 
+test("the server's Keep-Alive timeout hint", () => {
+  const hinted = decodeEverySplit(
+    'GET',
+    'HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 0\r\n\r\n',
+  );
+  assert.equal(hinted.heads[0]?.keepAliveHintMs, 5000);
+  const none = decodeEverySplit('GET', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  assert.equal(none.heads[0]?.keepAliveHintMs, -1);
+  const closing = decodeEverySplit(
+    'GET',
+    'HTTP/1.1 200 OK\r\nConnection: close\r\nKeep-Alive: timeout=5\r\nContent-Length: 0\r\n\r\n',
+  );
+  assert.equal(closing.heads[0]?.keepAliveHintMs, -1, 'no hint for a connection that closes');
+});
+
 test('obs-fold is refused (the shared parser is strict; RFC 9112 §5.2 allows either)', () => {
   const o = decodeEverySplit('GET', 'HTTP/1.1 200 OK\r\nX-Long: a\r\n  b\r\nContent-Length: 0\r\n\r\n');
   assert.equal(o.error, 'OBS_FOLD');

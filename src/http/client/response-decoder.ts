@@ -36,6 +36,8 @@ export interface ResponseHead {
   readonly contentLength: number;
   /** The connection may carry another request after this response (keep-alive). */
   readonly keepAlive: boolean;
+  /** The server's `Keep-Alive: timeout=<s>` hint in ms (how long it keeps the connection idle), or -1. */
+  readonly keepAliveHintMs: number;
 }
 
 /** What a {@link ResponseDecoder} reports, in order: one head, body chunks, one end. */
@@ -161,6 +163,7 @@ export class ResponseDecoder implements HttpParserHandler {
       framing: noBody ? 'none' : head.framing,
       contentLength: head.contentLength,
       keepAlive: this.#keepAlive,
+      keepAliveHintMs: this.#keepAlive ? keepAliveHint(h.get('keep-alive')) : -1,
     });
     return noBody;
   }
@@ -184,4 +187,11 @@ export class ResponseDecoder implements HttpParserHandler {
   onError(error: HttpParseError): void {
     this.#error = error;
   }
+}
+
+/** The `timeout` parameter of a `Keep-Alive` field (RFC 2068 §19.7.1.1), in ms, or -1. */
+function keepAliveHint(value: string | null): number {
+  if (value === null) return -1;
+  const m = /(?:^|[,;\s])timeout\s*=\s*(\d{1,9})/i.exec(value);
+  return m === null ? -1 : Number(m[1]) * 1000;
 }
