@@ -93,6 +93,54 @@ forEachConfig('loop.close() with connections open', (config) => {
   }
 });
 
+forEachConfig('loop.close() called again from a connectionLost it triggered', (config) => {
+  test('returns at once; every transport is still told once and closed', async () => {
+    const { loop, errors } = makeConfigLoop(config);
+    const sides: Recorder[] = [];
+    const server = createServer(
+      loop,
+      () => {
+        const r = new Recorder();
+        const lost = r.connectionLost.bind(r);
+        r.connectionLost = (e?: Error) => {
+          lost(e);
+          loop.close(); // re-entrant: must not close the selector under the outer close()
+        };
+        sides.push(r);
+        return r;
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    const { port } = server.address() as { port: number };
+    const peers = [0, 1].map(() => {
+      const fd = socket(sys.AF_INET, 'stream');
+      connect(fd, { family: 'ipv4', address: '127.0.0.1', port });
+      return fd;
+    });
+    try {
+      await runFor(
+        loop,
+        async () => {
+          await new Promise<void>((resolve) => {
+            const poll = () =>
+              sides.length === 2 && sides.every((s) => s.transport) ? resolve() : loop.callLater(1, poll);
+            poll();
+          });
+        },
+        5000,
+      );
+      loop.close();
+      assert.equal(loop.isClosed, true);
+      for (const s of sides) assert.equal(s.lostCount, 1);
+      for (const s of sides) assert.equal(isOpen(s.transport!.getExtraInfo('fd')), false);
+      assert.deepEqual(errors, []);
+    } finally {
+      loop.close();
+      for (const fd of peers) close(fd);
+    }
+  });
+});
+
 forEachConfig('loop.close() while connecting', (config) => {
   for (const when of ['before the attempt started', 'with the connect in progress'] as const) {
     test(`${when}: the socket is closed and the callback gets NBIO_CLOSED, once`, async () => {
