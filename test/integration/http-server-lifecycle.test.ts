@@ -4,7 +4,7 @@
 // once, the in-flight request finished with Connection: close, then it resolves).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { serve } from '../../src/http/server/http-server.ts';
+import { serve, serveRaw } from '../../src/http/server/http-server.ts';
 import { PlainResponse } from '../../src/http/server/plain-response.ts';
 import { onLoop, RawClient, sleep } from '../../src/http/server/test-support.ts';
 import { loopConfigs } from '../../src/testing/loop-configs.ts';
@@ -73,6 +73,48 @@ for (const config of loopConfigs()) {
         );
         assert.equal((seen as { code?: string } | null)?.code, 'NBIO_TIMEOUT');
         await server.close();
+      }));
+
+    test('a client that goes away mid-stream: write() throws NBIO_BROKEN, the server goes on', () =>
+      onLoop(config, async ({ loop }) => {
+        let caught: unknown = null;
+        let writes = 0;
+        const server = serveRaw(
+          loop,
+          async ({ head, response }) => {
+            if (head.target !== '/stream') {
+              response.end('served');
+              return;
+            }
+            response.writeHead(200);
+            try {
+              for (let i = 0; i < 100_000; i++) {
+                writes++;
+                if (!response.write('tick\n')) await response.drain();
+                await sleep(loop, 1);
+              }
+            } catch (err) {
+              caught = err;
+            }
+          },
+          { host: '127.0.0.1', port: 0 },
+        );
+        const c = await RawClient.connect(loop, server.port);
+        c.send(`GET /stream HTTP/1.1\r\n${H}\r\n`);
+        await c.until(() => c.received.includes('tick'));
+        c.transport?.abort();
+        for (let i = 0; i < 200 && caught === null; i++) await sleep(loop, 5);
+        assert.equal((caught as { code?: string } | null)?.code, 'NBIO_BROKEN');
+        assert.ok(writes < 100_000);
+        const d = await RawClient.connect(loop, server.port);
+        d.send(`GET /again HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+        await d.untilClosed();
+        assert.deepEqual(
+          d.responses.map((r) => r.body),
+          ['served'],
+          'the next client is served',
+        );
+        await server.close({ timeoutMs: 100 });
       }));
 
     test('graceful close: idle closed at once, in-flight finished with Connection: close', () =>

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
+import { BrokenResourceError, ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
 import type { Transport } from '../../net/transport.ts';
 import type { MessageHead } from '../parser/message-head.ts';
 import { type HeaderInput, headString, type SerializedFields, serializeFields } from './response-head.ts';
@@ -42,6 +42,7 @@ export class ResponseWriter {
   #noBody: boolean;
   #bytesLeft = 0;
   #continueSent = false;
+  #abandoned = false;
 
   /** @internal made by the connection */
   constructor(sink: ResponseSink, request: MessageHead) {
@@ -86,9 +87,14 @@ export class ResponseWriter {
   /**
    * Sends body bytes (the head first, if not sent yet).
    * @returns false when the transport's buffer is full: `await drain()` before writing more
-   * @throws ClosedResourceError after `end()`
+   * @throws ClosedResourceError after `end()`; BrokenResourceError once the client is gone
    */
   write(chunk: Uint8Array | string): boolean {
+    if (this.#abandoned) {
+      throw new BrokenResourceError(
+        'The client connection is gone (or the request was rejected): stop writing.',
+      );
+    }
     if (this.#ended) throw new ClosedResourceError('write() after end(): a response is written once.');
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!this.#headSent) this.#sendHead(-1, null);
@@ -147,6 +153,7 @@ export class ResponseWriter {
 
   /** @internal the connection broke: nothing more can be written */
   abandon(): void {
+    this.#abandoned = true;
     this.#ended = true;
     this.#headSent = true;
   }
