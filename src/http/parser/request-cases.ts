@@ -335,6 +335,85 @@ export const REQUEST_CASES: readonly RequestCase[] = [
     input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\n`,
     expect: 'BARE_LF',
   },
+  // More hostile inputs (Go net/http, h11, llhttp strict mode, hyper).
+  {
+    name: 'TE identity',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: identity\r\n\r\n`,
+    expect: 'INVALID_TRANSFER_ENCODING',
+  },
+  {
+    name: 'TE chunked with a parameter',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n`,
+    expect: 'INVALID_TRANSFER_ENCODING',
+  },
+  {
+    name: 'TE chunked then gzip on two lines',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n`,
+    expect: 'INVALID_TRANSFER_ENCODING',
+  },
+  {
+    name: 'TE with mixed case is chunked',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: cHuNkEd\r\n\r\n1\r\nx\r\n0\r\n\r\n`,
+    expect: 'ok',
+    messages: 1,
+  },
+  {
+    name: 'whitespace before the first field line',
+    input: `GET / HTTP/1.1\r\n ${H}\r\n`,
+    expect: 'OBS_FOLD',
+  },
+  {
+    name: 'vertical tab in a value',
+    input: `GET / HTTP/1.1\r\n${H}X: a\x0bb\r\n\r\n`,
+    expect: 'INVALID_HEADER_VALUE',
+  },
+  {
+    name: 'form feed in a name',
+    input: `GET / HTTP/1.1\r\n${H}X\x0cY: a\r\n\r\n`,
+    expect: 'INVALID_HEADER_NAME',
+  },
+  { name: 'NUL in the method', input: `G\0T / HTTP/1.1\r\n${H}\r\n`, expect: 'INVALID_METHOD' },
+  { name: 'leading space before the method', input: ` GET / HTTP/1.1\r\n${H}\r\n`, expect: 'INVALID_METHOD' },
+  {
+    name: 'Content-Length with a trailing comma',
+    input: `POST / HTTP/1.1\r\n${H}Content-Length: 1,\r\n\r\nx`,
+    expect: 'INVALID_CONTENT_LENGTH',
+  },
+  {
+    name: 'Content-Length of 16 digits',
+    input: `POST / HTTP/1.1\r\n${H}Content-Length: 1000000000000000\r\n\r\n`,
+    expect: 'INVALID_CONTENT_LENGTH',
+  },
+  {
+    name: 'Content-Length with leading zeros',
+    input: `POST / HTTP/1.1\r\n${H}Content-Length: 003\r\n\r\nabc`,
+    expect: 'ok',
+    messages: 1,
+  },
+  {
+    name: 'chunk size with leading space',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n`,
+    expect: 'INVALID_CHUNK_SIZE',
+  },
+  {
+    name: 'chunk size, tab, extension',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\t;x=y\r\nhello\r\n0\r\n\r\n`,
+    expect: 'ok',
+    messages: 1,
+  },
+  {
+    name: 'Content-Length in trailers does not reframe',
+    input: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nContent-Length: 50\r\n\r\nGET /2 HTTP/1.1\r\n${H}\r\n`,
+    expect: 'ok',
+    messages: 2,
+  },
+  { name: 'LF CR instead of CR LF', input: `GET / HTTP/1.1\n\r${H}\r\n`, expect: 'BARE_LF' },
+  {
+    name: 'GET with a body by Content-Length, then another request',
+    input: `GET / HTTP/1.1\r\n${H}Content-Length: 4\r\n\r\nbodyGET /2 HTTP/1.1\r\n${H}\r\n`,
+    expect: 'ok',
+    messages: 2,
+  },
   // A rejected request hides the ones behind it.
   {
     name: 'nothing after a rejection is parsed',
