@@ -94,11 +94,12 @@ export class ClientConnection implements Protocol, ResponseEvents, BodyFlow {
     this.#decoder.expect(method);
     const t = this.#transport as Transport;
     try {
-      if (body === null || body.length === 0) t.write(head);
+      // The head is latin1 (request-head.ts checked every value); a string write would be UTF-8.
+      if (body === null || body.length === 0) t.write(Buffer.from(head, 'latin1'));
       else if (body.length <= 1024) t.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
       else if (t.writeLines !== undefined) t.writeLines([Buffer.from(head, 'latin1'), body]);
       else {
-        t.write(head);
+        t.write(Buffer.from(head, 'latin1'));
         t.write(body);
       }
     } catch (err) {

@@ -33,7 +33,10 @@ for (const config of loopConfigs()) {
           };
         });
         const client = new HttpClient(loop, { maxSocketsPerOrigin: 4 });
-        const res = await client.request(`${mini.base}/x`, { headers: { authorization: 'Bearer t' } });
+        const res = await client.request(`${mini.base}/x`, {
+          headers: { authorization: 'Bearer t', 'x-latin': 'café' },
+        });
+        assert.equal(seen[0]?.['x-latin'], 'café', 'field values go out as latin1 bytes');
         assert.equal(res.httpVersion, '1.1');
         assert.deepEqual(res.headers.getSetCookie(), ['a=1', 'b=2']);
         assert.deepEqual([...res.headers.keys()], ['content-length', 'set-cookie', 'set-cookie', 'x-multi']);

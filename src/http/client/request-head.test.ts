@@ -69,6 +69,12 @@ test('fields: no CR, LF or NUL in a value (no header injection), names must be t
   assert.throws(() => flattenHeaders({ a: 'x\r\nInjected: 1' }), { code: 'NBIO_INVALID_ARGUMENT' });
   assert.throws(() => flattenHeaders({ a: 'x\ny' }), { code: 'NBIO_INVALID_ARGUMENT' });
   assert.throws(() => flattenHeaders({ a: 'x\0' }), { code: 'NBIO_INVALID_ARGUMENT' });
+  assert.throws(
+    () => flattenHeaders({ a: 'snow ☃' }),
+    { code: 'NBIO_INVALID_ARGUMENT' },
+    'not a byte string',
+  );
+  assert.deepEqual(flattenHeaders({ a: 'café' }), ['a', 'café'], 'latin1 is bytes');
   assert.throws(() => flattenHeaders({ 'bad name': 'x' }), { code: 'NBIO_INVALID_ARGUMENT' });
   assert.throws(() => flattenHeaders([['only-one']] as unknown as [string, string][]), {
     code: 'NBIO_INVALID_ARGUMENT',

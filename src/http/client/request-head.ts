@@ -37,7 +37,8 @@ export type ClassifiedBody =
     };
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
+/** CR, LF and NUL (header injection), and anything above U+00FF (a field value is bytes: latin1). */
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 
 /** Checks a method (a token; upper-cased when it is one of fetch's normalized names). */
 export function checkMethod(method: unknown): string {
@@ -130,7 +131,7 @@ function pushField(out: string[], name: unknown, value: unknown): void {
   const v = typeof value === 'number' ? String(value) : value;
   if (typeof v !== 'string' || BAD_VALUE.test(v)) {
     throw new InvalidArgumentError(
-      `Invalid value for header '${name}': pass a string without CR, LF or NUL (got ${JSON.stringify(value)}).`,
+      `Invalid value for header '${name}': pass a string of bytes (latin1) without CR, LF or NUL (got ${JSON.stringify(value)}); percent-encode other text.`,
     );
   }
   out.push(name, v.trim());
@@ -193,7 +194,7 @@ export interface HeadParts {
 }
 
 /**
- * The request head as one string (latin1 on the wire; values were checked to be CR/LF/NUL-free).
+ * The request head as one string, to be sent as latin1 (values were checked: no CR, LF, NUL, nothing above U+00FF).
  * `Host` comes first unless the caller set one; the caller's Content-Length and
  * Transfer-Encoding are replaced by the framing nbio chose.
  */
