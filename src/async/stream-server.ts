@@ -57,6 +57,11 @@ export interface StreamServerStats {
   readonly handlersRunning: number;
   /** Handlers that threw or rejected. */
   readonly handlerErrors: number;
+  /**
+   * Connections refused because their fd is past what the loop's selector watches (select:
+   * fd ≥ 1024); each was reported to the loop's exception handler as `NBIO_FD_TOO_LARGE`.
+   */
+  readonly refusedFdTooLarge: number;
 }
 
 /**
@@ -170,6 +175,7 @@ export class StreamServer {
       connections: this.#connections.size,
       handlersRunning: this.#handlersRunning,
       handlerErrors: this.#handlerErrors,
+      refusedFdTooLarge: this.#server.stats().refusedFdTooLarge,
     });
   }
 

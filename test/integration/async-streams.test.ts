@@ -98,6 +98,7 @@ for (const config of loopConfigs()) {
             connections: 0,
             handlersRunning: 0,
             handlerErrors: 0,
+            refusedFdTooLarge: 0,
           });
         });
       });
