@@ -15,6 +15,7 @@
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NbioError } from '../errors.ts';
 import { EventLoop } from '../loop/event-loop.ts';
@@ -183,7 +184,7 @@ export function raceSvg(cells: readonly RaceCell[], subtitle: string): string {
   const actives = [...new Set(cells.map((c) => c.active))];
   const backends = [...new Set(cells.map((c) => c.backend))];
   return renderLinePlot({
-    title: 'nbio race: cost of one loop iteration against idle connections',
+    title: 'nbio race: CPU cost of one loop iteration against idle descriptors',
     subtitle,
     xLabel: 'idle descriptors watched',
     yLabel: 'CPU µs per iteration',
@@ -305,7 +306,7 @@ export const raceCommand: Command = defineCommand(
     const t0 = performance.now();
     const cells = runRace({ ...opts, onCell: bar });
     if (tty) process.stderr.write('\n');
-    const subtitle = `${process.platform} ${process.arch}, Node ${process.version}, ${opts.timeMs} ms per cell, owner-mode loops; measured ${new Date().toISOString().slice(0, 16)}Z`;
+    const subtitle = `${process.platform} ${process.arch}, Node ${process.version}, ${opts.timeMs} ms per cell, owner-mode loops; load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs; ${new Date().toISOString().slice(0, 16)}Z`;
     console.log(raceTable(cells));
     const dir = resolve(values.out);
     mkdirSync(dir, { recursive: true });

@@ -197,7 +197,7 @@ export class Watchdog implements CallbackProbe {
     this.#stack = { seq, frames, soFarMs };
     this.#stacksTaken++;
     if (!this.#print) return '';
-    const top = frames[0];
+    const top = frames.find((f) => !f.url.startsWith('node:')) ?? frames[0];
     const where = top === undefined ? '' : ` at ${top.functionName || '(anonymous)'} ${top.url}:${top.line}`;
     return `nbio watchdog: the loop has been blocked ${Math.round(soFarMs)} ms by ${this.#kind} ${this.#fn?.name || 'anonymous'}${this.#owner === null ? '' : ` (${this.#owner.label})`}${where}\n`;
   }

@@ -146,6 +146,11 @@ function checkOptions(options: ConnectOptions): Checked {
 
 /** One createConnection call's state: exactly one outcome, every descriptor closed. */
 class Attempt<P extends Protocol> {
+  /** `"connect → 127.0.0.1:7000"`: how the flight recorder names the connecting socket. */
+  get label(): string {
+    return `connect → ${this.#current === null ? this.#c.target : describe(this.#current)}`;
+  }
+
   readonly #loop: EventLoop;
   readonly #factory: () => P;
   readonly #c: Checked;
@@ -221,7 +226,7 @@ class Attempt<P extends Protocol> {
           this.#succeed();
           return;
         }
-        this.#loop.addWriter(fd, this.#onWritable);
+        this.#loop.addWriter(fd, this.#onWritable, this);
         this.#fd = fd;
         this.#writerAdded = true;
         return;
