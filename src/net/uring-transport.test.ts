@@ -87,6 +87,57 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
       }
     });
 
+    test('EOF behind bytes held while paused: the bytes, then eofReceived, after resumeReading()', async () => {
+      const loop = new EventLoop({ selector: 'io_uring', mode });
+      try {
+        await runFor(loop, async () => {
+          let serverSide: Recorder | null = null;
+          const server = createServer(
+            loop,
+            () => {
+              const r = new Recorder();
+              // Pause inside the first dataReceived: the multishot receive in flight keeps
+              // completing (held) until the cancel lands, possibly up to the peer's EOF.
+              r.onData = (_d, t) => t.pauseReading();
+              r.onEof = () => true; // stay open: the test looks at the order
+              serverSide = r;
+              return r;
+            },
+            { host: '127.0.0.1', port: 0 },
+          );
+          const [client] = await connectMany(loop, (server.address() as Ipv4Address).port, 1);
+          const data = pattern(1024 * 1024);
+          client!.transport!.write(data);
+          client!.transport!.writeEof();
+          await sleep(loop, 100);
+          const s = serverSide as unknown as Recorder;
+          assert.equal(s.events.includes('eof'), false, 'no eofReceived while paused');
+          s.onData = undefined;
+          s.transport!.resumeReading();
+          await deadline(
+            loop,
+            5000,
+            'eof',
+            s.until(() => s.events.includes('eof')),
+          );
+          assert.equal(s.received, data.length, 'every byte before the EOF');
+          assert.ok(s.data.equals(data));
+          assert.equal(s.events.at(-1), 'eof');
+          s.transport!.close();
+          client!.transport!.close();
+          await deadline(
+            loop,
+            5000,
+            'lost',
+            s.until(() => s.lostCount === 1),
+          );
+          server.close();
+        });
+      } finally {
+        loop.close();
+      }
+    });
+
     test('a burst larger than the buffer ring: ENOBUFS, the receive is re-armed, every byte arrives in order', async () => {
       const loop = new EventLoop({ selector: 'io_uring', mode });
       const perConn = 3 * RECV_BUFFER_SIZE - 100; // three buffers each

@@ -83,6 +83,8 @@ export class UringTransport implements Transport {
   #sendOp = 0;
   #flushQueued = false;
   #held: Buffer[] = [];
+  /** The kernel reported EOF while bytes were held (paused): delivered after them. */
+  #eofPending = false;
   #bytesDiscarded = 0;
   #bytesRead = 0;
   #bytesWritten = 0;
@@ -165,6 +167,13 @@ export class UringTransport implements Transport {
   close(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
+    if (this.#eofPending) {
+      // The peer's EOF already came (behind held bytes nobody will read now).
+      this.#eofPending = false;
+      this.#eofReceived = true;
+    }
+    for (const h of this.#held) this.#bytesDiscarded += h.length;
+    this.#held = [];
     this.#updateReader();
     if (this.#flow.buffered === 0) this.#afterFlush();
   }
@@ -185,7 +194,7 @@ export class UringTransport implements Transport {
   resumeReading(): void {
     if (this.#state !== 'open' || !this.#readPaused) return;
     this.#readPaused = false;
-    if (this.#held.length > 0) this.#loop.callSoon(this.#deliverHeld);
+    if (this.#held.length > 0 || this.#eofPending) this.#loop.callSoon(this.#deliverHeld);
     this.#updateReader();
   }
 
@@ -294,7 +303,10 @@ export class UringTransport implements Transport {
   #updateReader(): void {
     const state = this.#state;
     if (state === 'closed') return;
-    const want = !this.#eofReceived && (state === 'open' ? this.#started && !this.#readPaused : true);
+    const want =
+      !this.#eofReceived &&
+      !this.#eofPending &&
+      (state === 'open' ? this.#started && !this.#readPaused : true);
     if (want && this.#recvOp === 0) this.#recvOp = this.#cq.recv(this.#fd, this.#onRecv);
     else if (!want && this.#recvOp !== 0) this.#cq.cancel(this.#recvOp);
   }
@@ -312,6 +324,10 @@ export class UringTransport implements Transport {
         else if (!this.#deliver(copy)) return;
       }
     } else if (res === 0) {
+      if (this.#state === 'open' && (this.#readPaused || this.#held.length > 0)) {
+        this.#eofPending = true; // after the held bytes, once reading resumes
+        return;
+      }
       this.#onEof();
       return;
     } else if (res < 0 && res !== -ENOBUFS && res !== -ECANCELED) {
@@ -335,6 +351,10 @@ export class UringTransport implements Transport {
     while (this.#held.length > 0 && this.#state === 'open' && !this.#readPaused) {
       if (!this.#deliver(this.#held.shift() as Buffer)) return;
     }
+    if (this.#eofPending && this.#held.length === 0 && this.#state === 'open' && !this.#readPaused) {
+      this.#eofPending = false;
+      this.#onEof();
+    }
   };
 
   #onEof(): void {
@@ -344,7 +364,6 @@ export class UringTransport implements Transport {
       return;
     }
     if (this.#state !== 'open') return; // closing: the flush ends it
-    if (this.#held.length > 0) this.#deliverHeld();
     let keepOpen: boolean | undefined;
     try {
       keepOpen = this.#protocol.eofReceived?.();
