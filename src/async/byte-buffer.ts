@@ -64,6 +64,11 @@ export class ByteBuffer {
     return out;
   }
 
+  /** A copy of everything held, without removing it. */
+  copyAll(): Buffer {
+    return Buffer.concat(this.#chunks, this.#length);
+  }
+
   /** Removes and returns everything. */
   takeAll(): Buffer {
     return this.take(this.#length);

@@ -31,6 +31,8 @@
  *
  * @module
  */
+
+import { ByteBuffer } from '../../async/byte-buffer.ts';
 import {
   BusyResourceError,
   ClosedResourceError,
@@ -61,14 +63,13 @@ interface PendingRead {
   reject: (error: unknown) => void;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** A buffered stream over a transport; see the module comment. */
 export class IOStream {
   /** The transport underneath. */
   readonly transport: Transport;
   readonly #maxBufferSize: number;
-  #buffer: Buffer = EMPTY;
+  /** Received, not yet read: the chunks as they came (joined only when a read takes them). */
+  readonly #buffer = new ByteBuffer();
   /** Bytes at the start of #buffer already searched for the pending delimiter. */
   #searched = 0;
   #read: PendingRead | null = null;
@@ -275,7 +276,7 @@ export class IOStream {
     }
     if (!ended) return null;
     if (this.#error !== null) return this.#error;
-    if (this.#eof) return new IncompleteReadError(Buffer.from(buf), r.kind === 'bytes' ? r.n : null);
+    if (this.#eof) return new IncompleteReadError(buf.copyAll(), r.kind === 'bytes' ? r.n : null);
     return this.#closedError(r.name);
   }
 
@@ -285,11 +286,8 @@ export class IOStream {
   }
 
   #take(n: number): Buffer {
-    const buf = this.#buffer;
-    const out = buf.subarray(0, n);
-    this.#buffer = n === buf.length ? EMPTY : buf.subarray(n);
     this.#searched = 0;
-    return out;
+    return this.#buffer.take(n);
   }
 
   /** Pauses reading when the buffer is full; resumes when a read needs bytes or it is half empty. */
@@ -315,7 +313,7 @@ export class IOStream {
 
   #protocol: Protocol = {
     dataReceived: (data: Buffer) => {
-      this.#buffer = this.#buffer.length === 0 ? data : Buffer.concat([this.#buffer, data]);
+      this.#buffer.push(data);
       this.#tryRead();
     },
     eofReceived: () => {
