@@ -21,7 +21,7 @@ const FIXTURE = new URL('./consumer-app/', import.meta.url).pathname;
 const TYPESCRIPT_7 = '7.0.2';
 /** The tarball limit the issue sets (bytes). */
 const MAX_TARBALL_BYTES = 1_000_000;
-const STEP_TIMEOUT_MS = 120_000;
+const STEP_TIMEOUT_MS = 240_000;
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>;
@@ -144,3 +144,24 @@ test('npx nbio --help and npx nbio demo run the compiled CLI', () => {
   for (const backend of ['select', 'poll', 'epoll'])
     assert.match(demo.stdout, new RegExp(`^${backend}\\b`, 'm'));
 });
+
+/** Other node binaries to run the installed package with (.ci/run passes Node 22 and 24). */
+const EXTRA_NODES = (process.env.NBIO_EXTRA_NODES ?? '').split(':').filter((p) => p !== '');
+
+test(
+  'the same entries and the compiled consumer run on the other Node versions',
+  {
+    skip: EXTRA_NODES.length === 0 && 'NBIO_EXTRA_NODES names no other node binary (.ci/run sets it)',
+  },
+  () => {
+    for (const node of EXTRA_NODES) {
+      const version = run(node, ['--version'], app).stdout.trim();
+      for (const script of ['load-entries.mjs', 'load-entries.cjs']) {
+        const counts = JSON.parse(run(node, [script], app).stdout) as Record<string, number>;
+        assert.deepEqual(Object.keys(counts), ENTRIES, `${version} ${script}`);
+      }
+      const out = JSON.parse(run(node, ['out/echo.js'], app, 30_000).stdout) as { line: string };
+      assert.equal(out.line, 'hello from a consumer\n', version);
+    }
+  },
+);
