@@ -168,7 +168,8 @@ export class Server {
     this.#factory = protocolFactory;
     const { noDelay, keepAlive, writeBufferLimits } = options;
     this.#transportOptions = { noDelay, keepAlive, writeBufferLimits, onClosed: this.#onConnectionClosed };
-    if (options.lingerMs !== undefined) this.#transportOptions.lingerMs = checkDelay(options.lingerMs, 'lingerMs');
+    if (options.lingerMs !== undefined)
+      this.#transportOptions.lingerMs = checkDelay(options.lingerMs, 'lingerMs');
     this.#fd = listenOn(addr, backlog, options.reusePort === true);
     try {
       this.#address = getsockname(this.#fd) ?? addr;
