@@ -155,7 +155,7 @@ onEachLoop('timeouts: headers, whole request, connect', async (loop) => {
       'NBIO_TIMEOUT',
     );
     assert.equal((headers as unknown as { phase: string }).phase, 'headers');
-    const res = await client.request(`${raw.base}/`, { timeoutMs: 80 });
+    const res = await client.request(`${raw.base}/`, { timeoutMs: 250 });
     assert.equal(res.status, 200);
     const whole = await rejectsWithCode(res.text(), 'NBIO_TIMEOUT');
     assert.equal((whole as unknown as { phase: string }).phase, 'request');
