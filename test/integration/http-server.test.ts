@@ -138,6 +138,28 @@ for (const config of loopConfigs()) {
         await server.close();
       }));
 
+    test('pipelined requests then a half-close: every request is answered, then the server closes', () =>
+      onLoop(config, async ({ loop }) => {
+        const server = serve(
+          loop,
+          async (req) => {
+            await sleep(loop, 5);
+            return new PlainResponse(req.head.target);
+          },
+          { host: '127.0.0.1', port: 0 },
+        );
+        const c = await RawClient.connect(loop, server.port);
+        c.send(`GET /a HTTP/1.1\r\n${H}\r\nGET /b HTTP/1.1\r\n${H}\r\nGET /c HTTP/1.1\r\n${H}\r\n`);
+        c.transport?.writeEof();
+        await c.untilClosed();
+        assert.deepEqual(
+          c.responses.map((r) => r.body),
+          ['/a', '/b', '/c'],
+        );
+        assert.equal(c.responses[2]?.headers.connection, 'close');
+        await server.close();
+      }));
+
     test('chunked request body streamed with backpressure; chunked response echoed', () =>
       onLoop(config, async ({ loop }) => {
         let maxQueued = 0;

@@ -82,6 +82,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #drainWaiters: (() => void)[] = [];
   #abort: AbortController | null = null;
   #lost = false;
+  #peerEof = false;
   #requests = 0;
 
   /** @internal made by the server for each accepted socket */
@@ -126,10 +127,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   eofReceived(): boolean {
     this.#parser.finish();
-    // Keep the write side open while a response is owed (a client that half-closes after its
-    // request still wants the answer); the connection closes after it.
-    this.#closeAfter = true;
-    return this.#exchange !== null && !this.#responseEnded;
+    this.#peerEof = true;
+    // Keep the write side open while responses are owed (a client that half-closes after its
+    // requests still wants every answer, pipelined ones included); close after the last.
+    return (this.#exchange !== null && !this.#responseEnded) || this.#parser.pendingBytes > 0;
   }
 
   connectionLost(error?: Error): void {
@@ -219,6 +220,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   canKeepAlive(): boolean {
     if (this.#closeAfter || this.#config.isClosing()) return false;
+    if (this.#peerEof && this.#parser.pendingBytes === 0) return false;
     // A client still waiting for `100 Continue` may never send its body: close after this.
     return this.#requestComplete || this.#exchange?.response.continueWithheld !== true;
   }
@@ -255,7 +257,8 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   #next(): void {
     this.#exchange = null;
-    if (this.#closeAfter || this.#parser.isDone || this.#config.isClosing()) {
+    const drained = this.#peerEof && this.#parser.pendingBytes === 0;
+    if (this.#closeAfter || drained || this.#parser.isDone || this.#config.isClosing()) {
       this.#transport?.close();
       return;
     }
