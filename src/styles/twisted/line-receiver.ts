@@ -17,11 +17,13 @@
  *   known length, say); `setLineMode(extra)` goes back to lines, starting with `extra`.
  * - Once the transport is closing no further lines are delivered (as in Twisted).
  *
- * The buffer is searched only from where the last search stopped, so a long line arriving in
- * many small chunks is not scanned again and again.
+ * The buffer keeps the chunks as they came (never joined per chunk) and is searched only from
+ * where the last search stopped, so a long line arriving in many small chunks (MAX_LENGTH
+ * raised) is neither copied nor scanned again and again: one copy when the line is taken.
  *
  * @module
  */
+import { ByteBuffer } from '../../async/byte-buffer.ts';
 import { Protocol } from './protocol.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -32,7 +34,7 @@ export class LineReceiver extends Protocol {
   delimiter: string | Uint8Array = '\r\n';
   /** The longest line accepted, in bytes (without the delimiter); default 16384. */
   MAX_LENGTH = 16384;
-  #buffer: Buffer = EMPTY;
+  #buffer = new ByteBuffer();
   /** Bytes at the start of #buffer already searched without finding a delimiter. */
   #searched = 0;
   #lineMode = true;
@@ -69,8 +71,7 @@ export class LineReceiver extends Protocol {
 
   /** Empties the line buffer and returns what it held. */
   clearLineBuffer(): Buffer {
-    const b = this.#buffer;
-    this.#buffer = EMPTY;
+    const b = this.#buffer.takeAll();
     this.#searched = 0;
     return b;
   }
@@ -81,41 +82,37 @@ export class LineReceiver extends Protocol {
       return;
     }
     const delim = this.#delimiter();
-    let buffer = this.#buffer.length === 0 ? data : Buffer.concat([this.#buffer, data]);
+    const buffer = this.#buffer;
+    buffer.push(data);
     let searchFrom = this.#searched;
-    let start = 0;
     let exhausted = false;
     while (this.#lineMode && !this.transport?.disconnecting) {
-      const end = buffer.indexOf(delim, Math.max(start, searchFrom));
+      // The buffer starts where the next line does.
+      const end = buffer.indexOf(delim, searchFrom);
       if (end < 0) {
         exhausted = true;
         break;
       }
-      const line = buffer.subarray(start, end);
-      start = end + delim.length;
-      searchFrom = start;
-      if (line.length > this.MAX_LENGTH) {
-        const exceeded = Buffer.concat([line, buffer.subarray(end)]);
-        this.clearLineBuffer();
-        this.lineLengthExceeded(exceeded);
+      searchFrom = 0;
+      if (end > this.MAX_LENGTH) {
+        this.lineLengthExceeded(this.clearLineBuffer()); // the line and everything after it
         return;
       }
+      const line = buffer.take(end);
+      buffer.take(delim.length);
       this.lineReceived(line);
     }
-    buffer = buffer.subarray(start);
     if (!this.#lineMode) {
       // lineReceived switched to raw mode: the rest is raw data
-      this.clearLineBuffer();
-      if (buffer.length > 0) this.rawDataReceived(buffer);
+      const rest = this.clearLineBuffer();
+      if (rest.length > 0) this.rawDataReceived(rest);
       return;
     }
     if (buffer.length >= this.MAX_LENGTH + delim.length) {
       // Twisted's bound: room for a MAX_LENGTH line whose delimiter is still arriving
-      this.clearLineBuffer();
-      this.lineLengthExceeded(buffer);
+      this.lineLengthExceeded(this.clearLineBuffer());
       return;
     }
-    this.#buffer = buffer;
     // The next search may start where a delimiter split across chunks could begin.
     this.#searched = exhausted ? Math.max(0, buffer.length - delim.length + 1) : 0;
   }
