@@ -94,8 +94,9 @@ export async function fetch(
   for (;;) {
     if (deadline > 0) request.timeoutMs = Math.max(1, deadline - loop.time());
     const response = await client.request(current, request);
+    if (redirect === 'manual' || !REDIRECTS.has(response.status)) return response; // headers untouched: built lazily
     const location = response.headers.get('location');
-    if (redirect === 'manual' || !REDIRECTS.has(response.status) || location === null) return response;
+    if (location === null) return response;
     const next = resolveLocation(location, current);
     response.cancel(); // the body of a redirect is not read; the connection is reused when it all arrived
     if (redirect === 'error') throw new RedirectError(response.status, next.href, current.href);

@@ -66,7 +66,8 @@ export function checkMethod(method: unknown): string {
 export function checkUrl(input: string | URL, base?: string | URL): URL {
   let url: URL;
   try {
-    url = new URL(input, base);
+    // A URL object is taken as it is (fetch passes its own checked URL on): no second parse.
+    url = input instanceof URL && base === undefined ? input : new URL(input, base);
   } catch {
     throw new InvalidArgumentError(
       `Invalid URL ${JSON.stringify(String(input))}: pass an absolute http: URL.`,
