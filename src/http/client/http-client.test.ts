@@ -70,6 +70,12 @@ for (const config of loopConfigs()) {
         assert.equal(hints.stats().idle, 1, 'Keep-Alive: timeout=3 is kept (for 2 s)');
         hints.close();
 
+        // Many origins: empty pools are swept past 64 (here: 70 ports of this test's range, 26900–26969, where nobody listens).
+        const wide = new HttpClient(loop, { connectTimeoutMs: 2000 });
+        for (let i = 0; i < 70; i++) await wide.request(`http://127.0.0.1:${26900 + i}/`).catch(() => null);
+        assert.ok(Object.keys(wide.stats().origins).length <= 64, 'pools that hold nothing are dropped');
+        wide.close();
+
         assert.equal(defaultClient(loop), defaultClient(loop), 'one default client per loop');
         assert.equal(await (await fetch(loop, `${mini.base}/y`)).text(), 'here');
 

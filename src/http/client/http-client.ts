@@ -77,6 +77,9 @@ export interface HttpClientStats extends OriginPoolStats {
   readonly origins: Readonly<Record<string, OriginPoolStats>>;
 }
 
+/** Origins kept before pools that hold nothing are swept (see `#poolFor`). */
+const MAX_EMPTY_POOLS = 64;
+
 const DEFAULTS = {
   maxSocketsPerOrigin: 64,
   idleTimeoutMs: 4000,
@@ -194,7 +197,10 @@ export class HttpClient {
     this.#pools.clear();
   }
 
-  /** Counters, summed and per origin (`host:port`). */
+  /**
+   * Counters, summed and per origin (`host:port`). Past 64 origins, the pools of origins that
+   * hold nothing are dropped, and their counters with them.
+   */
   stats(): HttpClientStats {
     const origins: Record<string, OriginPoolStats> = {};
     const sum = { active: 0, idle: 0, connecting: 0, waiting: 0, connected: 0, reused: 0 };
@@ -214,6 +220,11 @@ export class HttpClient {
     const key = connectMs === o.connectTimeoutMs ? url.host : `${url.host}#${connectMs}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
+      // A client that talks to many origins would keep a pool for each forever: past this many,
+      // pools that hold nothing (no connection, no waiter) are dropped, counters and all.
+      if (this.#pools.size >= MAX_EMPTY_POOLS) {
+        for (const [k, p] of this.#pools) if (p.size === 0) this.#pools.delete(k);
+      }
       const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
       pool = new OriginPool(this.#loop, host, port, {
         maxSockets: o.maxSocketsPerOrigin,
