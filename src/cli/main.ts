@@ -16,24 +16,10 @@ import { type Command, UsageError } from './args.ts';
 import { demoCommand } from './demo.ts';
 import { echoCommand } from './echo.ts';
 import { httpCommand } from './http.ts';
-import { race } from './race.ts';
+import { raceCommand } from './race.ts';
 import { rosettaCommand } from './rosetta.ts';
 import { tourCommand } from './tour/tour.ts';
-import { trace } from './trace.ts';
-
-const raceCommand: Command = {
-  name: 'race',
-  summary: 'every backend, one workload: a table, and an SVG/HTML plot of cost against idle descriptors',
-  usage: 'nbio race --help',
-  run: race,
-};
-
-const traceCommand: Command = {
-  name: 'trace',
-  summary: 'run a program with NBIO_TRACE set: a Chrome trace of its nbio loops, and a timeline SVG',
-  usage: 'nbio trace --help',
-  run: trace,
-};
+import { traceCommand } from './trace.ts';
 
 /** Every command, in the order `nbio --help` lists them. */
 export const COMMANDS: readonly Command[] = [
