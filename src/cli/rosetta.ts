@@ -60,14 +60,11 @@ const loaders: Record<StyleName, () => Promise<{ start: StartChat }>> = {
   'compat-net': () => import('../../examples/rosetta/compat-net.ts'),
 };
 
-// Built (dist/), the examples are compiled beside the CLI: count the lines of those.
+/** True in the sources (run through tsx); false built (dist/), where the examples are compiled too. */
+const fromSource = import.meta.url.endsWith('.ts');
+// Built, the line counts are those of the compiled examples.
 const exampleFile = (name: string) =>
-  fileURLToPath(
-    new URL(
-      `../../examples/rosetta/${name}.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
-      import.meta.url,
-    ),
-  );
+  fileURLToPath(new URL(`../../examples/rosetta/${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url));
 
 /** Options of {@link measureStyle} and {@link rosetta}. */
 export interface RosettaOptions {
@@ -124,7 +121,13 @@ export function countCodeLines(source: string): number {
 function spawnClients(port: number, rounds: number, reportFd: number): ChildProcess {
   return spawn(
     process.execPath,
-    ['--import', 'tsx', exampleFile('client'), String(port), String(rounds), '--json'],
+    [
+      ...(fromSource ? ['--import', 'tsx'] : []),
+      exampleFile('client'),
+      String(port),
+      String(rounds),
+      '--json',
+    ],
     { stdio: ['ignore', reportFd, 'inherit'] },
   );
 }
