@@ -13,14 +13,14 @@
  * (a microtask), since nobody would enter the ring otherwise.
  *
  * ## Setup flags
- * None: with `IORING_SETUP_DEFER_TASKRUN` completions would wait for our own
- * `io_uring_enter(GETEVENTS)` and libuv would never see the ring fd readable.
+ * `COOP_TASKRUN | SINGLE_ISSUER` (see {@link SETUP_FLAGS}); never `DEFER_TASKRUN`: completions
+ * would wait for our own `io_uring_enter(GETEVENTS)` and libuv would never see the ring fd readable.
  *
  * @module
  */
 
 import { sys } from '../sys/constants.ts';
-import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
+import { CqeFlag, cqeBufferId, IoUring, SetupFlag } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
   CompletionQueue,
@@ -39,6 +39,15 @@ export const CQ_ENTRIES = 4096;
 export const RECV_BUFFERS = 256;
 /** Bytes per receive buffer (the most one receive completion delivers). */
 export const RECV_BUFFER_SIZE = 16 * 1024;
+
+/**
+ * `COOP_TASKRUN`: the kernel does not interrupt this thread to post each completion (it posts
+ * them at its next entry into the kernel: our io_uring_enter or libuv's epoll_wait);
+ * `SINGLE_ISSUER`: only this thread submits. Measured with 64 B echo, 50 connections: 6.5–7.4 µs
+ * of server CPU per round trip against 8.0–9.9 with no flags (same run, shared machine). Never
+ * `DEFER_TASKRUN`: libuv would not see the ring fd readable (docs/backends/io_uring.md).
+ */
+const SETUP_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.SINGLE_ISSUER;
 
 const ENOBUFS = 105;
 /** User data of SQEs whose completion nobody waits for (cancels). */
@@ -92,7 +101,7 @@ export class UringCompletion implements CompletionQueue {
 
   /** @throws OsError when the ring or its buffers cannot be set up (see IoUring.availability) */
   constructor() {
-    this.#ring = IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES });
+    this.#ring = IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES, flags: SETUP_FLAGS });
     try {
       this.#bufs = new BufRing(this.#ring, 0, RECV_BUFFERS, RECV_BUFFER_SIZE);
     } catch (err) {
@@ -207,6 +216,24 @@ export class UringCompletion implements CompletionQueue {
     }
     this.#reapAll();
   }
+
+  /**
+   * @inheritDoc
+   * Completions of the readiness adapter's polls are left in the CQ (they belong to the next
+   * `select()`), and so is everything behind the first of them: the ring fd stays readable.
+   */
+  submitAndRunInline(exceptions: ExceptionSink): number {
+    this.#runHooks();
+    if (this.#ring.pending === 0 || this.#closed) return 0;
+    this.#ring.submit();
+    this.#completions += this.#ring.reapWhile(this.#onCqe, this.#notPoll);
+    return this.runCompleted(exceptions);
+  }
+
+  #notPoll = (userData: number): boolean => {
+    const op = this.#ops.get(userData);
+    return op === undefined || !op.immediate;
+  };
 
   /** The guest-mode flush at the end of a JS turn (see the module comment). */
   #flush = (): void => {

@@ -518,6 +518,10 @@ export class EventLoop implements TimerOwner {
       this.#collectDueTimers();
       // 7. run the callbacks that were ready when this step began (new ones wait)
       this.#runReady();
+      // 7b. io_uring, guest mode: submit what this iteration prepared (one io_uring_enter) and run
+      //     the completions that came back during it (a SEND the socket took at once).
+      if (this.#completion !== null && this.mode === 'guest' && !this.#closed)
+        this.#completion.submitAndRunInline(this.#exceptions);
       this.#iterations++;
       if (obs?.iterationDone) obs.iterationDone(this.#iterations);
       if (rec !== null) {

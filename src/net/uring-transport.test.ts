@@ -92,13 +92,16 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
       try {
         await runFor(loop, async () => {
           let serverSide: Recorder | null = null;
+          let pauseOnData = true;
           const server = createServer(
             loop,
             () => {
               const r = new Recorder();
               // Pause inside the first dataReceived: the multishot receive in flight keeps
               // completing (held) until the cancel lands, possibly up to the peer's EOF.
-              r.onData = (_d, t) => t.pauseReading();
+              r.onData = (_d, t) => {
+                if (pauseOnData) t.pauseReading();
+              };
               r.onEof = () => true; // stay open: the test looks at the order
               serverSide = r;
               return r;
@@ -112,7 +115,7 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
           await sleep(loop, 100);
           const s = serverSide as unknown as Recorder;
           assert.equal(s.events.includes('eof'), false, 'no eofReceived while paused');
-          s.onData = undefined;
+          pauseOnData = false;
           s.transport!.resumeReading();
           await deadline(
             loop,

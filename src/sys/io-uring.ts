@@ -428,6 +428,30 @@ export class IoUring {
     return n;
   }
 
+  /**
+   * Like {@link IoUring.reap}, but stops before the first completion whose user data `take`
+   * refuses; that one and the rest stay in the CQ (so the ring fd stays readable).
+   * @returns how many were handed out
+   */
+  reapWhile(sink: CqeSink, take: (userData: number) => boolean): number {
+    const cq = this.#cq32;
+    let head = cq[this.#iCqHead] ?? 0;
+    const tail = Atomics.load(cq, this.#iCqTail);
+    let n = 0;
+    while (head !== tail) {
+      const w = this.#iCqes + (head & this.#cqMask) * (Cqe.SIZE / 4);
+      const ud = (cq[w] ?? 0) + (cq[w + 1] ?? 0) * TWO_32;
+      if (!take(ud)) break;
+      const res = this.#cqRes[w + Cqe.res / 4] ?? 0;
+      const flags = cq[w + Cqe.flags / 4] ?? 0;
+      head = (head + 1) >>> 0;
+      Atomics.store(cq, this.#iCqHead, head);
+      n++;
+      sink(ud, res, flags);
+    }
+    return n;
+  }
+
   /** True after close(). */
   get isClosed(): boolean {
     return this.#closed;
