@@ -130,7 +130,10 @@ export interface CyclesResult {
   readonly cycles: number;
   /** Wall time of those cycles. */
   readonly elapsedMs: number;
-  /** Server descriptors after the warm-up, and once every cycle's connection closed. */
+  /**
+   * Server descriptors after the warm-up, and once every cycle's connection closed. A leak
+   * shows as after > before; after < before only means a warm-up connection was still closing.
+   */
   readonly fdsBefore: number;
   readonly fdsAfter: number;
   /** Server RSS after the warm-up and at the end, in KiB. */

@@ -37,7 +37,11 @@ for (const backend of availableBackends()) {
 
     test('500 connect/echo/close cycles: descriptors and live heap flat', async () => {
       const c = await connectCycles(server!, 500, 16, 100);
-      assert.equal(c.fdsAfter, c.fdsBefore, 'the server closed every connection');
+      // ≤: a connection of the warm-up may still have been closing when the baseline was taken.
+      assert.ok(
+        c.fdsAfter <= c.fdsBefore,
+        `the server closed every connection (${c.fdsBefore} → ${c.fdsAfter})`,
+      );
       assert.ok(
         c.heapAfterKb - c.heapBeforeKb < HEAP_GROWTH_MAX_KB,
         `live heap ${c.heapBeforeKb} → ${c.heapAfterKb} KiB`,
