@@ -73,8 +73,12 @@ export function selectorContract(name: SelectorName): void {
       withSelector(() => {
         const [a] = pair();
         sel.register(a, Interest.Readable, 'a');
+        // A signal delivered to this thread (EINTR) ends a wait early with no events, which the
+        // contract allows; so wait again for the rest, a bounded number of times.
         const t0 = performance.now();
-        assert.equal(sel.select(30).length, 0);
+        for (let i = 0; i < 5 && performance.now() - t0 < 25; i++) {
+          assert.equal(sel.select(Math.max(1, Math.ceil(30 - (performance.now() - t0)))).length, 0);
+        }
         assert.ok(performance.now() - t0 >= 25, 'waited about the timeout');
         assert.equal(sel.select(0).length, 0);
       }),

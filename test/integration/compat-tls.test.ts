@@ -121,7 +121,7 @@ describeWithFdCheck('tls over nbio sockets', () => {
         const closed = nextEvent(loop, client, 'close');
         client.end();
         await closed;
-        await until(loop, 'both raw sockets closed', () => socket.destroyed && raw.every((r) => r.destroyed));
+        await until(loop, 'both raw sockets closed', () => socket.closed && raw.every((r) => r.closed));
         assert.equal(socket.transport?.stats().fd, -1);
         assert.equal(raw[0]?.transport?.stats().fd, -1);
         const stats = compatStats();
