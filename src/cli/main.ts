@@ -16,6 +16,7 @@ import { type Command, UsageError } from './args.ts';
 import { demoCommand } from './demo.ts';
 import { echoCommand } from './echo.ts';
 import { httpCommand } from './http.ts';
+import { labCommand } from './lab.ts';
 import { raceCommand } from './race.ts';
 import { rosettaCommand } from './rosetta.ts';
 import { tourCommand } from './tour/tour.ts';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   rosettaCommand,
   traceCommand,
   raceCommand,
+  labCommand,
 ];
 
 /** `nbio --help`. */
