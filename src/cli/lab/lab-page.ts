@@ -73,7 +73,7 @@ function show(f) {
   $('backend').textContent = st.backend; $('iterations').textContent = st.iterations;
   $('readers').textContent = st.readers; $('writers').textContent = st.writers;
   $('timersPending').textContent = st.timersPending; $('ioCallbacks').textContent = st.ioCallbacks;
-  $('pollMs').textContent = st.pollMs.toFixed(0); $('state').textContent = f.paused ? 'paused' : 'running';
+  $('pollMs').textContent = st.pollMs.toFixed(0); $('exceptions').textContent = st.exceptions; $('state').textContent = f.paused ? 'paused' : 'running';
   $('added').textContent = f.added.idle + ' idle, ' + f.added.slowReaders + ' slow readers';
   if (backendsShown !== f.backends.join()) { backendsShown = f.backends.join(); $('backendSelect').innerHTML = f.backends.map((b) => '<option>' + b + '</option>').join(''); }
   // A fresh workload (backend switch) starts its count again: forget the old iterations.
@@ -114,7 +114,7 @@ export const LAB_PAGE_HTML = `<!doctype html>
 <span>iterations <b id="iterations">0</b></span><span>readers <b id="readers">0</b></span>
 <span>writers <b id="writers">0</b></span><span>timers pending <b id="timersPending">0</b></span>
 <span>I/O callbacks <b id="ioCallbacks">0</b></span><span>blocked in kernel <b id="pollMs">0</b> ms</span>
-<span>added <b id="added">-</b></span><span>frames <b id="frames">0</b></span>
+<span>exceptions <b id="exceptions">0</b></span><span>added <b id="added">-</b></span><span>frames <b id="frames">0</b></span>
 </div>
 <div class="box">
 <button id="pause">pause</button><button id="step">step</button><button id="resume">resume</button>

@@ -133,7 +133,14 @@ export class LabWorkload {
    * @throws InvalidArgumentError for a backend this machine does not have
    */
   constructor(backend: SelectorName, recorderCapacity = 2000) {
-    this.loop = new EventLoop({ selector: backend, mode: 'owner', recorder: recorderCapacity });
+    this.loop = new EventLoop({
+      selector: backend,
+      mode: 'owner',
+      recorder: recorderCapacity,
+      // The page lists them (the newest 20); stats().exceptions counts them all.
+      exceptionHandler: (ctx) =>
+        this.#note(`${ctx.message}: ${(ctx.error as Error)?.message ?? String(ctx.error)}`),
+    });
     this.loop.recorder.subscribe((r) => this.#observe(r));
     this.#server = createServer(this.loop, () => new LabEcho(this.#serverSide), {
       host: '127.0.0.1',
