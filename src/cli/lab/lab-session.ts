@@ -85,7 +85,8 @@ function summarize(r: IterationRecord): IterationSummary {
 export class Lab {
   readonly #pageLoop: EventLoop;
   readonly #server: HttpServer;
-  readonly #streams = new Set<Exchange>();
+  /** The event streams open, each with whether its write buffer is full (frames skipped). */
+  readonly #streams = new Map<Exchange, boolean>();
   readonly #useWatchdog: boolean;
   #workload: LabWorkload;
   #watchdog: Watchdog | null = null;
@@ -188,16 +189,19 @@ export class Lab {
     this.#frame();
   }
 
-  /** The frame the page gets now (also `GET /api/state`). */
-  state(): Record<string, unknown> {
+  /**
+   * A frame: the counters, descriptors, timers, buffers now, and the summaries of the
+   * iterations after `sinceIteration` (default: the newest {@link LAB_MAX_ITERATIONS_PER_FRAME}).
+   * `GET /api/state` answers it.
+   */
+  state(sinceIteration?: number): Record<string, unknown> {
     const w = this.#workload;
     const loop = w.loop;
-    const recs = loop.recorder.snapshot(this.#sentIteration);
+    const recs = loop.recorder.snapshot(
+      sinceIteration ?? Math.max(0, loop.stats().iterations - LAB_MAX_ITERATIONS_PER_FRAME),
+    );
     const last = recs.at(-1);
-    if (last !== undefined) {
-      this.#lastRecord = last;
-      this.#sentIteration = last.iteration;
-    }
+    if (last !== undefined) this.#lastRecord = last;
     const fds = w.descriptors();
     return {
       nowMs: performance.now(),
@@ -222,7 +226,7 @@ export class Lab {
     this.#closed = true;
     if (this.#driver !== null) clearImmediate(this.#driver);
     this.#frameTimer?.cancel();
-    for (const ex of this.#streams) ex.response.end();
+    for (const ex of this.#streams.keys()) ex.response.end();
     this.#streams.clear();
     await this.#stopWatchdog();
     this.#workload.close();
@@ -267,13 +271,28 @@ export class Lab {
     });
   }
 
+  /** Sends one frame to every stream (the iterations since the previous frame). */
   #frame(): void {
     if (this.#streams.size === 0 || this.#closed) return;
-    const data = `data: ${JSON.stringify(this.state())}\n\n`;
-    for (const ex of this.#streams) {
-      // A page that does not keep up skips frames (write() said full): the rate stays bounded.
+    const frame = this.state(this.#sentIteration);
+    this.#sentIteration = this.#workload.loop.stats().iterations;
+    this.#send(frame);
+  }
+
+  /** Writes `frame` to each stream whose previous frame was taken by the kernel. */
+  #send(frame: Record<string, unknown>, only?: Exchange): void {
+    const data = `data: ${JSON.stringify(frame)}\n\n`;
+    for (const [ex, full] of this.#streams) {
+      if (only !== undefined && ex !== only) continue;
       if (ex.connection.signal.aborted) this.#streams.delete(ex);
-      else ex.response.write(data);
+      else if (!full && !ex.response.write(data)) {
+        // A page that does not keep up skips frames until its buffer drained: the rate stays bounded.
+        this.#streams.set(ex, true);
+        ex.response.drain().then(
+          () => this.#streams.has(ex) && this.#streams.set(ex, false),
+          () => this.#streams.delete(ex),
+        );
+      }
     }
   }
 
@@ -292,13 +311,9 @@ export class Lab {
     }
     if (ex.head.method === 'GET' && path === '/events') {
       ex.response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-      this.#streams.add(ex);
+      this.#streams.set(ex, false);
       ex.connection.signal.addEventListener('abort', () => this.#streams.delete(ex));
-      this.#sentIteration = Math.max(
-        0,
-        this.#workload.loop.stats().iterations - LAB_MAX_ITERATIONS_PER_FRAME,
-      );
-      this.#frame();
+      this.#send(this.state(), ex); // the newest iterations, then every frame from the next one on
       return;
     }
     if (ex.head.method === 'GET' && path === '/api/state') return this.#json(ex, 200, this.state());
