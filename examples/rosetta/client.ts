@@ -72,7 +72,12 @@ class Client {
           this.received.push(line.toString().replace(/\n$/, ''));
           changed();
         }
-        if (!this.leaving) this.received.push(CLOSED);
+        if (!this.leaving) {
+          this.received.push(CLOSED);
+          // The server closed: close our side too, as a Node socket does by default
+          // (allowHalfOpen: false). A server's close() lingers until it sees our EOF.
+          writer.close();
+        }
       } catch (err) {
         if (!this.leaving) this.received.push(`(error: ${(err as Error).message})`);
       }

@@ -110,6 +110,7 @@ for (const backend of availableBackends()) {
             w2.write(`${X1024}z`); // one byte too many, and no newline: refused at once
             assert.equal((await r2.readLine()).toString(), 'error: line too long\n');
             assert.equal((await r2.readLine()).length, 0, 'then the server closes');
+            w2.close(); // our side too: the server's close() lingers until it sees our EOF
             assert.equal((await r1.readLine()).toString(), '* guest2 left\n');
           } finally {
             w1.abort();
