@@ -21,6 +21,9 @@
  *
  * @module
  */
+
+import type { CompletionQueue } from '../completion/completion.ts';
+import { completionOf } from '../completion/uring-selector.ts';
 import {
   BusyResourceError,
   ClosedResourceError,
@@ -28,8 +31,6 @@ import {
   checkDelay,
   InvalidArgumentError,
 } from '../errors.ts';
-import type { CompletionQueue } from '../completion/completion.ts';
-import { completionOf } from '../completion/uring-selector.ts';
 import { createSelector, defaultSelector } from '../selector/default-selector.ts';
 import { Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
 import { UvPoll } from '../sys/uv-poll.ts';
@@ -38,10 +39,10 @@ import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
 import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
 import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
+import { ReadyQueue } from './ready-queue.ts';
 import { BothProbes, type CallbackProbe, LoopRecorder } from './recorder.ts';
 import { traceToFile } from './recorder-trace.ts';
 import type { Labelled, TimeoutReason, WakeReason } from './recorder-types.ts';
-import { ReadyQueue } from './ready-queue.ts';
 import { SignalHandlers } from './signals.ts';
 import { ThreadsafeChannel } from './threadsafe.ts';
 import { TimerHeap } from './timer-heap.ts';
@@ -92,6 +93,16 @@ export interface EventLoopStats {
  * such gap: libuv itself waits.)
  */
 const SIGNAL_WAIT_CAP_MS = 50;
+
+/**
+ * Owner mode: the longest wait while Node has a ref'd timer pending (`'Timeout'` in
+ * `process.getActiveResourcesInfo()`). Node's timers run only between our iterations, and Node
+ * exposes no public way to learn when its earliest timer is due (its timer list is internal;
+ * `process._getActiveHandles()` does not list timers on Node 20), so the wait is bounded instead:
+ * a Node timer fires at most about this late, at the cost of up to 250 wake-ups a second while
+ * one is pending and nbio has nothing due sooner. No Node timer, no cap (docs/loop-iteration.md).
+ */
+const NODE_TIMER_WAIT_CAP_MS = 4;
 
 /** The arguments of every callback scheduled without any. */
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -674,10 +685,15 @@ export class EventLoop implements TimerOwner {
    * it. A library's `setImmediate` queued from a microtask lands *after* the turn run() yields
    * with, so it would only run after our wait returns (measured: undici stalled 5 s between two
    * keep-alive requests). `process.getActiveResourcesInfo()` (public, ~0.2 µs) says whether an
-   * Immediate is pending: then we only check the kernel (timeout 0) and yield again.
+   * Immediate is pending: then we only check the kernel (timeout 0) and yield again. While a
+   * ref'd Node timer is pending, the wait is capped at NODE_TIMER_WAIT_CAP_MS.
    */
   #ownerWaitCap(timeout: number | null): number | null {
-    if (process.getActiveResourcesInfo().includes('Immediate')) return 0;
+    const nodeResources = process.getActiveResourcesInfo();
+    if (nodeResources.includes('Immediate')) return 0;
+    // A Node timer is due at a time we cannot see: wake often enough to let it fire nearly on time.
+    if (nodeResources.includes('Timeout') && (timeout === null || timeout > NODE_TIMER_WAIT_CAP_MS))
+      return NODE_TIMER_WAIT_CAP_MS;
     if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS))
       return SIGNAL_WAIT_CAP_MS;
     return timeout;
