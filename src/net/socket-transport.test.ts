@@ -236,7 +236,8 @@ forEachBackend('SocketTransport', (backend) => {
       assert.equal(p.serverSide.received, written, 'every byte accepted by write() arrived');
       const flow = p.client.events.filter((e) => e === 'pause' || e === 'resume');
       assert.ok(flow.length >= 2 && flow.length % 2 === 0, `pause/resume pairs: ${flow.join(',')}`);
-      flow.forEach((e, i) => assert.equal(e, i % 2 === 0 ? 'pause' : 'resume', 'they alternate'));
+      for (const [i, e] of flow.entries())
+        assert.equal(e, i % 2 === 0 ? 'pause' : 'resume', 'they alternate');
       p.server.close();
     });
     assert.deepEqual(errors, []);

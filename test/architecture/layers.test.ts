@@ -38,7 +38,8 @@ function rankOf(file: string): number {
     return r;
   }
   const r = RANK[head];
-  if (r === undefined) assert.fail(`src/${head}/ is not in the layer table of this test (and docs/design.md)`);
+  if (r === undefined)
+    assert.fail(`src/${head}/ is not in the layer table of this test (and docs/design.md)`);
   return r;
 }
 
