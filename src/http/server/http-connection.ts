@@ -70,6 +70,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   readonly #parser: HttpParser;
   #transport: Transport | null = null;
   #timer: TimerHandle | null = null;
+  /** Loop time when the current phase's timeout is due (Infinity: none). */
+  #deadlineMs = Number.POSITIVE_INFINITY;
+  /** Loop time the armed timer fires at (Infinity: not armed). */
+  #timerDueMs = Number.POSITIVE_INFINITY;
   #phase: Phase = 'idle';
   #requestStartMs = 0;
   #exchange: Exchange | null = null;
@@ -167,7 +171,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     if (this.#phase === 'body') {
       const leftMs = this.#config.requestTimeoutMs - (this.#config.loop.time() - this.#requestStartMs);
       this.#setTimer(Math.max(0, leftMs));
-    } else this.#timer?.cancel();
+    } else this.#deadlineMs = Number.POSITIVE_INFINITY;
     this.#requestComplete = false;
     this.#responseEnded = false;
     const body = new BodyReader(this, head.framing === 'none');
@@ -188,7 +192,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     const ex = this.#exchange;
     ex?.body.end();
     this.#requestComplete = true;
-    if (this.#phase === 'body') this.#timer?.cancel();
+    if (this.#phase === 'body') this.#deadlineMs = Number.POSITIVE_INFINITY;
     this.#phase = 'handling';
     if (this.#responseEnded) this.#next();
     else this.#parser.pause();
@@ -264,7 +268,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     }
     this.#phase = 'idle';
     this.#setTimer(this.#config.keepAliveTimeoutMs);
-    if (this.#parser.isPaused) this.#config.loop.callSoon(this.#resume);
+    if (!this.#parser.isPaused) return;
+    // Nothing kept: resuming fires no parser event, so it is safe here (no callSoon per request).
+    if (this.#parser.pendingBytes === 0) this.#resume();
+    else this.#config.loop.callSoon(this.#resume);
   }
 
   #resume = (): void => {
@@ -284,13 +291,31 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#setTimer(this.#config.headersTimeoutMs);
   }
 
+  /**
+   * Sets the phase's timeout. Lazily: the timer is moved only when the new deadline comes
+   * before the armed one; one that fires early re-arms for what is left (a keep-alive request
+   * changes the deadline three times and touches the loop's timer heap not at all).
+   */
   #setTimer(ms: number): void {
     if (this.#lost) return;
+    const deadlineMs = this.#config.loop.time() + ms;
+    this.#deadlineMs = deadlineMs;
+    if (this.#timerDueMs <= deadlineMs) return;
+    this.#timerDueMs = deadlineMs;
     if (this.#timer === null) this.#timer = this.#config.loop.callLater(ms, this.#onTimer);
     else this.#timer.reschedule(ms);
   }
 
   #onTimer = (): void => {
+    this.#timerDueMs = Number.POSITIVE_INFINITY;
+    const deadlineMs = this.#deadlineMs;
+    if (deadlineMs === Number.POSITIVE_INFINITY) return; // no timeout in this phase
+    const leftMs = deadlineMs - this.#config.loop.time();
+    if (leftMs > 0) {
+      this.#timerDueMs = deadlineMs;
+      this.#timer?.reschedule(leftMs);
+      return;
+    }
     const phase = this.#phase;
     if (phase === 'idle') this.#transport?.close();
     else if (phase === 'head') this.#reject(408, 'the request head did not arrive in time');
@@ -310,6 +335,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   /** Answers with an error status and closes; nothing behind it is read. */
   #reject(status: number, why: string): void {
     this.#timer?.cancel();
+    this.#deadlineMs = this.#timerDueMs = Number.POSITIVE_INFINITY;
     this.#closeAfter = true;
     this.#exchange = null;
     const t = this.#transport;

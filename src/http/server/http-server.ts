@@ -54,26 +54,19 @@ export function serve(loop: EventLoop, handler: FetchHandler, options: HttpServe
   if (typeof handler !== 'function')
     throw new InvalidArgumentError('serve() needs a handler: (request) => Response.');
   const server = new HttpServer(loop, options, (ex) => {
-    const request = new ServerRequest(ex, server.hostForUrls);
     let result: unknown;
     try {
-      result = handler(request);
+      result = handler(new ServerRequest(ex, server.hostForUrls));
     } catch (err) {
       server.handlerFailed(ex, err);
       return;
     }
-    if (isPromise(result)) {
+    if (isPromise(result))
       result.then(
-        (r) =>
-          sendResponse(ex.response, r, ex.head.method === 'HEAD').catch((e: unknown) =>
-            server.handlerFailed(ex, e),
-          ),
+        (r) => answer(server, ex, r),
         (e: unknown) => server.handlerFailed(ex, e),
       );
-    } else
-      sendResponse(ex.response, result, ex.head.method === 'HEAD').catch((e: unknown) =>
-        server.handlerFailed(ex, e),
-      );
+    else answer(server, ex, result);
   });
   return server;
 }
@@ -216,6 +209,16 @@ export class HttpServer {
         ex.connection.transport.abort();
       }
     } else ex.connection.transport.abort();
+  }
+}
+
+/** Sends what the handler gave; a string or bytes body goes out at once, without a promise. */
+function answer(server: HttpServer, ex: Exchange, result: unknown): void {
+  try {
+    const pending = sendResponse(ex.response, result, ex.head.method === 'HEAD');
+    if (pending !== undefined) pending.catch((e: unknown) => server.handlerFailed(ex, e));
+  } catch (err) {
+    server.handlerFailed(ex, err);
   }
 }
 

@@ -13,12 +13,21 @@ import type { ResponseWriter } from './response-writer.ts';
 /** What a fetch-shaped handler may return. */
 export type HandlerResult = Response | PlainResponse;
 
-/** Sends `result` on `writer`; resolves when the last byte was handed to the transport. */
-export async function sendResponse(writer: ResponseWriter, result: unknown, isHead: boolean): Promise<void> {
+/**
+ * Sends `result` on `writer`. A PlainResponse, or a Response whose string or bytes body is
+ * untouched, is written at once (undefined is returned: no promise made); a body stream is read
+ * with backpressure, and the promise resolves when its last byte was handed to the transport.
+ * @throws InvalidArgumentError when `result` is not a response
+ */
+export function sendResponse(
+  writer: ResponseWriter,
+  result: unknown,
+  isHead: boolean,
+): Promise<void> | undefined {
   if (result instanceof PlainResponse) {
     writer.writeHead(result.status, result.headers);
     writer.end(result.body ?? undefined);
-    return;
+    return undefined;
   }
   if (!isResponseLike(result)) {
     throw new InvalidArgumentError(
@@ -30,15 +39,24 @@ export async function sendResponse(writer: ResponseWriter, result: unknown, isHe
   if (source !== null) {
     // The body is a string or bytes nobody has read: send it as it is, skipping the stream.
     writer.end(isHead ? undefined : source);
-    return;
+    return undefined;
   }
   const body = result.body;
   if (body === null) {
     writer.end();
-    return;
+    return undefined;
   }
+  return sendStream(writer, body, isHead || result.status === 204 || result.status === 304);
+}
+
+/** Reads `body` into `writer` (a single chunk with a Content-Length, more chunked). */
+async function sendStream(
+  writer: ResponseWriter,
+  body: ReadableStream<Uint8Array>,
+  noBody: boolean,
+): Promise<void> {
   const reader = body.getReader();
-  if (isHead || result.status === 204 || result.status === 304) {
+  if (noBody) {
     await reader.cancel();
     writer.end();
     return;
