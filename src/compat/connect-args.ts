@@ -88,9 +88,9 @@ export interface ListenOptions {
 export type Listener = () => void;
 
 /**
- * `[options, listener]` from any of `net.connect`'s argument shapes.
- * @throws InvalidArgumentError when the first argument is none of an options object, a port
- *   or a path
+ * `[options, listener]` from any of `net.connect`'s argument shapes, as `net` reads them: no
+ * target gives `{}`, any other first value is taken for a port (connect() checks both, with
+ * Node's codes: see node-errors.ts).
  */
 export function normalizeConnectArgs(args: readonly unknown[]): [ConnectOptions, Listener | undefined] {
   const last = args.at(-1);
@@ -98,14 +98,11 @@ export function normalizeConnectArgs(args: readonly unknown[]): [ConnectOptions,
   const a0 = args[0];
   if (typeof a0 === 'object' && a0 !== null) return [a0 as ConnectOptions, cb];
   if (typeof a0 === 'string' && !isNumeric(a0)) return [{ path: a0 }, cb];
-  if (typeof a0 === 'number' || typeof a0 === 'string') {
-    const options: ConnectOptions = { port: a0 };
-    if (typeof args[1] === 'string') options.host = args[1];
-    return [options, cb];
-  }
-  throw new InvalidArgumentError(
-    `Cannot connect with ${describeValue(a0)}: pass { port, host }, { path }, a port, or a Unix socket path.`,
-  );
+  if (a0 === undefined || typeof a0 === 'function') return [{}, cb]; // ERR_MISSING_ARGS follows
+  // As net: anything else is taken for a port, which connect() then checks (ERR_INVALID_ARG_TYPE).
+  const options: ConnectOptions = { port: a0 as number | string };
+  if (typeof args[1] === 'string') options.host = args[1];
+  return [options, cb];
 }
 
 /**

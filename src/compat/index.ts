@@ -11,6 +11,14 @@ export type { ConnectOptions, ListenOptions, LookupFunction, SocketOptions } fro
 export { connect, createConnection } from './create-connection.ts';
 export { getDefaultLoop, setDefaultLoop } from './default-loop.ts';
 export { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
-export { isNetPatched, PATCHED_NAMES, type PatchNetOptions, patchNet, unpatchNet } from './patch-net.ts';
+export { NodeRangeError, NodeTypeError } from './node-errors.ts';
+export {
+  isNetPatched,
+  PATCHED_NAMES,
+  type PatchNetOptions,
+  patchNet,
+  SERVER_PATCHED_NAMES,
+  unpatchNet,
+} from './patch-net.ts';
 export { type ConnectionListener, createServer, Server, type ServerOptions } from './server.ts';
 export { type AddressInfo, type ReadyState, Socket } from './socket.ts';

@@ -9,7 +9,7 @@ import { afterEach, test } from 'node:test';
 import { BusyResourceError, InvalidArgumentError } from '../errors.ts';
 import { compatStats } from './compat-stats.ts';
 import { isNetPatched, PATCHED_NAMES, patchNet, unpatchNet } from './patch-net.ts';
-import { createServer } from './server.ts';
+import { createServer, Server } from './server.ts';
 import { type AddressInfo, Socket } from './socket.ts';
 import { defaultAndPoll, describeWithFdCheck, nextEvent, onLoop } from './test-support.ts';
 
@@ -86,6 +86,34 @@ describeWithFdCheck('patchNet', () => {
       () => cjsNet.connect({ port: 1, host: '127.0.0.1', localAddress: '127.0.0.1' }),
       (e: unknown) => e instanceof InvalidArgumentError && e.code === 'NBIO_UNSUPPORTED',
     );
+    unpatchNet();
+  });
+
+  test('{ servers: true } replaces createServer and Server (callable without new); unpatchNet restores all', () => {
+    const serverNames = ['createServer', 'Server'] as const;
+    const before = Object.fromEntries(
+      serverNames.map((n) => [n, Object.getOwnPropertyDescriptor(cjsNet, n)]),
+    );
+    patchNet({ servers: true });
+    try {
+      const viaNew = new cjsNet.Server();
+      const viaCall = (cjsNet.Server as unknown as () => unknown)();
+      const viaCreate = cjsNet.createServer(() => {});
+      class SubServer extends cjsNet.Server {}
+      const sub = new SubServer();
+      for (const x of [viaNew, viaCall, viaCreate, sub]) assert.ok(x instanceof Server, 'a compat server');
+      assert.ok(sub instanceof SubServer);
+      assert.equal(netNamespace.createServer, cjsNet.createServer, 'ESM named exports follow');
+      assert.equal(viaCreate.listenerCount('connection'), 1);
+    } finally {
+      unpatchNet();
+    }
+    for (const n of serverNames) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(cjsNet, n), before[n], `net.${n} restored`);
+    }
+    assert.equal(netNamespace.Server, before.Server?.value);
+    patchNet();
+    assert.equal(cjsNet.Server, before.Server?.value, 'without the option, servers stay Node’s');
     unpatchNet();
   });
 

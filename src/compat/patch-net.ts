@@ -12,11 +12,15 @@
  * called after patching and after unpatching, so `import { connect } from 'node:net'` sees the
  * same values (note: that call syncs *every* built-in's named exports with its CommonJS object).
  *
+ * With `{ servers: true }`, `net.createServer` and `net.Server` are replaced too (the names in
+ * {@link SERVER_PATCHED_NAMES}); the patched `net.Server` is callable with and without `new`
+ * and can be subclassed, as Node's is.
+ *
  * ## What is not
- * - `net.createServer`/`net.Server`: `http.Server`, `https.Server` and `tls.Server` inherit from
- *   `net.Server` at load time, so patching it would change nothing for them and split servers in
- *   two kinds. Serve with nbio's `createServer` from this folder and hand its sockets to Node's
- *   server: `compatServer.on('connection', (s) => httpServer.emit('connection', s))`.
+ * - `http.Server`, `https.Server` and `tls.Server` inherit from the original `net.Server` at
+ *   load time, so even `{ servers: true }` changes nothing for them. Serve with nbio's
+ *   `createServer` and hand its sockets to Node's server:
+ *   `compatServer.on('connection', (s) => httpServer.emit('connection', s))`.
  * - `http.Agent`: `Agent.prototype.createConnection` captured the original `net.createConnection`
  *   when `http` loaded. Pass `createConnection` in the request options or the Agent instead.
  * - `tls.connect()` without a `socket` option: `TLSSocket` extends the original `net.Socket` and
@@ -47,6 +51,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import { counters } from './compat-stats.ts';
 import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
 import { resolveLoop } from './default-loop.ts';
+import { type ConnectionListener, Server, type ServerOptions } from './server.ts';
 import { Socket } from './socket.ts';
 
 /** The `net` module object every `require('net')` returns (Node's internals included). */
@@ -55,19 +60,26 @@ const nodeNet = createRequire(import.meta.url)('net') as typeof NodeNet;
 /** The names patchNet replaces. */
 export const PATCHED_NAMES = ['connect', 'createConnection', 'Socket', 'Stream'] as const;
 
-type Saved = Record<(typeof PATCHED_NAMES)[number], PropertyDescriptor>;
+/** The names `patchNet({ servers: true })` replaces as well. */
+export const SERVER_PATCHED_NAMES = ['createServer', 'Server'] as const;
 
-let saved: Saved | null = null;
+type PatchedName = (typeof PATCHED_NAMES)[number] | (typeof SERVER_PATCHED_NAMES)[number];
+
+/** The original descriptors of the names replaced, to put back. */
+let saved: Map<PatchedName, PropertyDescriptor> | null = null;
 
 /** Options of {@link patchNet}. */
 export interface PatchNetOptions {
   /** The loop patched sockets run on; default: the compat default loop at the time of each call. */
   loop?: EventLoop;
+  /** Replace `net.createServer` and `net.Server` too (default false). */
+  servers?: boolean;
 }
 
 /**
- * Patches `net.connect`, `net.createConnection`, `net.Socket` and `net.Stream` in place (see the
- * module comment for what is and is not covered, and the risks).
+ * Patches `net.connect`, `net.createConnection`, `net.Socket` and `net.Stream` in place, and with
+ * `{ servers: true }` `net.createServer` and `net.Server` (see the module comment for what is and
+ * is not covered, and the risks).
  * @throws BusyResourceError when `net` is already patched; InvalidArgumentError for a bad loop
  * @example
  * patchNet();
@@ -113,18 +125,56 @@ export function patchNet(options: PatchNetOptions = {}): void {
   });
   Object.defineProperty(PatchedSocket, 'name', { value: 'Socket' });
 
-  const values = { connect, createConnection: connect, Socket: PatchedSocket, Stream: PatchedSocket };
-  const before = {} as Saved;
-  for (const name of PATCHED_NAMES) {
+  const values = new Map<PatchedName, unknown>([
+    ['connect', connect],
+    ['createConnection', connect],
+    ['Socket', PatchedSocket],
+    ['Stream', PatchedSocket],
+  ]);
+  if (options.servers === true) {
+    const PatchedServer = patchedServerClass(loop);
+    values.set('Server', PatchedServer);
+    values.set('createServer', function createServer(...args: unknown[]): unknown {
+      return new PatchedServer(...(args as [ServerOptions | undefined, ConnectionListener | undefined]));
+    });
+  }
+  const before = new Map<PatchedName, PropertyDescriptor>();
+  for (const name of values.keys()) {
     const d = Object.getOwnPropertyDescriptor(nodeNet, name);
     if (d === undefined) throw new Error(`unreachable: node:net has no '${name}'`);
-    before[name] = d;
+    before.set(name, d);
   }
-  for (const name of PATCHED_NAMES) {
-    Object.defineProperty(nodeNet, name, { ...before[name], value: values[name] });
-  }
+  for (const [name, d] of before) Object.defineProperty(nodeNet, name, { ...d, value: values.get(name) });
   saved = before;
   syncBuiltinESMExports();
+}
+
+/**
+ * `net.Server` as Node has it: a function callable with or without `new`, subclassable, whose
+ * instances are compat {@link Server}s on `loop` (default: the compat default loop).
+ */
+function patchedServerClass(
+  loop: EventLoop | undefined,
+): new (
+  options?: ServerOptions | ConnectionListener,
+  listener?: ConnectionListener,
+) => Server {
+  function PatchedServer(this: unknown, options?: unknown, listener?: unknown): unknown {
+    counters.patchedCalls++;
+    let args: unknown[] = [options, listener];
+    if (loop !== undefined) {
+      if (typeof options === 'object' && options !== null) {
+        if ((options as ServerOptions).loop === undefined) args = [{ ...options, loop }, listener];
+      } else args = [{ loop }, options];
+    }
+    return Reflect.construct(Server, args, new.target ?? PatchedServer);
+  }
+  PatchedServer.prototype = Server.prototype;
+  Object.defineProperty(PatchedServer, 'name', { value: 'Server' });
+  return PatchedServer as unknown as new (
+    options?: ServerOptions | ConnectionListener,
+    listener?: ConnectionListener,
+  ) => Server;
 }
 
 /**
@@ -133,7 +183,7 @@ export function patchNet(options: PatchNetOptions = {}): void {
  */
 export function unpatchNet(): void {
   if (saved === null) return;
-  for (const name of PATCHED_NAMES) Object.defineProperty(nodeNet, name, saved[name]);
+  for (const [name, d] of saved) Object.defineProperty(nodeNet, name, d);
   saved = null;
   syncBuiltinESMExports();
 }

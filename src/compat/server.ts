@@ -176,9 +176,11 @@ export class Server extends EventEmitter {
 
   /**
    * Stops accepting; `'close'` (and `cb()`) follow once every accepted connection has closed,
-   * as in `net`. Not listening: `cb` gets an error with `code: 'ERR_SERVER_NOT_RUNNING'`.
+   * as in `net`. Not listening: `cb` gets an error with `code: 'ERR_SERVER_NOT_RUNNING'`. A
+   * `cb` that is not a function is ignored, as `net` ignores it.
    */
-  close(cb?: (err?: Error) => void): this {
+  close(callback?: (err?: Error) => void): this {
+    const cb = typeof callback === 'function' ? callback : undefined; // as net: others ignored
     if (this.#nbio === null) {
       if (cb !== undefined) {
         const err = new NetError(

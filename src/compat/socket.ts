@@ -19,11 +19,12 @@
  *   stream then ends its own side, and the socket is destroyed once both sides are done.
  * - Transport errors arrive as {@link NetError}s shaped like Node's (`code: 'ECONNRESET'` …).
  *
- * Events are emitted from loop callbacks: a listener that throws is reported to the loop's
- * exception handler and this connection is aborted; the loop goes on.
+ * Events are emitted from loop callbacks: a listener that throws becomes an uncaught exception
+ * on the next Node tick (as under `net`; see rethrow.ts), and the loop goes on.
  *
  * @module
  */
+import { addAbortSignal } from 'node:stream';
 import { ClosedResourceError, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { Protocol } from '../net/protocol.ts';
@@ -34,7 +35,9 @@ import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from '.
 import { resolveLoop } from './default-loop.ts';
 import { checkDialTarget, Dial } from './dial.ts';
 import { IdleTimer } from './idle-timer.ts';
-import { type NetErrorTarget, toNetError } from './net-error.ts';
+import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
+import { checkNodeConnectOptions, checkNodeTimeout } from './node-errors.ts';
+import { rethrowOutsideLoop } from './rethrow.ts';
 
 export type { AddressInfo } from './addressed-duplex.ts';
 
@@ -92,25 +95,27 @@ export class Socket extends AddressedDuplex {
 
   readonly #protocol: Protocol = {
     connectionMade: (t) => {
-      this.#attach(t);
+      rethrowOutsideLoop(() => this.#attach(t));
     },
     dataReceived: (data) => {
-      this.#onData(data);
+      rethrowOutsideLoop(() => this.#onData(data));
     },
     eofReceived: () => {
-      this.push(null);
-      // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
-      this.read(0);
+      rethrowOutsideLoop(() => {
+        this.push(null);
+        // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
+        this.read(0);
+      });
       return true; // the stream decides when to end our side (allowHalfOpen)
     },
     connectionLost: (error) => {
-      this.#onLost(error);
+      rethrowOutsideLoop(() => this.#onLost(error));
     },
     pauseWriting: () => {
       this.#writePaused = true;
     },
     resumeWriting: () => {
-      this.#onResumeWriting();
+      rethrowOutsideLoop(() => this.#onResumeWriting());
     },
   };
 
@@ -143,18 +148,19 @@ export class Socket extends AddressedDuplex {
       allowHalfOpen: options.allowHalfOpen === true,
       emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
       autoDestroy: true,
-      signal: options.signal,
       highWaterMark: options.highWaterMark,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
     });
     this.#loop = loop;
     this.#timer = new IdleTimer(loop, () => {
-      this.emit('timeout');
+      rethrowOutsideLoop(() => this.emit('timeout'));
     });
     this.#noDelay = options.noDelay;
     this.#keepAlive = options.keepAlive;
     counters.socketsCreated++;
+    // After the fields: an already-aborted signal destroys the socket right here.
+    if (options.signal !== undefined) addAbortSignal(options.signal, this);
   }
 
   // ── connecting ────────────────────────────────────────────────────────────────────────
@@ -172,6 +178,9 @@ export class Socket extends AddressedDuplex {
   connect(path: string, listener?: () => void): this;
   connect(...args: unknown[]): this {
     const [options, listener] = normalizeConnectArgs(args);
+    checkNodeConnectOptions(options);
+    // Destroyed by an aborted signal: its AbortError and 'close' are already on their way.
+    if (this.destroyed && options.signal?.aborted === true) return this;
     if (this.#connecting || this.#transport !== null || this.destroyed) {
       throw new InvalidArgumentError(
         `Cannot connect: this socket is already ${this.destroyed ? 'destroyed' : this.#connecting ? 'connecting' : 'connected'}. Make a new Socket for another connection.`,
@@ -339,7 +348,14 @@ export class Socket extends AddressedDuplex {
     this.#connecting = false;
     const pending = this.#pendingWrite; // written while connecting, never sent
     this.#pendingWrite = null;
-    pending?.cb(err ?? closedError('was destroyed before it connected'));
+    pending?.cb(
+      new NetError(
+        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+        undefined,
+        {},
+        { message: 'Socket closed before the connection was established', cause: err ?? undefined },
+      ),
+    );
     const t = this.#transport;
     if (t === null || this.#lost) {
       this.#closed(cb, err);
@@ -381,6 +397,21 @@ export class Socket extends AddressedDuplex {
     process.nextTick(() => this.emit('close', err !== null && err !== undefined));
   }
 
+  /**
+   * Closes the connection at once and destroys the socket (`net`'s `resetAndDestroy`): while
+   * connecting, once connected; never connected (or already closed): `'error'` with
+   * `ERR_SOCKET_CLOSED`. nbio aborts the transport (a plain close, buffered bytes dropped): no
+   * RST is forced with SO_LINGER 0 as Node does, so the peer sees an end, not ECONNRESET.
+   */
+  resetAndDestroy(): this {
+    if (this.#connecting) this.once('connect', () => this.destroy());
+    else if (this.#transport !== null && !this.#lost) this.destroy();
+    else {
+      this.destroy(new NetError('ERR_SOCKET_CLOSED', undefined, {}, { message: 'Socket is closed' }));
+    }
+    return this;
+  }
+
   /** Ends the writable side and destroys the socket once it finished (`net`'s `destroySoon`). */
   destroySoon(): void {
     if (this.writable) this.end();
@@ -393,9 +424,11 @@ export class Socket extends AddressedDuplex {
   /**
    * Emits `'timeout'` after `ms` without reading or writing (0 turns it off); the socket is
    * not destroyed (as in `net`). `listener` is added once for `'timeout'` (removed for 0).
-   * @throws InvalidArgumentError for a negative or non-numeric `ms`
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` for a non-numeric `ms` or a listener that is not a
+   *   function; RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ms` (as `net`)
    */
   setTimeout(ms: number, listener?: () => void): this {
+    checkNodeTimeout(ms, listener);
     if (listener !== undefined) {
       if (ms === 0) this.removeListener('timeout', listener);
       else this.once('timeout', listener);
@@ -441,9 +474,24 @@ export class Socket extends AddressedDuplex {
     return this.#connecting;
   }
 
-  /** True until connected (as `net`: no connection yet, or still connecting). */
+  /** `net`'s deprecated name of {@link Socket.connecting}. */
+  get _connecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** True until connected and again once closed (as `net`: no open connection). */
   get pending(): boolean {
-    return this.#transport === null || this.#connecting;
+    return this.#transport === null || this.#connecting || this.#lost;
+  }
+
+  /**
+   * Bytes waiting to be written: the stream's buffer plus the transport's (undefined with no
+   * connection, as `net`).
+   */
+  get bufferSize(): number | undefined {
+    const t = this.#transport;
+    if (t === null || this.#lost) return undefined;
+    return this.writableLength + t.bufferedAmount;
   }
 
   /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as `net`. */
@@ -460,9 +508,23 @@ export class Socket extends AddressedDuplex {
     return this.#bytesRead;
   }
 
-  /** Bytes handed to the transport (sent, or in its buffer). */
-  get bytesWritten(): number {
-    return this.#bytesWritten;
+  /**
+   * Bytes written: handed to the transport (sent, or in its buffer), plus those still queued
+   * in the stream or waiting for the connection, as `net` counts them. Undefined on the
+   * prototype itself (as `net.Socket.prototype.bytesWritten`).
+   */
+  get bytesWritten(): number | undefined {
+    if (!(#bytesWritten in this)) return undefined;
+    let n = this.#bytesWritten;
+    for (const b of this.#pendingWrite?.bufs ?? []) n += b.length;
+    // Writable's own queue (`writableBuffer`, as net reads it; absent from @types/node).
+    const queued = (this as unknown as { writableBuffer?: { chunk: unknown; encoding: string }[] })
+      .writableBuffer;
+    for (const { chunk, encoding } of queued ?? []) {
+      if (typeof chunk === 'string') n += Buffer.byteLength(chunk, encoding as BufferEncoding);
+      else if (chunk instanceof Uint8Array) n += chunk.length;
+    }
+    return n;
   }
 
   /** Where this socket connects, for the fields of its errors. */

@@ -1,0 +1,141 @@
+// The compat Socket where Node's own net tests look closely: bytesWritten (on the prototype,
+// and counting bytes queued before the connection), pending after close, an abort signal
+// already aborted, a write pending at destroy, resetAndDestroy, bufferSize and _connecting.
+// On every loop: the default guest loop and each backend in each mode.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventLoop } from '../loop/event-loop.ts';
+import { connect } from './create-connection.ts';
+import { createServer, type Server } from './server.ts';
+import { type AddressInfo, Socket } from './socket.ts';
+import { describeWithFdCheck, loopCases, nextEvent, onLoop, until } from './test-support.ts';
+
+async function listen(
+  loop: EventLoop,
+  onConnection: (s: Socket) => void,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer({ loop }, onConnection);
+  server.listen(0, '127.0.0.1');
+  await nextEvent(loop, server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function closeServer(loop: EventLoop, server: Server): Promise<void> {
+  const closed = nextEvent(loop, server, 'close');
+  server.close();
+  await closed;
+}
+
+test('bytesWritten read on the prototype is undefined (as net.Socket.prototype.bytesWritten)', () => {
+  assert.equal(Socket.prototype.bytesWritten, undefined);
+});
+
+for (const c of loopCases()) {
+  describeWithFdCheck(`compat Socket, net's finer points (${c.name})`, () => {
+    test('bytesWritten counts bytes queued before the connection; pending is true again after close', () =>
+      onLoop(c, async (loop) => {
+        let received = '';
+        const { server, port } = await listen(loop, (s) => {
+          s.setEncoding('utf8');
+          s.on('data', (d: string) => (received += d));
+          s.on('end', () => s.end());
+        });
+        const a = "L'État, c'est ";
+        const b = 'moi';
+        const socket = new Socket({ loop, highWaterMark: 0 });
+        socket.connect(port, '127.0.0.1');
+        assert.equal(socket._connecting, true);
+        let inCallback: number | undefined;
+        const wrote = socket.write(a, () => {
+          inCallback = socket.bytesWritten;
+        });
+        assert.equal(wrote, false);
+        assert.equal(socket.bytesWritten, Buffer.byteLength(a), 'queued while connecting');
+        socket.end(b);
+        assert.equal(socket.bytesWritten, Buffer.byteLength(a + b), 'end()’s chunk, in the stream’s queue');
+        assert.equal(socket.readyState, 'opening');
+        await nextEvent(loop, socket, 'connect');
+        assert.equal(socket._connecting, false);
+        assert.equal(socket.pending, false);
+        await nextEvent(loop, socket, 'close');
+        assert.equal(inCallback, Buffer.byteLength(a + b));
+        assert.equal(socket.bytesWritten, Buffer.byteLength(a + b), 'not counted twice once sent');
+        assert.equal(socket.pending, true, 'no connection any more');
+        assert.equal(received, a + b);
+        await closeServer(loop, server);
+      }));
+
+    test('an already-aborted signal destroys the socket with an AbortError; connect() then starts nothing', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const ac = new AbortController();
+          ac.abort();
+          const s = connect({ loop, port: 9, host: '127.0.0.1', signal: ac.signal });
+          assert.equal(s.destroyed, true);
+          const error = nextEvent(loop, s, 'error');
+          const closed = nextEvent(loop, s, 'close');
+          const [err] = await error;
+          assert.equal((err as Error).name, 'AbortError');
+          await closed;
+          const t = new Socket({ loop, signal: ac.signal });
+          const tClosed = nextEvent(loop, t, 'close');
+          t.on('error', () => {});
+          await tClosed;
+          // Aborted later: the connection attempt is given up.
+          const later = new AbortController();
+          const u = connect({ loop, port: 9, host: '127.0.0.1', signal: later.signal });
+          const uErr = nextEvent(loop, u, 'error');
+          later.abort();
+          assert.equal(((await uErr)[0] as Error).name, 'AbortError');
+        },
+        { noBytes: true },
+      ));
+
+    test('a write pending at destroy() gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION; no connect', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const { server, port } = await listen(loop, () => {});
+          const s = new Socket({ loop });
+          s.on('connect', () => assert.fail('must not connect'));
+          s.connect({ port, host: '127.0.0.1' });
+          const err = new Promise<Error | null | undefined>((r) => s.write('foo', r));
+          s.destroy();
+          const e = (await err) as Error & { code?: string };
+          assert.equal(e.code, 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION');
+          assert.equal(e.name, 'Error');
+          await nextEvent(loop, s, 'close');
+          await closeServer(loop, server);
+        },
+        { noBytes: true },
+      ));
+
+    test('resetAndDestroy: never connected → ERR_SOCKET_CLOSED; connected → closed at once; bufferSize', () =>
+      onLoop(c, async (loop) => {
+        const idle = new Socket({ loop });
+        assert.equal(idle.bufferSize, undefined);
+        idle.resetAndDestroy();
+        const [err] = await nextEvent(loop, idle, 'error');
+        assert.equal((err as { code?: string }).code, 'ERR_SOCKET_CLOSED');
+
+        const peers: Socket[] = [];
+        const { server, port } = await listen(loop, (s) => peers.push(s));
+        const s = connect({ loop, port, host: '127.0.0.1' });
+        s.resetAndDestroy(); // while connecting: once connected
+        await nextEvent(loop, s, 'close');
+        const t = connect({ loop, port, host: '127.0.0.1' });
+        await nextEvent(loop, t, 'connect');
+        assert.equal(t.bufferSize, 0);
+        t.resetAndDestroy();
+        assert.equal(t.destroyed, true);
+        await nextEvent(loop, t, 'close');
+        await until(loop, 'both accepted', () => peers.length === 2);
+        for (const p of peers) {
+          p.on('error', () => {});
+          if (!p.destroyed) p.destroy();
+        }
+        await closeServer(loop, server);
+      }));
+  });
+}
