@@ -68,6 +68,8 @@ export interface ConnectOptions extends SocketOptions {
   localAddress?: string | null;
   /** Not supported: binding before connecting. Only null/undefined are accepted. */
   localPort?: number | null;
+  /** Checked as `net` checks it (an integer ≥ 1); nbio's connect has its own timing. */
+  autoSelectFamilyAttemptTimeout?: number;
 }
 
 /** Options of `server.listen(options)`. */

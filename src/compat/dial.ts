@@ -44,7 +44,9 @@ export function checkDialTarget(options: ConnectOptions): DialTarget {
     );
   }
   if (typeof options.path === 'string') return { kind: 'path', path: options.path };
-  const port = toPort(options.port, 'connect');
+  // Port 0 passes net's checks; the attempt then fails with an 'error' (nbio refuses port 0
+  // when it dials), after a custom lookup has run, instead of throwing here.
+  const port = Number(options.port) === 0 ? 0 : toPort(options.port, 'connect');
   const host = checkHost(options.host ?? 'localhost');
   const family = toFamily(options.family);
   const { lookup } = options;

@@ -56,6 +56,25 @@ describeWithFdCheck('compat: Node’s argument errors', () => {
     );
   });
 
+  test('object modes: ERR_INVALID_ARG_VALUE; autoSelectFamilyAttemptTimeout below 1: ERR_OUT_OF_RANGE', () => {
+    for (const key of ['objectMode', 'readableObjectMode', 'writableObjectMode']) {
+      assert.throws(
+        () => connect({ port: 8080, [key]: true }),
+        nodeError(
+          'ERR_INVALID_ARG_VALUE',
+          'TypeError',
+          new RegExp(`The property 'options.${key}' is not supported. Received true`),
+        ),
+      );
+    }
+    for (const ms of [-10, 0, 1.5]) {
+      assert.throws(
+        () => connect({ port: 8080, autoSelectFamilyAttemptTimeout: ms }),
+        nodeError('ERR_OUT_OF_RANGE', 'RangeError', /options\.autoSelectFamilyAttemptTimeout/),
+      );
+    }
+  });
+
   test('setTimeout: ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, and a callback that is not a function', () => {
     const s = new Socket();
     for (const ms of ['100', true, undefined, null, {}]) {

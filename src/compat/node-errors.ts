@@ -69,10 +69,16 @@ export function invalidArgType(name: string, types: string, value: unknown): Nod
 /**
  * Node's connect-time checks on the options, in Node's order: a port or a path must be there
  * (`ERR_MISSING_ARGS`); a port must be a number or string (`ERR_INVALID_ARG_TYPE`) naming an
- * integer 0–65535 (`ERR_SOCKET_BAD_PORT`); a `lookup` must be a function (`ERR_INVALID_ARG_TYPE`).
+ * integer 0–65535 (`ERR_SOCKET_BAD_PORT`); a `lookup` must be a function (`ERR_INVALID_ARG_TYPE`);
+ * `autoSelectFamilyAttemptTimeout` must be an integer ≥ 1 (`ERR_OUT_OF_RANGE`).
  * @throws NodeTypeError, NodeRangeError as above
  */
-export function checkNodeConnectOptions(options: { port?: unknown; path?: unknown; lookup?: unknown }): void {
+export function checkNodeConnectOptions(options: {
+  port?: unknown;
+  path?: unknown;
+  lookup?: unknown;
+  autoSelectFamilyAttemptTimeout?: unknown;
+}): void {
   if (options.port === undefined && (options.path === undefined || options.path === null)) {
     throw new NodeTypeError(
       'ERR_MISSING_ARGS',
@@ -96,6 +102,41 @@ export function checkNodeConnectOptions(options: { port?: unknown; path?: unknow
   if (options.lookup !== undefined && options.lookup !== null && typeof options.lookup !== 'function') {
     throw invalidArgType('options.lookup', 'function', options.lookup);
   }
+  const attemptMs = options.autoSelectFamilyAttemptTimeout;
+  if (attemptMs !== undefined) {
+    const name = 'options.autoSelectFamilyAttemptTimeout';
+    if (typeof attemptMs !== 'number') throw invalidArgType(name, 'number', attemptMs);
+    if (!Number.isInteger(attemptMs) || attemptMs < 1 || attemptMs > 2 ** 31 - 1) {
+      throw new NodeRangeError(
+        'ERR_OUT_OF_RANGE',
+        `The value of "${name}" is out of range. It must be >= 1 && <= 2147483647. Received ${String(attemptMs)}`,
+        `Invalid ${name} ${describeValue(attemptMs)}: use a whole number of milliseconds, at least 1.`,
+      );
+    }
+  }
+}
+
+/**
+ * Node's checks of `new net.Socket(options)`: object modes are refused.
+ * @throws NodeTypeError `ERR_INVALID_ARG_VALUE` for `objectMode`, `readableObjectMode` or
+ *   `writableObjectMode`
+ */
+export function checkNodeSocketOptions(options: object): void {
+  for (const key of ['objectMode', 'readableObjectMode', 'writableObjectMode'] as const) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value) {
+      throw new NodeTypeError(
+        'ERR_INVALID_ARG_VALUE',
+        `The property 'options.${key}' is not supported. Received ${receivedPlain(value)}`,
+        `A socket carries bytes: leave ${key} out.`,
+      );
+    }
+  }
+}
+
+/** Node's short form of a value in ERR_INVALID_ARG_VALUE messages (`true`, `'x'`). */
+function receivedPlain(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
 }
 
 /**

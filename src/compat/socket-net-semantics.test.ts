@@ -92,6 +92,28 @@ for (const c of loopCases()) {
         { noBytes: true },
       ));
 
+    test('port 0 passes net’s checks: a custom lookup runs and its error is reported; a literal host fails with an error event', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND something.invalid'), {
+            code: 'ENOTFOUND',
+          });
+          const s = connect({
+            loop,
+            port: 0,
+            host: 'something.invalid',
+            lookup: (_host, _options, cb) => process.nextTick(cb, notFound, '', 4),
+          });
+          const [err] = await nextEvent(loop, s, 'error');
+          assert.equal(err, notFound, 'the lookup’s own error, as net passes it on');
+          const t = connect({ loop, port: 0, host: '127.0.0.1' });
+          const [tErr] = await nextEvent(loop, t, 'error');
+          assert.ok(tErr instanceof Error, 'reported as an error event, not thrown');
+        },
+        { noBytes: true },
+      ));
+
     test('a write pending at destroy() gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION; no connect', () =>
       onLoop(
         c,

@@ -36,7 +36,7 @@ import { resolveLoop } from './default-loop.ts';
 import { checkDialTarget, Dial } from './dial.ts';
 import { IdleTimer } from './idle-timer.ts';
 import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
-import { checkNodeConnectOptions, checkNodeTimeout } from './node-errors.ts';
+import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 
 export type { AddressInfo } from './addressed-duplex.ts';
@@ -131,12 +131,14 @@ export class Socket extends AddressedDuplex {
   /**
    * A socket not yet connected (call `connect()`), on `options.loop` or the default loop.
    * @throws InvalidArgumentError NBIO_UNSUPPORTED for `fd`/`handle` (wrapping a descriptor
-   *   Node opened is not supported); InvalidArgumentError for a bad `loop`
+   *   Node opened is not supported); InvalidArgumentError for a bad `loop`; TypeError
+   *   `ERR_INVALID_ARG_VALUE` for an object mode (as `net`)
    */
   constructor(options: SocketOptions = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('new Socket(options) takes an options object (or nothing).');
     }
+    checkNodeSocketOptions(options);
     if (options.fd !== undefined || options.handle !== undefined) {
       throw new InvalidArgumentError(
         'A compat Socket cannot wrap a descriptor or libuv handle Node opened (fd/handle): use node:net for those, or connect() to open an nbio socket.',
