@@ -114,6 +114,37 @@ for (const c of loopCases()) {
         { noBytes: true },
       ));
 
+    test('write() after the peer ended (allowHalfOpen off): EPIPE, as net; after our own end(): ERR_STREAM_WRITE_AFTER_END', () =>
+      onLoop(c, async (loop) => {
+        const { server, port } = await listen(loop, (p) => p.end());
+        const s = connect({ loop, port, host: '127.0.0.1' });
+        const errors: unknown[] = [];
+        s.on('error', (e) => errors.push(e));
+        const closed = nextEvent(loop, s, 'close');
+        s.resume();
+        await nextEvent(loop, s, 'end');
+        await until(loop, 'our side ended too', () => s.writableEnded);
+        const cbErr = await new Promise<Error | null | undefined>((r) => s.write('late', r));
+        assert.equal((cbErr as { code?: string }).code, 'EPIPE');
+        assert.match(String(cbErr), /ended by the other party/);
+        await closed;
+        // 'error' too, unless the socket had already closed (destroy() is then a no-op, as in net).
+        for (const e of errors) assert.equal((e as { code?: string }).code, 'EPIPE');
+        const mine = connect({ loop, port, host: '127.0.0.1' });
+        mine.on('error', () => {});
+        const mineClosed = nextEvent(loop, mine, 'close');
+        await nextEvent(loop, mine, 'connect');
+        mine.end();
+        const late = await new Promise<Error | null | undefined>((r) => mine.write('late', r));
+        assert.equal(
+          (late as { code?: string }).code,
+          'ERR_STREAM_WRITE_AFTER_END',
+          'our own end(): the Duplex error',
+        );
+        await mineClosed;
+        await closeServer(loop, server);
+      }));
+
     test('a write pending at destroy() gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION; no connect', () =>
       onLoop(
         c,

@@ -92,6 +92,8 @@ export class Socket extends AddressedDuplex {
   #destroyErr: Error | null = null;
   #bytesRead = 0;
   #bytesWritten = 0;
+  /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
+  #endedByPeer = false;
 
   readonly #protocol: Protocol = {
     connectionMade: (t) => {
@@ -163,6 +165,32 @@ export class Socket extends AddressedDuplex {
     counters.socketsCreated++;
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
+    if (options.allowHalfOpen !== true) {
+      this.once('end', () => {
+        this.#endedByPeer = true;
+      });
+    }
+  }
+
+  /**
+   * `Duplex.write`, except after the peer ended a socket without `allowHalfOpen` (which then
+   * ended its own side): as `net`, the callback and `'error'` get `EPIPE` ("This socket has
+   * been ended by the other party") and the socket is destroyed.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | Callback, cb?: Callback): boolean {
+    if (!this.#endedByPeer || !this.writableEnded) {
+      return super.write(chunk, encoding as BufferEncoding, cb as Callback);
+    }
+    const callback = typeof encoding === 'function' ? encoding : cb;
+    const err = new NetError(
+      'EPIPE',
+      undefined,
+      {},
+      { message: 'This socket has been ended by the other party' },
+    );
+    if (typeof callback === 'function') process.nextTick(callback, err);
+    this.destroy(err);
+    return false;
   }
 
   // ── connecting ────────────────────────────────────────────────────────────────────────
