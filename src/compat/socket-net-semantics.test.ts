@@ -45,9 +45,15 @@ for (const c of loopCases()) {
         const socket = new Socket({ loop, highWaterMark: 0 });
         socket.connect(port, '127.0.0.1');
         assert.equal(socket._connecting, true);
+        let connected = false;
+        socket.once('connect', () => {
+          connected = true;
+        });
         let inCallback: number | undefined;
+        let connectedInCallback = false;
         const wrote = socket.write(a, () => {
           inCallback = socket.bytesWritten;
+          connectedInCallback = connected;
         });
         assert.equal(wrote, false);
         assert.equal(socket.bytesWritten, Buffer.byteLength(a), 'queued while connecting');
@@ -59,6 +65,7 @@ for (const c of loopCases()) {
         assert.equal(socket.pending, false);
         await nextEvent(loop, socket, 'close');
         assert.equal(inCallback, Buffer.byteLength(a + b));
+        assert.equal(connectedInCallback, true, "'connect' listeners run before a queued write's callback");
         assert.equal(socket.bytesWritten, Buffer.byteLength(a + b), 'not counted twice once sent');
         assert.equal(socket.pending, true, 'no connection any more');
         assert.equal(received, a + b);

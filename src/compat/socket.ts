@@ -262,14 +262,16 @@ export class Socket extends AddressedDuplex {
       onAccepted(this);
       return;
     }
+    // As net: 'connect' listeners run before the writes queued while connecting go out (and
+    // before their callbacks run).
+    this.emit('connect');
+    this.emit('ready');
     const pending = this.#pendingWrite;
     this.#pendingWrite = null;
     if (pending !== null) this.#send(pending.bufs, pending.cb);
     const final = this.#pendingFinal;
     this.#pendingFinal = null;
     if (final !== null) this._final(final);
-    this.emit('connect');
-    this.emit('ready');
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────
