@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { isIP } from 'node:net';
+import { describeValue, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { checkHost, ipLiteralAddress } from '../net/address.ts';
@@ -14,6 +15,7 @@ import { type ConnectRequest, createConnection } from '../net/connect.ts';
 import type { Protocol } from '../net/protocol.ts';
 import { type ConnectOptions, type LookupFunction, toFamily, toPort } from './connect-args.ts';
 import { type NetErrorTarget, toNetError } from './net-error.ts';
+import { NodeRangeError, NodeTypeError } from './node-errors.ts';
 
 /** How often an owner-mode loop wakes while a custom lookup runs on Node's side (ms). */
 const OWNER_WAKE_MS = 5;
@@ -58,6 +60,37 @@ export function checkDialTarget(options: ConnectOptions): DialTarget {
   if (literal) return { kind: 'host', host, port, family: undefined };
   if (lookup === undefined) return { kind: 'host', host, port, family };
   return { kind: 'lookup', host, port, lookup, family: options.family ?? 0, hints: options.hints };
+}
+
+/**
+ * Node's checks of a custom lookup's answer: an IP address (`ERR_INVALID_IP_ADDRESS`, a
+ * TypeError) of family 4 or 6 (`ERR_INVALID_ADDRESS_FAMILY`, a RangeError with `host` and
+ * `port`); null when it is usable.
+ */
+export function checkLookupAnswer(
+  address: unknown,
+  family: unknown,
+  host: string,
+  port: number,
+): Error | null {
+  if (typeof address !== 'string' || isIP(address) === 0) {
+    return new NodeTypeError(
+      'ERR_INVALID_IP_ADDRESS',
+      `Invalid IP address: ${String(address)}`,
+      `The custom lookup answered ${describeValue(address)} for '${host}': it must give an IP address.`,
+    );
+  }
+  if (family !== 4 && family !== 6) {
+    return Object.assign(
+      new NodeRangeError(
+        'ERR_INVALID_ADDRESS_FAMILY',
+        `Invalid address family: ${String(family)} ${host}:${port}`,
+        `The custom lookup answered family ${describeValue(family)} for '${host}': it must be 4 or 6.`,
+      ),
+      { host, port },
+    );
+  }
+  return null;
 }
 
 /** What a Dial reports back. */
@@ -127,6 +160,11 @@ export class Dial {
         if (this.#done) return;
         if (err) {
           this.#fail(err);
+          return;
+        }
+        const wrong = checkLookupAnswer(address, family, t.host, t.port);
+        if (wrong !== null) {
+          this.#fail(wrong);
           return;
         }
         this.target = { address, port: t.port };

@@ -114,6 +114,25 @@ for (const c of loopCases()) {
           });
           const [err] = await nextEvent(loop, s, 'error');
           assert.equal(err, notFound, 'the lookup’s own error, as net passes it on');
+          // A lookup answering no IP address, or a family other than 4/6: Node's errors, nothing dialed.
+          const noIp = connect({
+            loop,
+            port: 80,
+            host: 'x.invalid',
+            lookup: (_h, _o, cb) => cb(null, '', 4),
+          });
+          const [noIpErr] = await nextEvent(loop, noIp, 'error');
+          assert.equal((noIpErr as { code?: string }).code, 'ERR_INVALID_IP_ADDRESS');
+          const badFamily = connect({
+            loop,
+            port: 0,
+            host: 'localhost',
+            lookup: (_h, _o, cb) => cb(null, '127.0.0.1', 100),
+          });
+          const [familyErr] = await nextEvent(loop, badFamily, 'error');
+          assert.equal((familyErr as Error).message, 'Invalid address family: 100 localhost:0');
+          assert.equal((familyErr as { code?: string }).code, 'ERR_INVALID_ADDRESS_FAMILY');
+          assert.equal((familyErr as { port?: number }).port, 0);
           const t = connect({ loop, port: 0, host: '127.0.0.1' });
           const [tErr] = await nextEvent(loop, t, 'error');
           assert.ok(tErr instanceof Error, 'reported as an error event, not thrown');
