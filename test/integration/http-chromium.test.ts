@@ -6,7 +6,7 @@
 // process: its exit is seen on Node's loop). Skipped, with the reason, without /usr/bin/chromium.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -18,11 +18,9 @@ import { EventLoop } from '../../src/loop/event-loop.ts';
 import { availableBackends } from '../../src/selector/default-selector.ts';
 import type { SelectorName } from '../../src/selector/selector.ts';
 import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from './fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 if (skip) console.log(`# http-chromium test skipped: ${skip}`);
 
 const run = promisify(execFile);
@@ -63,14 +61,7 @@ async function pumpUntil<T>(loop: EventLoop, work: Promise<T>): Promise<T> {
 /** Chromium's DOM of `url` after the page's scripts ran (bounded in virtual and real time). */
 function dumpDom(url: string, profile: string): Promise<string> {
   const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
+    ...CHROMIUM_ARGS,
     `--user-data-dir=${profile}`,
     '--virtual-time-budget=3000',
     '--dump-dom',

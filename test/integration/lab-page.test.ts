@@ -4,7 +4,7 @@
 // backend switch and "add 1,000 idle clients" controls work. Screenshots go to a temporary
 // folder, or to $NBIO_LAB_SHOTS (docs/img/ for the pictures docs/seeing.md embeds).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -12,11 +12,9 @@ import { Lab } from '../../src/cli/lab/lab-session.ts';
 import { availableBackends } from '../../src/selector/default-selector.ts';
 import { getNoFileLimit } from '../../src/sys/rlimit.ts';
 import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from './fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install -y chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 if (skip) console.log(`# lab page test skipped: ${skip}`);
 
 test('the lab page in headless Chromium', { skip, timeout: 40_000 }, async () => {
@@ -31,16 +29,7 @@ test('the lab page in headless Chromium', { skip, timeout: 40_000 }, async () =>
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
