@@ -68,6 +68,11 @@ function probeSleeping(done) {
 function now() {
   return performance.timeOrigin + performance.now();
 }
+function retry(seq) {
+  pausing = false;
+  watched = -1;
+  if (done === seq) done = -1;
+}
 function check() {
   if (pausing || Atomics.load(i32, RUNNING) === 0) return;
   const seq = Atomics.load(i32, SEQ);
@@ -92,8 +97,13 @@ function check() {
     watched = seq;
     soFarMs = now() - f64[START];
     session.post('Debugger.pause', (err) => {
-      if (err) pausing = false;
+      if (err) retry(seq);
     });
+    // A pause that has not landed within a second (a loaded machine) is given up and asked for
+    // again while the same callback still runs; a late one is then not ours and is resumed.
+    setTimeout(() => {
+      if (pausing && watched === seq) retry(seq);
+    }, 1000);
   });
 }
 session.on('Debugger.paused', (m) => {
@@ -109,9 +119,12 @@ session.on('Debugger.paused', (m) => {
   }));
   const top = m.params.callFrames[0];
   const expr = 'globalThis[Symbol.for("nbio.watchdog")]?.get(' + id + ')?.(' + JSON.stringify(JSON.stringify(frames)) + ',' + watched + ',' + soFarMs + ')';
+  const seq = watched;
   session.post('Debugger.evaluateOnCallFrame', { callFrameId: top.callFrameId, expression: expr, returnByValue: true }, (err, res) => {
+    const taken = !err && res && !res.exceptionDetails && res.result && res.result.type === 'string';
     session.post('Debugger.resume', () => {
-      pausing = false;
+      if (taken) pausing = false;
+      else retry(seq); // the stack was not kept: try again while the same callback still runs
     });
     if (print && !err && res && res.result && typeof res.result.value === 'string') fs.writeSync(2, res.result.value);
   });
