@@ -14,7 +14,7 @@ import type { Transport } from '../net/transport.ts';
 import { allBackends } from '../selector/default-selector.ts';
 import { describe } from '../sys/socket.ts';
 import { type Command, defineCommand } from './args.ts';
-import { resolveListenHost } from './listen-host.ts';
+import { HOST_FLAG, resolveListenHost } from './listen-host.ts';
 
 /**
  * The echo protocol: what comes in goes out; a half-close is answered once the echo is out.
@@ -55,11 +55,7 @@ export const echoCommand: Command = defineCommand(
     summary: 'an echo server on nbio transports (Ctrl-C stops it)',
     flags: {
       backend: { type: 'choice', choices: allBackends, help: 'selector backend (default: the best here)' },
-      host: {
-        type: 'string',
-        default: '127.0.0.1',
-        help: 'address or host name to listen on (a name is resolved first)',
-      },
+      host: HOST_FLAG,
       port: { type: 'int', min: 0, max: 65535, default: 7000, help: 'TCP port; 0 picks a free one' },
       path: { type: 'string', help: 'listen on this Unix socket path instead of a host and port' },
     },

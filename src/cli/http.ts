@@ -21,18 +21,14 @@ import {
   parseArgs,
   UsageError,
 } from './args.ts';
-import { resolveListenHost } from './listen-host.ts';
+import { HOST_FLAG, resolveListenHost } from './listen-host.ts';
 
 const httpSpec = {
   name: 'http',
   summary: 'an HTTP/1.1 server: GET / → hello world, POST/PUT /echo → the body back (Ctrl-C stops it)',
   flags: {
     backend: { type: 'choice', choices: allBackends, help: 'selector backend (default: the best here)' },
-    host: {
-      type: 'string',
-      default: '127.0.0.1',
-      help: 'address or host name to listen on (a name is resolved first)',
-    },
+    host: HOST_FLAG,
     port: { type: 'int', min: 0, max: 65535, default: 8080, help: 'TCP port; 0 picks a free one' },
   },
 } as const satisfies CommandSpec<Flags>;

@@ -12,6 +12,13 @@ import { ipLiteralAddress } from '../net/address.ts';
 import { closeResolver, resolve } from '../net/resolver.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 
+/** The `--host` flag of every CLI server (`nbio echo`, `nbio http`): resolved by {@link resolveListenHost}. */
+export const HOST_FLAG = {
+  type: 'string',
+  default: '127.0.0.1',
+  help: 'address or host name to listen on (a name is resolved first)',
+} as const;
+
 /** What to say about addresses a server can listen on. */
 const LISTEN_HINT =
   'give an IP address of this machine instead: 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)';
