@@ -64,4 +64,24 @@ describe('fdSnapshot / fdsOpenedSince', () => {
       }
     },
   );
+
+  test(
+    "a file the runtime's TLS reads by itself (NODE_EXTRA_CA_CERTS) is not the test's",
+    { skip: process.platform !== 'linux' && 'only /proc/self/fd says what a descriptor refers to' },
+    () => {
+      const saved = process.env.NODE_EXTRA_CA_CERTS;
+      process.env.NODE_EXTRA_CA_CERTS = fileA;
+      const fds = fdSnapshot();
+      const runtimes = openSync(fileA, 'r');
+      const tests = openSync(fileB, 'r');
+      try {
+        assert.deepEqual(fdsOpenedSince(fds), [`${tests} ${fileB}`]);
+      } finally {
+        closeSync(runtimes);
+        closeSync(tests);
+        if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+        else process.env.NODE_EXTRA_CA_CERTS = saved;
+      }
+    },
+  );
 });

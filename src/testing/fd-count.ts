@@ -8,6 +8,12 @@
  * with what it refers to (`/proc/self/fd/<n>` → `socket:[81234]`, `pipe:[…]`, a path), so a
  * number that was closed and reused for another file counts as opened since.
  *
+ * Files the runtime opens by itself, on its own schedule, are not the test's: the certificate
+ * and configuration files Node's TLS reads (`NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`,
+ * `OPENSSL_CONF`, anything under `/etc/ssl/`). A CI run once failed with
+ * `descriptors left open: 31 /etc/ssl/certs/ca-certificates.crt` (the machine sets
+ * `NODE_EXTRA_CA_CERTS` to that file) in a test that opens no file at all; nbio never opens them.
+ *
  * @module
  */
 import { readdirSync, readlinkSync } from 'node:fs';
@@ -28,6 +34,13 @@ function targetOf(fd: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** The files Node's TLS reads by itself when the environment names them (module comment). */
+function runtimeOwnFiles(): Set<string> {
+  const env = process.env;
+  const named = [env.NODE_EXTRA_CA_CERTS, env.SSL_CERT_FILE, env.OPENSSL_CONF];
+  return new Set(named.filter((path): path is string => path !== undefined && path !== ''));
 }
 
 /** The descriptors open in this process now, each with what it refers to. */
@@ -56,7 +69,9 @@ export function fdSnapshot(): FdSnapshot {
  */
 export function fdsOpenedSince(snapshot: FdSnapshot): string[] {
   const opened: string[] = [];
+  const runtimeFiles = runtimeOwnFiles();
   for (const [fd, target] of fdSnapshot().fds) {
+    if (runtimeFiles.has(target) || target.startsWith('/etc/ssl/')) continue;
     if (snapshot.fds.get(fd) !== target) opened.push(`${fd} ${target}`.trimEnd());
   }
   return opened.sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
