@@ -85,6 +85,46 @@ function targets(rows: readonly EchoRow[], skipped: ReadonlyMap<string, string>)
   return out;
 }
 
+const C1: EchoShape = { msgBytes: 64, conns: 1, inFlight: 1 };
+const C500: EchoShape = { msgBytes: 64, conns: 500, inFlight: 1 };
+
+/** Issue 13's targets for nbio on io_uring (server CPU per round trip, same-round ratios). */
+function uringTargets(rows: readonly EchoRow[]): string[] {
+  const at = (impl: string, s: EchoShape) => rows.find((r) => r.impl === impl && same(r, s));
+  const lines: string[][] = [];
+  const cpuRatio = (s: EchoShape, peer: string): number => {
+    const a = at('nbio-uring', s);
+    const b = at(peer, s);
+    return a && b ? roundRatio(a, b, (r) => r.serverCpuUsPerRt) : Number.NaN;
+  };
+  const row = (what: string, x: number, ok: (x: number) => boolean) =>
+    lines.push([
+      what,
+      Number.isFinite(x) ? `${x.toFixed(2)}×` : '–',
+      verdict(Number.isFinite(x) ? ok(x) : null),
+    ]);
+  for (const s of [MAIN_SHAPE, C500]) {
+    row(`${shapeLabel(s)}: CPU/rt ≤ C epoll`, cpuRatio(s, 'c-epoll'), (x) => x <= 1);
+    row(`${shapeLabel(s)}: CPU/rt ≥ 15% below uvloop`, cpuRatio(s, 'uvloop'), (x) => x <= 0.85);
+  }
+  row(`${shapeLabel(C1)}: CPU/rt ≤ uvloop`, cpuRatio(C1, 'uvloop'), (x) => x <= 1);
+  const sc = at('nbio-uring', MAIN_SHAPE)?.ioSyscallsPerRt ?? null;
+  lines.push([
+    `${shapeLabel(MAIN_SHAPE)}: I/O syscalls/rt ≤ 0.25`,
+    sc === null ? '–' : sc.toFixed(3),
+    verdict(sc === null ? null : sc <= 0.25),
+  ]);
+  if (lines.every((l) => l[1] === '–')) return [];
+  return [
+    '## Targets (issue 13), nbio on io_uring',
+    '',
+    'Ratios: median over rounds of nbio-uring ÷ the peer, server CPU µs per round trip, same run.',
+    '',
+    markdownTable(['target', 'measured', ''], lines),
+    '',
+  ];
+}
+
 /** The markdown of echo.md. */
 export function renderEchoMarkdown(
   machine: MachineInfo,
@@ -98,10 +138,14 @@ export function renderEchoMarkdown(
       `${runs} measured run${runs > 1 ? 's' : ''} per row, servers alternating within each round. ` +
       'rt/s: median (min..max). × Node net: median of same-round ratios. ' +
       'CPU µs/rt: server utime+stime over the measured window ÷ round trips. ' +
-      'Latency: per message, from queueing to its echo, p50/p99 medians over runs. See bench/README.md.',
+      'Latency: per message, from queueing to its echo, p50/p99 medians over runs. ' +
+      "I/O syscalls/rt: the server's main thread's io_uring_enter, epoll_wait/epoll_pwait, recv*/send*, " +
+      'read/write/readv/writev per round trip, counted in a separate 1 s run under `strace -f -p` after ' +
+      'the timed runs of the shape (bench/echo-syscalls.ts); – when not counted. See bench/README.md.',
     '',
   );
   out.push(...targets(rows, skipped));
+  out.push(...uringTargets(rows));
   const shapes: EchoShape[] = [];
   for (const r of rows) if (!shapes.some((s) => same(s, r))) shapes.push(r);
   for (const s of shapes) {
@@ -117,10 +161,20 @@ export function renderEchoMarkdown(
         fmt(r.p50Us),
         fmt(r.p99Us),
         r.peakRssKb === null ? '–' : (r.peakRssKb / 1024).toFixed(0),
+        r.ioSyscallsPerRt === null ? '–' : r.ioSyscallsPerRt.toFixed(3),
       ]);
     out.push(
       markdownTable(
-        ['impl', 'rt/s', '× Node net', 'server CPU µs/rt', 'p50 µs', 'p99 µs', 'peak RSS MiB'],
+        [
+          'impl',
+          'rt/s',
+          '× Node net',
+          'server CPU µs/rt',
+          'p50 µs',
+          'p99 µs',
+          'peak RSS MiB',
+          'I/O syscalls/rt',
+        ],
         body,
       ),
       '',

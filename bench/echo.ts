@@ -6,6 +6,8 @@
  * order (A B C … A B C …), so drift on this shared machine hits all of them alike. The load
  * generator (core 1) reads the server's utime+stime at both edges of its measured window:
  * CPU per round trip does not depend on whether the client saturated the server.
+ * After the timed rounds of a shape, each server gets one more short run under strace that
+ * counts its I/O system calls per round trip (echo-syscalls.ts), never during a timed run.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import {
   shapeLabel,
 } from './echo-impls.ts';
 import { renderEchoMarkdown } from './echo-report.ts';
+import { COUNT_DURATION_MS, countIoSyscalls, syscallCountUnavailable } from './echo-syscalls.ts';
 import type { BenchContext, Benchmark, BenchPlan } from './lib/benchmark.ts';
 import { sleep } from './lib/benchmark.ts';
 import { type LoadgenResult, runLoadgen } from './lib/loadgen.ts';
@@ -63,6 +66,10 @@ export interface EchoRow extends EchoShape {
   runs: EchoRun[];
   /** Latency histogram of all runs: [lowNs, highNs, count]. */
   latencyHistogramNs: [number, number, number][];
+  /** I/O system calls per round trip of the server's main thread, from the strace run; null when not counted. */
+  ioSyscallsPerRt: number | null;
+  /** Those calls by name, or why they were not counted. */
+  ioSyscalls: Record<string, number> | string;
 }
 
 /** Runs and durations of a B1 run. */
@@ -72,6 +79,8 @@ export interface EchoTiming {
   warmupMs: number;
   durationMs: number;
   warmupRunMs: number;
+  /** Count I/O system calls under strace after each shape's timed runs (default true). */
+  countSyscalls?: boolean;
 }
 
 const timing = (quick: boolean): EchoTiming =>
@@ -83,6 +92,8 @@ const timing = (quick: boolean): EchoTiming =>
 const RUN_OVERHEAD_S = 0.3;
 /** Rough start-up time of a server (tsx compiles TypeScript) in s. */
 const START_S = 0.6;
+/** Rough cost of one strace counting run (attach, connect, traffic, detach) in s. */
+const COUNT_S = COUNT_DURATION_MS / 1000 + 1;
 
 function shapesFor(quick: boolean): { shape: EchoShape; impls: EchoImpl[] }[] {
   const shapes = quick ? [MAIN_SHAPE] : allShapes();
@@ -96,7 +107,7 @@ function plan(quick: boolean): BenchPlan {
   for (const { impls } of shapesFor(quick)) {
     const perImpl = t.runs + (t.warmup ? 1 : 0);
     steps += impls.length * perImpl;
-    seconds += impls.length * START_S;
+    seconds += impls.length * (START_S + COUNT_S);
     seconds += impls.length * t.runs * ((t.warmupMs + t.durationMs) / 1000 + RUN_OVERHEAD_S);
     if (t.warmup) seconds += impls.length * ((t.warmupMs + t.warmupRunMs) / 1000 + RUN_OVERHEAD_S);
   }
@@ -213,6 +224,25 @@ export async function runEcho(
     for (let round = 1; round <= t.runs; round++) {
       for (const name of servers.keys()) await measure(name, `run ${round}/${t.runs}`, round);
     }
+    const counts = new Map<string, Record<string, number> | string>();
+    const perRt = new Map<string, number>();
+    for (const [name, srv] of servers) {
+      const why = t.countSyscalls === false ? 'not asked' : syscallCountUnavailable();
+      if (why !== null || !srv.alive) {
+        counts.set(name, why ?? 'server gone');
+        continue;
+      }
+      const c = await countIoSyscalls(srv, shape);
+      if (typeof c === 'string') {
+        counts.set(name, c);
+        progress.note(`syscalls of ${name} ${label}: ${c}`);
+      } else {
+        counts.set(name, c.calls);
+        perRt.set(name, c.ioCallsPerRt);
+        progress.note(`syscalls of ${name} ${label}: ${c.ioCallsPerRt.toFixed(3)} I/O calls per round trip`);
+      }
+      await sleep(100);
+    }
     for (const srv of servers.values()) await srv.stop();
 
     const nodeRuns = runsBy.get('node-net') ?? [];
@@ -245,6 +275,8 @@ export async function runEcho(
             : null,
         runs,
         latencyHistogramNs: [...(hists.get(impl)?.values() ?? [])].sort((a, b) => a[0] - b[0]),
+        ioSyscallsPerRt: perRt.get(impl) ?? null,
+        ioSyscalls: counts.get(impl) ?? 'not counted',
       });
     }
   }
@@ -259,6 +291,7 @@ export async function runEcho(
       warmupRun: t.warmup,
       inRunWarmupMs: t.warmupMs,
       windowMs: t.durationMs,
+      syscallCountMs: t.countSyscalls === false ? null : COUNT_DURATION_MS,
     },
     impls: ECHO_IMPLS.map((i) => ({ name: i.name, description: i.description })),
     skipped: Object.fromEntries(skipped),
