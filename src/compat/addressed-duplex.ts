@@ -1,6 +1,7 @@
 /**
- * `AddressedDuplex`: the part of `net.Socket`'s surface that only reads the transport — the
- * local and remote endpoints in `net`'s shapes — and the `ref()`/`unref()` no-ops. The compat
+ * `AddressedDuplex`: the part of `net.Socket`'s surface that only reads — the local and remote
+ * endpoints in `net`'s shapes, and the connection's state as `net` reports it (`readyState`,
+ * `pending`, `connecting`, `bufferSize`) — and the `ref()`/`unref()` no-ops. The compat
  * {@link Socket} extends it; it holds no state but a cache of the peer's address.
  *
  * @module
@@ -16,13 +17,57 @@ export interface AddressInfo {
   port: number;
 }
 
-/** A Duplex over an nbio transport, with `net.Socket`'s address accessors. */
+/** `net`'s `readyState` values. */
+export type ReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
+
+/** Where a socket's connection stands: none yet, being made, open, or closed. */
+export type ConnectionState = 'unconnected' | 'connecting' | 'open' | 'closed';
+
+/** A Duplex over an nbio transport, with `net.Socket`'s address and state accessors. */
 export abstract class AddressedDuplex extends Duplex {
   /** Fetched once (getpeername), kept after close as `net` keeps what it saw. */
   #peer: SocketAddress | null | undefined;
 
   /** The nbio transport carrying the bytes (null before connecting). */
   abstract get transport(): Transport | null;
+
+  /** Where the connection stands. */
+  abstract get connectionState(): ConnectionState;
+
+  /** True while a connection attempt is in progress. */
+  get connecting(): boolean {
+    return this.connectionState === 'connecting';
+  }
+
+  /** `net`'s deprecated name of {@link AddressedDuplex.connecting}. */
+  get _connecting(): boolean {
+    return this.connecting;
+  }
+
+  /** True until connected and again once closed (as `net`: no open connection). */
+  get pending(): boolean {
+    return this.connectionState !== 'open';
+  }
+
+  /**
+   * Bytes waiting to be written: the stream's buffer plus the transport's (undefined with no
+   * open connection, as `net`).
+   */
+  get bufferSize(): number | undefined {
+    const t = this.transport;
+    if (t === null || this.connectionState !== 'open') return undefined;
+    return this.writableLength + t.bufferedAmount;
+  }
+
+  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as `net`. */
+  get readyState(): ReadyState {
+    const state = this.connectionState;
+    if (state === 'connecting') return 'opening';
+    if (state === 'unconnected' || this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    return this.writable ? 'writeOnly' : 'closed';
+  }
 
   /** The peer's IP address (undefined before connecting and for Unix sockets). */
   get remoteAddress(): string | undefined {

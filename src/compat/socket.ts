@@ -8,11 +8,8 @@
  * - `dataReceived` → `push()`; when `push()` returns false the transport stops reading
  *   (`pauseReading()`: the peer feels backpressure) until the stream asks again (`_read()` →
  *   `resumeReading()`).
- * - `_write()`/`_writev()` hand the bytes to the transport at once; their callback runs as soon
- *   as the transport's buffer is at or below its high water mark, else when it drains
- *   (`resumeWriting`). So `write()` returns false and `'drain'` comes when they should.
- * - `end()` → `_final()` → `writeEof()` (shutdown of the write side once the buffer is
- *   flushed); `'finish'` comes when the buffer is empty.
+ * - `_write()`/`_writev()`/`_final()` go through a {@link SocketWriter} (socket-writer.ts:
+ *   writes queued while connecting, the transport's backpressure, `end()` → `writeEof()`).
  * - `destroy()` → `abort()` (buffered bytes are dropped, as `net` drops them), or `close()`
  *   after a graceful `end()`; `'close'` (with `hadError`) follows once the descriptor is closed.
  * - The peer's end → `push(null)`; with `allowHalfOpen: false` (the default, as `net`) the
@@ -25,11 +22,11 @@
  * @module
  */
 import { addAbortSignal } from 'node:stream';
-import { ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { Transport } from '../net/transport.ts';
-import { AddressedDuplex } from './addressed-duplex.ts';
+import { AddressedDuplex, type ConnectionState } from './addressed-duplex.ts';
 import { counters } from './compat-stats.ts';
 import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
 import { resolveLoop } from './default-loop.ts';
@@ -38,13 +35,9 @@ import { IdleTimer } from './idle-timer.ts';
 import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
+import { type Callback, closedError, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 
-export type { AddressInfo } from './addressed-duplex.ts';
-
-/** `net`'s `readyState` values. */
-export type ReadyState = 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
-
-type Callback = (err?: Error | null) => void;
+export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
 
 /** What server.ts passes for an accepted connection. */
 export interface AcceptOptions extends SocketOptions {
@@ -78,20 +71,17 @@ export class Socket extends AddressedDuplex {
   #pauseOnConnect = false;
   #onAccepted: ((socket: Socket) => void) | null = null;
   #readPaused = false;
-  #writePaused = false;
-  /** A write made while connecting, sent once connected. */
-  #pendingWrite: { bufs: Buffer[]; cb: Callback } | null = null;
-  /** An end() made while connecting. */
-  #pendingFinal: Callback | null = null;
-  /** The write whose callback waits for the transport's buffer to drain. */
-  #writeCb: Callback | null = null;
-  /** _final's callback, waiting for the buffer to empty. */
-  #finalCb: Callback | null = null;
-  #finished = false;
+  readonly #writer = new SocketWriter({
+    target: () => {
+      const state = this.connectionState;
+      return state === 'open' ? (this.#transport ?? 'closed') : state;
+    },
+    touch: () => this.#timer.touch(),
+    errorTarget: () => this.#errorTarget,
+  });
   #destroyCb: Callback | null = null;
   #destroyErr: Error | null = null;
   #bytesRead = 0;
-  #bytesWritten = 0;
   /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
   #endedByPeer = false;
 
@@ -114,10 +104,10 @@ export class Socket extends AddressedDuplex {
       rethrowOutsideLoop(() => this.#onLost(error));
     },
     pauseWriting: () => {
-      this.#writePaused = true;
+      this.#writer.pause();
     },
     resumeWriting: () => {
-      rethrowOutsideLoop(() => this.#onResumeWriting());
+      rethrowOutsideLoop(() => this.#writer.resume(this.#transport));
     },
   };
 
@@ -266,12 +256,7 @@ export class Socket extends AddressedDuplex {
     // before their callbacks run).
     this.emit('connect');
     this.emit('ready');
-    const pending = this.#pendingWrite;
-    this.#pendingWrite = null;
-    if (pending !== null) this.#send(pending.bufs, pending.cb);
-    const final = this.#pendingFinal;
-    this.#pendingFinal = null;
-    if (final !== null) this._final(final);
+    this.#writer.flushQueued();
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────
@@ -297,78 +282,22 @@ export class Socket extends AddressedDuplex {
 
   // ── writing ───────────────────────────────────────────────────────────────────────────
 
-  /** @internal Duplex: one chunk. */
+  /** @internal Duplex: one chunk (see socket-writer.ts). */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
-    this.#send([chunk], cb);
+    this.#writer.send([chunk], cb);
   }
 
   /** @internal Duplex: several chunks buffered while a write was pending (one writev). */
   override _writev(chunks: { chunk: Buffer }[], cb: Callback): void {
-    this.#send(
+    this.#writer.send(
       chunks.map((c) => c.chunk),
       cb,
     );
   }
 
-  #send(bufs: Buffer[], cb: Callback): void {
-    if (this.#connecting) {
-      this.#pendingWrite = { bufs, cb };
-      return;
-    }
-    const t = this.#transport;
-    if (t === null || this.#lost || t.isClosing) {
-      cb(closedError(this.#transport === null ? 'is not connected' : 'is closed'));
-      return;
-    }
-    let n = 0;
-    for (const b of bufs) n += b.length;
-    try {
-      if (bufs.length === 1 || t.writeLines === undefined) for (const b of bufs) t.write(b);
-      else t.writeLines(bufs);
-    } catch (err) {
-      cb(toNetError(err, this.#errorTarget));
-      return;
-    }
-    this.#bytesWritten += n;
-    counters.bytesWritten += n;
-    this.#timer.touch();
-    if (this.#writePaused) this.#writeCb = cb;
-    else cb();
-  }
-
   /** @internal Duplex: end() — shut down the write side once the buffer is flushed. */
   override _final(cb: Callback): void {
-    if (this.#connecting) {
-      this.#pendingFinal = cb;
-      return;
-    }
-    const t = this.#transport;
-    if (t === null || this.#lost || t.isClosing) {
-      cb();
-      return;
-    }
-    t.writeEof();
-    if (t.bufferedAmount === 0) {
-      this.#finished = true;
-      cb();
-      return;
-    }
-    // Nothing more will be written: a low mark of 0 makes resumeWriting mean "buffer empty".
-    this.#finalCb = cb;
-    t.setWriteBufferLimits(0, 0);
-  }
-
-  #onResumeWriting(): void {
-    this.#writePaused = false;
-    const final = this.#finalCb;
-    if (final !== null && (this.#transport?.bufferedAmount ?? 0) === 0) {
-      this.#finalCb = null;
-      this.#finished = true;
-      final();
-    }
-    const write = this.#writeCb;
-    this.#writeCb = null;
-    write?.();
+    this.#writer.final(cb);
   }
 
   // ── closing ───────────────────────────────────────────────────────────────────────────
@@ -378,16 +307,7 @@ export class Socket extends AddressedDuplex {
     this.#timer.stop();
     this.#dial?.cancel();
     this.#connecting = false;
-    const pending = this.#pendingWrite; // written while connecting, never sent
-    this.#pendingWrite = null;
-    pending?.cb(
-      new NetError(
-        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
-        undefined,
-        {},
-        { message: 'Socket closed before the connection was established', cause: err ?? undefined },
-      ),
-    );
+    this.#writer.dropQueued(err); // written while connecting, never sent
     const t = this.#transport;
     if (t === null || this.#lost) {
       this.#closed(cb, err);
@@ -395,7 +315,7 @@ export class Socket extends AddressedDuplex {
     }
     this.#destroyCb = cb;
     this.#destroyErr = err;
-    if (err === null && this.#finished) t.close();
+    if (err === null && this.#writer.finished) t.close();
     else t.abort();
   }
 
@@ -403,23 +323,20 @@ export class Socket extends AddressedDuplex {
   #onLost(error: Error | undefined): void {
     this.#lost = true;
     this.#timer.stop();
-    this.#finalCb = null;
     const netErr = error === undefined ? undefined : toNetError(error, this.#errorTarget);
-    const write = this.#writeCb;
-    this.#writeCb = null;
     const destroyCb = this.#destroyCb;
     if (destroyCb !== null) {
       this.#destroyCb = null;
-      write?.(netErr ?? closedError('was destroyed'));
+      this.#writer.lost(netErr ?? closedError('was destroyed'));
       this.#closed(destroyCb, this.#destroyErr);
       return;
     }
     if (netErr !== undefined) {
       this.destroy(netErr);
-      write?.(netErr);
+      this.#writer.lost(netErr);
       return;
     }
-    write?.(closedError('closed'));
+    this.#writer.lost(undefined);
     if (!this.readableEnded) this.push(null);
     this.destroy();
   }
@@ -501,38 +418,12 @@ export class Socket extends AddressedDuplex {
     return this.#transport;
   }
 
-  /** True while a connection attempt is in progress. */
-  get connecting(): boolean {
-    return this.#connecting;
-  }
-
-  /** `net`'s deprecated name of {@link Socket.connecting}. */
-  get _connecting(): boolean {
-    return this.#connecting;
-  }
-
-  /** True until connected and again once closed (as `net`: no open connection). */
-  get pending(): boolean {
-    return this.#transport === null || this.#connecting || this.#lost;
-  }
-
-  /**
-   * Bytes waiting to be written: the stream's buffer plus the transport's (undefined with no
-   * connection, as `net`).
-   */
-  get bufferSize(): number | undefined {
-    const t = this.#transport;
-    if (t === null || this.#lost) return undefined;
-    return this.writableLength + t.bufferedAmount;
-  }
-
-  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as `net`. */
-  get readyState(): ReadyState {
-    if (this.#connecting) return 'opening';
-    if (this.#transport === null || this.destroyed) return 'closed';
-    if (this.readable && this.writable) return 'open';
-    if (this.readable) return 'readOnly';
-    return this.writable ? 'writeOnly' : 'closed';
+  /** Where the connection stands (`readyState`, `pending`, `bufferSize` read it). */
+  get connectionState(): ConnectionState {
+    if (!(#bytesRead in this)) return 'unconnected'; // the prototype itself, as net's getters
+    if (this.#connecting) return 'connecting';
+    if (this.#transport === null) return 'unconnected';
+    return this.#lost ? 'closed' : 'open';
   }
 
   /** Bytes received. */
@@ -546,25 +437,12 @@ export class Socket extends AddressedDuplex {
    * prototype itself (as `net.Socket.prototype.bytesWritten`).
    */
   get bytesWritten(): number | undefined {
-    if (!(#bytesWritten in this)) return undefined;
-    let n = this.#bytesWritten;
-    for (const b of this.#pendingWrite?.bufs ?? []) n += b.length;
-    // Writable's own queue (`writableBuffer`, as net reads it; absent from @types/node).
-    const queued = (this as unknown as { writableBuffer?: { chunk: unknown; encoding: string }[] })
-      .writableBuffer;
-    for (const { chunk, encoding } of queued ?? []) {
-      if (typeof chunk === 'string') n += Buffer.byteLength(chunk, encoding as BufferEncoding);
-      else if (chunk instanceof Uint8Array) n += chunk.length;
-    }
-    return n;
+    if (!(#bytesRead in this)) return undefined;
+    return this.#writer.bytesWritten + queuedStreamBytes(this);
   }
 
   /** Where this socket connects, for the fields of its errors. */
   get #errorTarget(): NetErrorTarget {
     return this.#dial?.target ?? {};
   }
-}
-
-function closedError(what: string): Error {
-  return new ClosedResourceError(`Cannot write: the socket ${what}. Open a new connection to send more.`);
 }
