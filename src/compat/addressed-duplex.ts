@@ -25,8 +25,10 @@ export type ConnectionState = 'unconnected' | 'connecting' | 'open' | 'closed';
 
 /** A Duplex over an nbio transport, with `net.Socket`'s address and state accessors. */
 export abstract class AddressedDuplex extends Duplex {
-  /** Fetched once (getpeername), kept after close as `net` keeps what it saw. */
+  /** Fetched once per transport (getpeername), kept after close as `net` keeps what it saw. */
   #peer: SocketAddress | null | undefined;
+  /** The transport #peer was read from (a socket that connects again gets a new one). */
+  #peerOf: Transport | null = null;
 
   /** The nbio transport carrying the bytes (null before connecting). */
   abstract get transport(): Transport | null;
@@ -122,7 +124,10 @@ export abstract class AddressedDuplex extends Duplex {
 
   #peerAddress(): SocketAddress | null {
     const t = this.transport;
-    if (this.#peer === undefined && t !== null) this.#peer = t.getExtraInfo('peername');
+    if (t !== null && (this.#peer === undefined || this.#peerOf !== t)) {
+      this.#peer = t.getExtraInfo('peername');
+      this.#peerOf = t;
+    }
     return this.#peer ?? null;
   }
 

@@ -1,5 +1,6 @@
 // The argument shapes of net.connect and server.listen, normalized.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { InvalidArgumentError } from '../errors.ts';
 import { normalizeConnectArgs, normalizeListenArgs, toFamily, toPort } from './connect-args.ts';
@@ -17,6 +18,13 @@ test('connect: (options, cb), (port, host, cb), (port), (path, cb), numeric stri
   assert.deepEqual(normalizeConnectArgs([]), [{}, undefined]);
   assert.deepEqual(normalizeConnectArgs([cb]), [{}, cb]);
   assert.deepEqual(normalizeConnectArgs([true]), [{ port: true }, undefined]);
+});
+
+test('connect: the array net._normalizeArgs returns is read as it is; a plain array is options', () => {
+  const normalized = createRequire(import.meta.url)('node:net')._normalizeArgs([{ port: 5 }, cb]);
+  assert.deepEqual(normalizeConnectArgs([normalized]), [{ port: 5 }, cb]);
+  const plain = [{ port: 5 }, cb];
+  assert.deepEqual(normalizeConnectArgs([plain]), [plain, undefined]);
 });
 
 test('listen: (), (cb), (port, host, backlog, cb), (path, backlog), (options, cb)', () => {

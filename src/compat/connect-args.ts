@@ -95,6 +95,9 @@ export type Listener = () => void;
  * Node's codes: see node-errors.ts).
  */
 export function normalizeConnectArgs(args: readonly unknown[]): [ConnectOptions, Listener | undefined] {
+  const first = args[0];
+  // What net._normalizeArgs returned, passed back as it is: `[options, cb]`, already read.
+  if (isNormalizedArgs(first)) return [first[0] as ConnectOptions, (first[1] ?? undefined) as Listener];
   const last = args.at(-1);
   const cb = typeof last === 'function' ? (last as Listener) : undefined;
   const a0 = args[0];
@@ -158,6 +161,17 @@ export function toFamily(family: unknown): 'ipv4' | 'ipv6' | undefined {
   if (family === 4 || family === 'IPv4') return 'ipv4';
   if (family === 6 || family === 'IPv6') return 'ipv6';
   throw new InvalidArgumentError(`Invalid family ${describeValue(family)}: use 4, 6 or 0 (either).`);
+}
+
+/**
+ * True for the array `net._normalizeArgs()` returns: marked with Node's internal
+ * `normalizedArgs` symbol (not exported by `net`: found by its description).
+ */
+function isNormalizedArgs(x: unknown): x is [unknown, unknown] {
+  if (!Array.isArray(x)) return false;
+  return Object.getOwnPropertySymbols(x).some(
+    (s) => s.description === 'normalizedArgs' && (x as unknown as Record<symbol, unknown>)[s] === true,
+  );
 }
 
 /** True for a string of decimal digits (surrounding spaces allowed, as `net`'s `toNumber`). */

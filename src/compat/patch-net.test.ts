@@ -80,6 +80,17 @@ describeWithFdCheck('patchNet', () => {
     }
   });
 
+  test('new net.Socket(fd) with a number is net’s { fd } shorthand: it goes to Node’s class', () => {
+    patchNet();
+    try {
+      const NetSocket = cjsNet.Socket as unknown as new (fd: number) => unknown;
+      // Node's own check of the descriptor answers, so the call reached Node's class.
+      assert.throws(() => new NetSocket(-1), { code: 'ERR_OUT_OF_RANGE' });
+    } finally {
+      unpatchNet();
+    }
+  });
+
   test('options nbio does not serve are refused with a typed error', () => {
     patchNet();
     assert.throws(

@@ -108,8 +108,12 @@ export function patchNet(options: PatchNetOptions = {}): void {
 
   // A function, not a class: Node's internals call `net.Socket({ handle })` without `new`.
   // Sockets wrapping a descriptor or handle Node opened stay Node's (see the module comment).
-  function PatchedSocket(this: unknown, opts?: SocketOptions): unknown {
-    if (opts !== undefined && opts !== null && (opts.fd !== undefined || opts.handle !== undefined)) {
+  function PatchedSocket(this: unknown, opts?: SocketOptions | number): unknown {
+    // `new net.Socket(4)` is net's shorthand for `{ fd: 4 }` (a cluster worker's descriptor).
+    if (
+      typeof opts === 'number' ||
+      (opts !== undefined && opts !== null && (opts.fd !== undefined || opts.handle !== undefined))
+    ) {
       return new original(opts as NodeNet.SocketConstructorOpts);
     }
     counters.patchedCalls++;

@@ -1,6 +1,7 @@
 // The compat Socket where Node's own net tests look closely: bytesWritten (on the prototype,
 // and counting bytes queued before the connection), pending after close, an abort signal
-// already aborted, a write pending at destroy, resetAndDestroy, bufferSize and _connecting.
+// already aborted, a write pending at destroy, resetAndDestroy, bufferSize and _connecting,
+// connecting a closed socket again, _handle.
 // On every loop: the default guest loop and each backend in each mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -214,6 +215,31 @@ for (const c of loopCases()) {
           p.on('error', () => {});
           if (!p.destroyed) p.destroy();
         }
+        await closeServer(loop, server);
+      }));
+
+    test('a closed socket connects again (as net: the same object, fresh counters); _handle is null', () =>
+      onLoop(c, async (loop) => {
+        const { server, port } = await listen(loop, (s) => {
+          s.setEncoding('utf8');
+          s.on('data', (d: string) => s.end(d.toUpperCase()));
+        });
+        const socket = new Socket({ loop });
+        socket.setEncoding('utf8');
+        assert.equal(socket._handle, null);
+        const replies: string[] = [];
+        socket.on('data', (d: string) => replies.push(d));
+        for (const word of ['one', 'two']) {
+          socket.connect(port, '127.0.0.1');
+          await nextEvent(loop, socket, 'connect');
+          assert.equal(socket._handle, null, 'no libuv handle, connected or not');
+          socket.write(word);
+          const [hadError] = await nextEvent(loop, socket, 'close');
+          assert.equal(hadError, false);
+          assert.equal(socket.bytesWritten, word.length, 'counted per connection');
+          assert.equal(socket.bytesRead, word.length);
+        }
+        assert.deepEqual(replies, ['ONE', 'TWO']);
         await closeServer(loop, server);
       }));
   });

@@ -71,14 +71,7 @@ export class Socket extends AddressedDuplex {
   #pauseOnConnect = false;
   #onAccepted: ((socket: Socket) => void) | null = null;
   #readPaused = false;
-  readonly #writer = new SocketWriter({
-    target: () => {
-      const state = this.connectionState;
-      return state === 'open' ? (this.#transport ?? 'closed') : state;
-    },
-    touch: () => this.#timer.touch(),
-    errorTarget: () => this.#errorTarget,
-  });
+  #writer = this.#newWriter();
   #destroyCb: Callback | null = null;
   #destroyErr: Error | null = null;
   #bytesRead = 0;
@@ -155,11 +148,7 @@ export class Socket extends AddressedDuplex {
     counters.socketsCreated++;
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
-    if (options.allowHalfOpen !== true) {
-      this.once('end', () => {
-        this.#endedByPeer = true;
-      });
-    }
+    this.#watchPeerEnd();
   }
 
   /**
@@ -201,6 +190,9 @@ export class Socket extends AddressedDuplex {
     checkNodeConnectOptions(options);
     // Destroyed by an aborted signal: its AbortError and 'close' are already on their way.
     if (this.destroyed && options.signal?.aborted === true) return this;
+    if (this.destroyed && (this.#transport === null || this.#lost) && this.#destroyCb === null) {
+      this.#reset(); // as net: a closed socket can connect again
+    }
     if (this.#connecting || this.#transport !== null || this.destroyed) {
       throw new InvalidArgumentError(
         `Cannot connect: this socket is already ${this.destroyed ? 'destroyed' : this.#connecting ? 'connecting' : 'connected'}. Make a new Socket for another connection.`,
@@ -228,6 +220,39 @@ export class Socket extends AddressedDuplex {
       },
     );
     return this;
+  }
+
+  #newWriter(): SocketWriter {
+    return new SocketWriter({
+      target: () => {
+        const state = this.connectionState;
+        return state === 'open' ? (this.#transport ?? 'closed') : state;
+      },
+      touch: () => this.#timer.touch(),
+      errorTarget: () => this.#errorTarget,
+    });
+  }
+
+  /** Back to a fresh, unconnected socket (net's `_undestroy()` before a new connection). */
+  #reset(): void {
+    (this as unknown as { _undestroy(): void })._undestroy();
+    this.#transport = null;
+    this.#lost = false;
+    this.#dial = null;
+    this.#destroyErr = null;
+    this.#readPaused = false;
+    this.#bytesRead = 0;
+    this.#writer = this.#newWriter();
+    this.#watchPeerEnd();
+  }
+
+  /** Without allowHalfOpen, writes after the peer's end fail with EPIPE (see `write`). */
+  #watchPeerEnd(): void {
+    this.#endedByPeer = false;
+    if (this.allowHalfOpen) return;
+    this.once('end', () => {
+      this.#endedByPeer = true;
+    });
   }
 
   /** connectionMade: the transport is ours (a client that connected, or an accepted one). */
@@ -416,6 +441,15 @@ export class Socket extends AddressedDuplex {
   /** The nbio transport carrying the bytes (null before connecting); its `stats()` count them. */
   get transport(): Transport | null {
     return this.#transport;
+  }
+
+  /**
+   * Always null: a compat socket has no libuv handle (its descriptor is nbio's). Code that
+   * reaches for `_handle` to call libuv (`_handle.fd`, `_handle.setKeepAlive`) cannot work on
+   * it; `net`'s own code reads null as "no handle" and takes its stream path.
+   */
+  get _handle(): null {
+    return null;
   }
 
   /** Where the connection stands (`readyState`, `pending`, `bufferSize` read it). */
