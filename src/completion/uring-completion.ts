@@ -20,6 +20,7 @@
  */
 
 import { sys } from '../sys/constants.ts';
+import { close as closeFd } from '../sys/fd.ts';
 import { CqeFlag, cqeBufferId, IoUring, SetupFlag } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
@@ -57,6 +58,8 @@ enum Kind {
   Plain = 0,
   Recv = 1,
   Send = 2,
+  /** An accept: a result ≥ 0 is a new descriptor, closed by close() if nobody received it. */
+  Accept = 3,
 }
 
 interface Op {
@@ -147,7 +150,7 @@ export class UringCompletion implements CompletionQueue {
 
   /** @inheritDoc */
   accept(fd: number, multishot: boolean, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, fd, cb, null);
+    const id = this.#add(Kind.Accept, fd, cb, null);
     this.#ring.accept(fd, sys.SOCK_NONBLOCK | sys.SOCK_CLOEXEC, id, multishot);
     return id;
   }
@@ -329,7 +332,14 @@ export class UringCompletion implements CompletionQueue {
       } catch (err) {
         exceptions.report(err, 'completion callback', op.fd);
       }
-      if (this.#closed) return i + 1;
+      if (this.#closed) {
+        // Closed by a callback: the connections of accepts not delivered yet are closed here.
+        for (let j = i + 1; j < n; j++) {
+          const rj = res[j] as number;
+          if ((ops[j] as Op).kind === Kind.Accept && rj >= 0) closeFd(rj);
+        }
+        return i + 1;
+      }
     }
     this.#recycleBuffers();
     return n;
@@ -364,10 +374,25 @@ export class UringCompletion implements CompletionQueue {
     return this.#closed;
   }
 
+  /**
+   * Connections an accept completed that no callback will receive (reaped but not run, or
+   * still in the CQ): the kernel installed their descriptors, so they are closed here, once.
+   */
+  #closeUndelivered(): void {
+    for (let i = 0; i < this.#doneOps.length; i++) {
+      const r = this.#doneRes[i] as number;
+      if ((this.#doneOps[i] as Op).kind === Kind.Accept && r >= 0) closeFd(r);
+    }
+    this.#ring.reap((userData, res) => {
+      if (res >= 0 && this.#ops.get(userData)?.kind === Kind.Accept) closeFd(res);
+    });
+  }
+
   /** @inheritDoc */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeUndelivered();
     this.#ops.clear();
     this.#userOps = 0;
     this.#hooks = [];

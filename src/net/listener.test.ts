@@ -213,7 +213,9 @@ forEachBackend('Server', (backend) => {
     assert.match(String(errors[0]?.error), /factory failed/);
   });
 
-  test(`one readable event accepts at most MAX_ACCEPTS_PER_EVENT (${MAX_ACCEPTS_PER_EVENT})`, async () => {
+  test(`one readable event accepts at most MAX_ACCEPTS_PER_EVENT (${MAX_ACCEPTS_PER_EVENT})`, async (t) => {
+    // io_uring has no readable event: one multishot ACCEPT posts a completion per connection.
+    if (backend === 'io_uring') return t.skip('multishot accept (src/net/uring-acceptor.test.ts)');
     // Owner mode even for epoll: in guest mode libuv would run the loop while we wait below.
     const loop = new EventLoop({ selector: backend, mode: 'owner' });
     const server = createServer(loop, factory, { port: 0 });

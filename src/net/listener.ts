@@ -6,7 +6,9 @@
  * ## Accepting
  * On each readable event the server accepts up to {@link MAX_ACCEPTS_PER_EVENT} connections.
  * Transient errors of a connection that died in the queue (ECONNABORTED, EPROTO, EPERM …)
- * are counted and skipped.
+ * are counted and skipped. On io_uring there is no readable event: one multishot
+ * `IORING_OP_ACCEPT` posts a completion per connection and is re-armed when it ends
+ * (uring-acceptor.ts); errors are handled as below.
  *
  * ## Out of descriptors (EMFILE/ENFILE)
  * The listener stays readable while connections wait, so retrying at once would spin. nbio
@@ -47,6 +49,7 @@ import { accept, bind, connect, describe, getsockname, listen, setIntOption, soc
 import { type ListenTarget, serverAddress } from './address.ts';
 import type { ProtocolFactory } from './protocol.ts';
 import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
+import { UringAcceptor } from './uring-acceptor.ts';
 import { UringTransport } from './uring-transport.ts';
 
 /** listen() backlog by default: Node's and nginx's 511 (Linux caps it at net.core.somaxconn). */
@@ -141,6 +144,8 @@ export class Server {
   #emfilePauses = 0;
   #refusedFdTooLarge = 0;
   #unregisterLoopClose: (() => void) | null = null;
+  /** On io_uring: one multishot accept request instead of readiness + accept() (uring-acceptor.ts). */
+  #acceptor: UringAcceptor | null = null;
 
   /**
    * Binds and listens (synchronously); accepting starts on the loop.
@@ -174,10 +179,20 @@ export class Server {
     try {
       this.#address = getsockname(this.#fd) ?? addr;
       if (addr.family === 'unix') this.#unixInode = lstatSync(addr.path).ino;
-      loop.addReader(this.#fd, this.#onReadable, this);
+      if (loop.completion !== null) {
+        this.#acceptor = new UringAcceptor(loop.completion, this.#fd, {
+          accepted: (fd) => {
+            this.#accepted++;
+            this.#serve(fd);
+          },
+          failed: (errno) => this.#acceptFailed(new OsError('accept', errno)),
+        });
+        this.#acceptor.start();
+      } else loop.addReader(this.#fd, this.#onReadable, this);
       this.#unregisterLoopClose = loop.onClose(() => this.close());
       this.#ungauge = this.#gauges(loop);
     } catch (err) {
+      this.#acceptor?.stop();
       loop.removeReader(this.#fd);
       closeFd(this.#fd);
       throw err;
@@ -213,6 +228,8 @@ export class Server {
     this.#ungauge();
     this.#backoff?.cancel();
     this.#backoff = null;
+    // Cancelled before the close: the request holds the socket open until it ends.
+    this.#acceptor?.stop();
     this.#loop.removeReader(fd);
     closeFd(fd);
     const a = this.#address;
@@ -266,13 +283,7 @@ export class Server {
       try {
         fd = accept(this.#fd);
       } catch (err) {
-        this.#acceptErrors++;
-        const code = err instanceof OsError ? err.code : '';
-        if (SKIP_ERRORS.has(code)) continue;
-        if (BACKOFF_ERRORS.has(code)) {
-          if (code === 'EMFILE' || code === 'ENFILE') this.#emfilePauses++;
-          this.#backOff();
-        } else this.#loop.reportException(err, 'accept() on a listening socket', this.#fd);
+        if (this.#acceptFailed(err)) continue;
         return;
       }
       if (fd === WOULD_BLOCK) return;
@@ -280,6 +291,18 @@ export class Server {
       this.#serve(fd);
     }
   };
+
+  /** Counts an accept error and backs off or reports it; @returns true when it only concerned one connection (skip it). */
+  #acceptFailed(err: unknown): boolean {
+    this.#acceptErrors++;
+    const code = err instanceof OsError ? err.code : '';
+    if (SKIP_ERRORS.has(code)) return true;
+    if (BACKOFF_ERRORS.has(code)) {
+      if (code === 'EMFILE' || code === 'ENFILE') this.#emfilePauses++;
+      this.#backOff();
+    } else this.#loop.reportException(err, 'accept() on a listening socket', this.#fd);
+    return false;
+  }
 
   #serve(fd: number): void {
     const { maxFd, name } = this.#loop.selector.capabilities;
@@ -313,6 +336,7 @@ export class Server {
   }
 
   #backOff(): void {
+    this.#acceptor?.pause();
     this.#loop.removeReader(this.#fd);
     this.#backoff = this.#loop.callLater(ACCEPT_BACKOFF_MS, this.#resumeAccepting);
   }
@@ -320,7 +344,9 @@ export class Server {
   #resumeAccepting = (): void => {
     this.#backoff?.cancel();
     this.#backoff = null;
-    if (this.#fd >= 0) this.#loop.addReader(this.#fd, this.#onReadable, this);
+    if (this.#fd < 0) return;
+    if (this.#acceptor !== null) this.#acceptor.start();
+    else this.#loop.addReader(this.#fd, this.#onReadable, this);
   };
 
   #onConnectionClosed = (t: SocketTransport | UringTransport): void => {
