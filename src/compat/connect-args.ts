@@ -84,6 +84,8 @@ export interface ListenOptions {
   backlog?: number;
   /** Accepted for compatibility (nbio servers are never shared with a cluster primary). */
   exclusive?: boolean;
+  /** Aborting it closes the server (as `server.close()`). */
+  signal?: AbortSignal;
 }
 
 /** A `'connect'` or `'listening'` listener. */

@@ -86,6 +86,52 @@ for (const c of defaultAndPoll()) {
         { noBytes: true },
       ));
 
+    test('an address this machine lacks is an error event (EADDRNOTAVAIL, syscall listen); it can listen again', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const server = createServer({ loop });
+          server.listen(1, '192.0.2.1', () => assert.fail('must not listen')); // TEST-NET-1
+          const [err] = (await nextEvent(loop, server, 'error')) as [NetError];
+          assert.equal(err.code, 'EADDRNOTAVAIL');
+          assert.equal(err.syscall, 'listen');
+          assert.equal(err.address, '192.0.2.1');
+          assert.equal(err.port, 1);
+          assert.ok(err.cause instanceof InvalidArgumentError, 'nbio’s error, saying what to do');
+          server.removeAllListeners('listening');
+          server.listen(0, '127.0.0.1');
+          await nextEvent(loop, server, 'listening');
+          const closed = nextEvent(loop, server, 'close');
+          server.close();
+          await closed;
+        },
+        { noBytes: true },
+      ));
+
+    test('listen({ signal }): aborting closes the server; an aborted signal closes it at once', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const ac = new AbortController();
+          const a = createServer({ loop });
+          a.listen({ port: 0, host: '127.0.0.1', signal: ac.signal });
+          await nextEvent(loop, a, 'listening');
+          const closedA = nextEvent(loop, a, 'close');
+          ac.abort();
+          await closedA;
+          assert.equal(a.listening, false);
+          const b = createServer({ loop });
+          let listened = false;
+          b.on('listening', () => (listened = true));
+          const closedB = nextEvent(loop, b, 'close');
+          b.listen({ port: 0, host: '127.0.0.1', signal: AbortSignal.abort() });
+          await closedB;
+          assert.equal(listened, false);
+          assert.equal(b.listening, false);
+        },
+        { noBytes: true },
+      ));
+
     test('close() stops accepting and emits close once the last connection closed', () =>
       onLoop(c, async (loop) => {
         const accepted: Socket[] = [];
@@ -154,7 +200,10 @@ for (const c of defaultAndPoll()) {
           assert.throws(() => server.listen(true as unknown as number), InvalidArgumentError);
           assert.throws(() => createServer({ loop: {} as EventLoop }), InvalidArgumentError);
           server.listen(0, '127.0.0.1');
-          assert.throws(() => server.listen(0), /already listening/);
+          assert.throws(() => server.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN', name: 'Error' });
+          assert.throws(() => createServer({ loop }).listen({ port: 0, signal: 'x' } as never), {
+            code: 'ERR_INVALID_ARG_TYPE',
+          });
           await nextEvent(loop, server, 'listening');
           const closed = nextEvent(loop, server, 'close');
           server.close('bad argument' as unknown as () => void); // ignored, as net ignores it

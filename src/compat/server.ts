@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { createServer as createNbioServer, type Server as NbioServer } from '../net/listener.ts';
+import { OsError } from '../sys/errno.ts';
 import {
   type Listener,
   type ListenOptions,
@@ -28,6 +29,7 @@ import {
 } from './connect-args.ts';
 import { resolveLoop } from './default-loop.ts';
 import { NetError, toNetError } from './net-error.ts';
+import { invalidArgType } from './node-errors.ts';
 import { type AddressInfo, acceptedSocketProtocol, type Socket } from './socket.ts';
 
 /** Options of {@link createServer}. */
@@ -110,8 +112,20 @@ export class Server extends EventEmitter {
   listen(listener?: Listener): this;
   listen(...args: unknown[]): this {
     const [options, listener] = normalizeListenArgs(args);
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+    }
     if (this.#nbio !== null) {
-      throw new InvalidArgumentError('Cannot listen: this server is already listening. Close it first.');
+      throw new NetError(
+        'ERR_SERVER_ALREADY_LISTEN',
+        undefined,
+        {},
+        {
+          message: 'Listen method has been called more than once without closing.',
+          cause: new InvalidArgumentError('Cannot listen: this server is already listening. Close it first.'),
+        },
+      );
     }
     const path = options.path ?? undefined;
     const target =
@@ -128,17 +142,34 @@ export class Server extends EventEmitter {
         keepAlive: this.#socketOptions.keepAlive,
       });
     } catch (err) {
-      if (err instanceof InvalidArgumentError) throw err;
+      const os = err instanceof Error && err.cause instanceof OsError ? err.cause : null;
+      // A bad argument throws; an address this machine does not have is the system's answer
+      // (EADDRNOTAVAIL), an 'error' event as in net.
+      if (err instanceof InvalidArgumentError && os === null) throw err;
       const where =
         path !== undefined ? { path } : { address: target.host ?? '127.0.0.1', port: target.port };
-      const netErr = toNetError(err, where);
+      const netErr =
+        os !== null && os.code === 'EADDRNOTAVAIL'
+          ? new NetError(os.code, 'listen', where, { cause: err, errno: os.errno })
+          : toNetError(err, where);
       process.nextTick(() => this.emit('error', netErr));
       return this;
     }
+    if (signal !== undefined) this.#closeOnAbort(signal); // an aborted one: before 'listening'
     process.nextTick(() => {
       if (this.#nbio !== null) this.emit('listening');
     });
     return this;
+  }
+
+  /** `listen({ signal })`: aborting closes the server (already aborted: on the next tick). */
+  #closeOnAbort(signal: AbortSignal): void {
+    const nbio = this.#nbio;
+    const onAbort = () => {
+      if (this.#nbio === nbio) this.close();
+    };
+    if (signal.aborted) process.nextTick(onAbort);
+    else signal.addEventListener('abort', onAbort, { once: true });
   }
 
   #accept = () =>
