@@ -3,6 +3,8 @@
  * resolve the name (resolver.ts, in the offload pool) unless it is an IP literal, then for
  * each address in order: `socket()`, non-blocking `connect()` → `'in-progress'` → wait until
  * writable → read `SO_ERROR`; the first that connects wins, a failure moves on to the next.
+ * On io_uring the kernel connects instead (`IORING_OP_CONNECT`, no `connect()` call and no
+ * readiness wait); a failure, timeout or cancel cancels the request before the socket closes.
  *
  * ## The callback
  * Called exactly once, never synchronously (always from a loop callback), with either an
@@ -39,7 +41,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { OsError } from '../sys/errno.ts';
 import { close as closeFd } from '../sys/fd.ts';
-import { familyOf, type SocketAddress } from '../sys/sockaddr.ts';
+import { encodeSockaddr, familyOf, type SocketAddress } from '../sys/sockaddr.ts';
 import { connect, describe, getSocketError, socket } from '../sys/socket.ts';
 import { checkHost, checkPort, ipLiteralAddress, unixAddress } from './address.ts';
 import type { Protocol } from './protocol.ts';
@@ -161,6 +163,8 @@ class Attempt<P extends Protocol> {
   #fd = -1;
   #current: SocketAddress | null = null;
   #writerAdded = false;
+  /** io_uring: the CONNECT request in flight (op id), 0 when none. */
+  #connectOp = 0;
   #resolving: { cancel(): void } | null = null;
   #timer: TimerHandle | null = null;
   #lastError: Error | null = null;
@@ -221,6 +225,13 @@ class Attempt<P extends Protocol> {
       let fd = -1;
       try {
         fd = socket(familyOf(addr), 'stream');
+        const cq = this.#loop.completion;
+        if (cq !== null) {
+          const id = cq.connect(fd, encodeSockaddr(addr), (res) => this.#onConnected(id, res));
+          this.#fd = fd;
+          this.#connectOp = id;
+          return;
+        }
         if (connect(fd, addr) === 'connected') {
           this.#fd = fd;
           this.#succeed();
@@ -262,6 +273,22 @@ class Attempt<P extends Protocol> {
     this.#lastError = connectError(new OsError('connect', errno, describe(addr)), addr);
     this.#tryNext();
   };
+
+  /** io_uring: the CONNECT request `id` completed with `res` (0 or −errno). */
+  #onConnected(id: number, res: number): void {
+    if (this.#connectOp !== id) return; // cancelled by #fail: its socket is closed already
+    this.#connectOp = 0;
+    if (res === 0) {
+      this.#succeed();
+      return;
+    }
+    const fd = this.#fd;
+    this.#fd = -1;
+    closeFd(fd);
+    const addr = this.#current!;
+    this.#lastError = connectError(new OsError('connect', -res, describe(addr)), addr);
+    this.#tryNext();
+  }
 
   #succeed(): void {
     this.#settle();
@@ -331,6 +358,9 @@ class Attempt<P extends Protocol> {
     this.#settle();
     if (this.#fd >= 0) {
       if (this.#writerAdded) this.#loop.removeWriter(this.#fd);
+      // The request holds the socket open until it ends: cancel it before the close.
+      if (this.#connectOp !== 0) this.#loop.completion?.cancel(this.#connectOp);
+      this.#connectOp = 0;
       closeFd(this.#fd);
       this.#fd = -1;
     }

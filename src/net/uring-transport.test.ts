@@ -10,6 +10,7 @@ import { RECV_BUFFER_SIZE, RECV_BUFFERS } from '../completion/uring-completion.t
 import { EventLoop, type RunMode } from '../loop/event-loop.ts';
 import { IoUring } from '../sys/io-uring.ts';
 import type { Ipv4Address } from '../sys/sockaddr.ts';
+import { Sc, startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { createConnection } from './connect.ts';
@@ -83,6 +84,52 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
           server.close();
         });
       } finally {
+        loop.close();
+      }
+    });
+
+    test('connect and accept go through the ring: no connect(2) or accept4(2) call', async () => {
+      const loop = new EventLoop({ selector: 'io_uring', mode });
+      const stop = startCountingSyscalls();
+      const before = { connect: syscallCounter.calls[Sc.connect], accept: syscallCounter.calls[Sc.accept] };
+      try {
+        await runFor(loop, async () => {
+          const sides: Recorder[] = [];
+          const server = createServer(
+            loop,
+            () => {
+              const r = new Recorder();
+              sides.push(r);
+              return r;
+            },
+            { host: '127.0.0.1', port: 0 },
+          );
+          const clients = await connectMany(loop, (server.address() as Ipv4Address).port, 3);
+          await deadline(
+            loop,
+            5000,
+            'accepted',
+            new Promise<void>((r) => {
+              const poll = () => (sides.length === 3 ? r() : loop.callLater(1, poll));
+              poll();
+            }),
+          );
+          assert.equal(syscallCounter.calls[Sc.connect], before.connect, 'IORING_OP_CONNECT, not connect(2)');
+          assert.equal(syscallCounter.calls[Sc.accept], before.accept, 'multishot IORING_OP_ACCEPT');
+          for (const c of clients) c.transport!.abort();
+          await deadline(
+            loop,
+            5000,
+            'lost',
+            new Promise<void>((r) => {
+              const poll = () => (sides.every((x) => x.lostCount === 1) ? r() : loop.callLater(1, poll));
+              poll();
+            }),
+          );
+          server.close();
+        });
+      } finally {
+        stop();
         loop.close();
       }
     });
