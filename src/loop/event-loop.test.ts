@@ -83,6 +83,26 @@ for (const { backend, mode } of configs) {
       loop.close();
     });
 
+    test("timers set by one callback count from the iteration's time (libuv's uv_now)", async () => {
+      const loop = make();
+      let whens: number[] = [];
+      await loop.runUntilComplete(
+        () =>
+          new Promise<void>((resolve) => {
+            loop.callSoon(() => {
+              const a = loop.callLater(5, () => {});
+              const t0 = performance.now();
+              while (performance.now() - t0 < 2) {} // time passes inside the callback
+              const b = loop.callLater(5, resolve);
+              whens = [a.when, b.when];
+            });
+          }),
+      );
+      assert.equal(whens.length, 2);
+      assert.equal(whens[0], whens[1], 'one clock read for the whole iteration');
+      loop.close();
+    });
+
     test('readers and writers fire, and stop when removed', async () => {
       const loop = make();
       const [a, b] = socketpair();

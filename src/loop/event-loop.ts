@@ -150,6 +150,14 @@ export class EventLoop implements TimerOwner {
   readonly #channels = new Set<ThreadsafeChannel>();
   readonly #closeHooks = new Set<() => void>();
   #sequence = 0;
+  /** The loop's cached time (libuv's `uv_now`) while `#nowCached`; see `timerBase()`. */
+  #now = 0;
+  #nowCached = false;
+  /** Outside an iteration, cache the time for one JS turn: only for the real clock. */
+  readonly #cacheOutside: boolean;
+  readonly #forgetNow = (): void => {
+    if (!this.#inIteration) this.#nowCached = false;
+  };
   #closed = false;
   #closing = false;
   #inIteration = false;
@@ -184,6 +192,7 @@ export class EventLoop implements TimerOwner {
       );
     }
     this.#clock = options.clock ?? new MonotonicClock();
+    this.#cacheOutside = options.clock === undefined;
     this.#observer = options.observer;
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
@@ -248,7 +257,7 @@ export class EventLoop implements TimerOwner {
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callLater');
     checkDelay(delayMs, 'callLater delay');
-    return this.#addTimer(this.#clock.now() + delayMs, callback as unknown as (...a: never[]) => void, args);
+    return this.#addTimer(this.timerBase() + delayMs, callback as unknown as (...a: never[]) => void, args);
   }
 
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
@@ -263,24 +272,44 @@ export class EventLoop implements TimerOwner {
     // escape and V8 need not keep one per timer.
     const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
     this.#timers.push(t);
-    if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
+    if (this.mode === 'guest' && !this.#inIteration && when < this.#nodeTimerWhen) this.#armNodeTimer();
     return t;
+  }
+
+  /**
+   * @internal TimerOwner: the time a new deadline counts from. Like libuv's `uv_now`, it is read
+   * once per iteration (after the wait) and stays the same for the callbacks of that iteration;
+   * outside an iteration the real clock is read once per JavaScript turn (a microtask forgets
+   * it), as Node's `setTimeout` counts from libuv's cached time. So a timer set after long
+   * synchronous work in the same turn counts from the turn's start. An injected clock (a
+   * FakeClock) is read afresh outside iterations. `time()` always reads the clock.
+   */
+  timerBase(): number {
+    if (this.#nowCached) return this.#now;
+    const now = this.#clock.now();
+    if (this.#cacheOutside) {
+      this.#now = now;
+      this.#nowCached = true;
+      queueMicrotask(this.#forgetNow);
+    }
+    return now;
   }
 
   /** @internal TimerOwner: a timer was cancelled. */
   timerCancelled(t: TimerHandle): void {
     this.#timers.remove(t);
-    // Guest mode: the Node timer may be armed for this very deadline; re-arm or disarm it so a
-    // cancelled timer neither wakes us nor keeps the process alive.
-    if (this.mode === 'guest' && !this.#inIteration && !this.#closed) this.#armNodeTimer();
+    // Guest mode: with no timer left, disarm the Node timer so a cancelled timer neither wakes
+    // us nor keeps the process alive. Otherwise it stays armed (lazy, see #armNodeTimer).
+    if (this.mode === 'guest' && !this.#inIteration && !this.#closed && this.#timers.size === 0)
+      this.#armNodeTimer();
   }
 
-  /** @internal TimerOwner: a timer's deadline moved. */
-  timerRescheduled(t: TimerHandle): void {
+  /** @internal TimerOwner: a timer's deadline moved from `previousWhen`. */
+  timerRescheduled(t: TimerHandle, previousWhen: number): void {
     if (this.#closed) return;
     t.sequence = this.#sequence++;
-    this.#timers.update(t);
-    if (this.mode === 'guest' && !this.#inIteration) this.#armNodeTimer();
+    this.#timers.update(t, previousWhen);
+    if (this.mode === 'guest' && !this.#inIteration && t.when < this.#nodeTimerWhen) this.#armNodeTimer();
   }
 
   // ── I/O watchers ──────────────────────────────────────────────────────────────────────
@@ -518,6 +547,9 @@ export class EventLoop implements TimerOwner {
       const t0 = timed ? performance.now() : 0;
       const events = this.selector.select(timeout);
       const slept = timed ? performance.now() - t0 : 0;
+      // The loop's time for this iteration (libuv's uv_update_time after the poll).
+      this.#now = this.#clock.now();
+      this.#nowCached = true;
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
@@ -541,6 +573,7 @@ export class EventLoop implements TimerOwner {
       }
     } finally {
       this.#inIteration = false;
+      this.#nowCached = false;
     }
     // 8. let microtasks drain: guest mode by returning to libuv; owner mode in run().
     if (this.mode === 'guest' && !this.#closed) this.#afterGuestIteration();
@@ -621,9 +654,10 @@ export class EventLoop implements TimerOwner {
 
   #collectDueTimers(): void {
     const heap = this.#timers;
+    heap.tidy();
     let next = heap.peek();
     if (next === undefined) return;
-    const now = this.#clock.now();
+    const now = this.#now;
     let due = 0;
     while (next !== undefined && next.when <= now) {
       heap.pop();

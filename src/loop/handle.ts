@@ -43,10 +43,10 @@ export class Handle {
 export interface TimerOwner {
   /** Removes a cancelled timer from the heap. */
   timerCancelled(timer: TimerHandle): void;
-  /** Re-positions (or re-inserts) a timer whose deadline changed. */
-  timerRescheduled(timer: TimerHandle): void;
-  /** Loop time now. */
-  time(): number;
+  /** Re-positions (or re-inserts) a timer whose deadline changed from `previousWhen`. */
+  timerRescheduled(timer: TimerHandle, previousWhen: number): void;
+  /** The loop time a new deadline counts from (the loop's cached time, like libuv's `uv_now`). */
+  timerBase(): number;
 }
 
 /** A callback scheduled for a point in loop time. Ordered by (when, sequence). */
@@ -55,8 +55,11 @@ export class TimerHandle extends Handle {
   when: number;
   /** Insertion order, the tie-break for equal deadlines (libuv's start_id). */
   sequence: number;
-  /** Position in the owner's timer heap; −1 when not in it. Maintained by TimerHeap only. */
-  heapIndex = -1;
+  /**
+   * The sequence of this timer's current entry in its owner's timer heap; −1 when it has none
+   * (fired or cancelled). Maintained by TimerHeap only.
+   */
+  heapSeq = -1;
   readonly #owner: TimerOwner;
 
   /** Created by the loop; user code receives it from `callLater`/`callAt`. */
@@ -75,10 +78,10 @@ export class TimerHandle extends Handle {
 
   /** True while the timer waits in the heap (not yet due, not cancelled). */
   get active(): boolean {
-    return this.heapIndex >= 0;
+    return this.heapSeq >= 0;
   }
 
-  /** Cancels the timer; O(log n) removal from the heap. */
+  /** Cancels the timer; O(1) (its heap entry is dropped lazily). */
   override cancel(): void {
     if (this.isCancelled) return;
     this.isCancelled = true;
@@ -87,13 +90,16 @@ export class TimerHandle extends Handle {
 
   /**
    * Moves the deadline to `delayMs` from now (an idle timeout that slides with activity, like
-   * Node's `timeout.refresh()`); O(log n). Re-arms a timer that already fired or was cancelled.
+   * Node's `timeout.refresh()`); O(1) when the deadline moves later, O(log n) when earlier.
+   * Re-arms a timer that already fired or was cancelled. Counts from the loop's cached time
+   * (see `EventLoop.callLater`).
    * @throws InvalidArgumentError unless `delayMs` is a finite number ≥ 0
    */
   reschedule(delayMs: number): void {
     checkDelay(delayMs, 'reschedule delay');
-    this.when = this.#owner.time() + delayMs;
+    const previousWhen = this.when;
+    this.when = this.#owner.timerBase() + delayMs;
     this.isCancelled = false;
-    this.#owner.timerRescheduled(this);
+    this.#owner.timerRescheduled(this, previousWhen);
   }
 }

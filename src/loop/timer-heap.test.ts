@@ -1,5 +1,6 @@
 // The timer heap against a sorted-array reference: order by (when, sequence), removal from
-// anywhere, re-keying up and down, and clear — with seeded random inputs so failures reproduce.
+// anywhere, re-keying up and down, lazy cancel and re-arm, compaction, and clear — with seeded
+// random inputs so failures reproduce.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TimerHandle, type TimerOwner } from './handle.ts';
@@ -22,13 +23,21 @@ function ownerOf(heap: TimerHeap): TimerOwner & { seq: number } {
   const owner = {
     seq: 0,
     timerCancelled: (t: TimerHandle) => heap.remove(t),
-    timerRescheduled: (t: TimerHandle) => {
+    timerRescheduled: (t: TimerHandle, previousWhen: number) => {
       t.sequence = owner.seq++;
-      heap.update(t);
+      heap.update(t, previousWhen);
     },
-    time: () => 0,
+    timerBase: () => 0,
   };
   return owner;
+}
+
+/** Moves `t` to `when` as the loop does: a fresh sequence, then `update` with the old deadline. */
+function rekey(heap: TimerHeap, owner: { seq: number }, t: TimerHandle, when: number): void {
+  const previousWhen = t.when;
+  t.when = when;
+  t.sequence = owner.seq++;
+  heap.update(t, previousWhen);
 }
 
 function timer(owner: TimerOwner & { seq: number }, when: number, label = ''): TimerHandle {
@@ -40,7 +49,7 @@ const byKey = (a: TimerHandle, b: TimerHandle): number => a.when - b.when || a.s
 function drain(heap: TimerHeap): TimerHandle[] {
   const out: TimerHandle[] = [];
   for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
-    assert.equal(t.heapIndex, -1, 'a popped timer is marked out of the heap');
+    assert.equal(t.heapSeq, -1, 'a popped timer is marked out of the heap');
     out.push(t);
   }
   return out;
@@ -85,7 +94,7 @@ describe('TimerHeap', () => {
       if (rand() < 0.4) {
         heap.remove(t);
         removed.add(t);
-        assert.equal(t.heapIndex, -1);
+        assert.equal(t.heapSeq, -1);
         heap.remove(t);
       }
     }
@@ -110,12 +119,11 @@ describe('TimerHeap', () => {
     const ts = Array.from({ length: 64 }, (_, i) => timer(owner, i * 10, `t${i}`));
     for (const t of ts) heap.push(t);
     const late = ts[50]!; // ts has 64 timers
-    late.when = -5; // now the earliest
-    heap.update(late);
+    rekey(heap, owner, late, -5); // now the earliest
     assert.equal(heap.peek(), late);
     const first = ts[0]!;
-    first.when = 10_000; // now the latest
-    heap.update(first);
+    rekey(heap, owner, first, 10_000); // now the latest
+    assert.equal(heap.size, 64, 'a re-keyed timer is counted once');
     assert.equal(heap.peek(), late);
     const order = drain(heap);
     assert.equal(order[0], late);
@@ -130,7 +138,7 @@ describe('TimerHeap', () => {
     const b = timer(owner, 5, 'b');
     heap.push(a);
     heap.push(b);
-    a.reschedule(5); // time() is 0 in this owner: when stays 5, sequence becomes the newest
+    a.reschedule(5); // timerBase() is 0 in this owner: when stays 5, sequence becomes the newest
     assert.deepEqual(drain(heap), [b, a]);
   });
 
@@ -140,28 +148,69 @@ describe('TimerHeap', () => {
     const a = timer(owner, 1);
     heap.push(a);
     assert.equal(heap.pop(), a);
-    a.when = 7;
-    heap.update(a);
+    rekey(heap, owner, a, 7);
     assert.equal(heap.size, 1);
     assert.ok(a.active);
     assert.equal(heap.pop(), a);
   });
 
-  test('a timer of another heap is neither removed nor updated here', () => {
-    const h1 = new TimerHeap();
-    const h2 = new TimerHeap();
-    const o1 = ownerOf(h1);
-    const x = timer(o1, 1);
-    const y = timer(o1, 2);
-    h1.push(x);
-    h2.push(timer(o1, 3));
-    h2.push(timer(o1, 4));
-    // y is not in h1: its index is −1, and a stale index would point at someone else.
-    y.heapIndex = 1;
-    h2.remove(y);
-    assert.equal(h2.size, 2);
-    h1.remove(y);
-    assert.equal(h1.size, 1);
+  test('cancel is lazy: size counts live timers, peek skips the dead, dead entries are compacted', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const ts = Array.from({ length: 2000 }, (_, i) => timer(owner, i));
+    for (const t of ts) heap.push(t);
+    ts[0]!.cancel(); // the root: peek drops its entry
+    assert.equal(heap.size, 1999);
+    assert.equal(heap.peek(), ts[1]);
+    for (let i = 1; i < 1500; i++) ts[i]!.cancel();
+    assert.equal(heap.size, 500);
+    // A cancel compacts once the dead outnumber the live 3 to 1 (memory stays bounded) …
+    assert.ok(
+      heap.entries <= 4 * heap.size + 256,
+      `compacted: ${heap.entries} entries for ${heap.size} live`,
+    );
+    for (let i = 1500; i < 1900; i++) ts[i]!.cancel();
+    assert.ok(
+      heap.entries <= 4 * heap.size + 256,
+      `compacted: ${heap.entries} entries for ${heap.size} live`,
+    );
+    for (let i = 1500; i < 1900; i++) ts[i]!.reschedule(3000 + i); // timerBase() is 0: due at 3000 + i
+    // … and tidy(), once per loop iteration, as soon as they outnumber the live.
+    for (let i = 1900; i < 2000; i++) ts[i]!.cancel();
+    for (let i = 1500; i < 1700; i++) ts[i]!.cancel();
+    heap.tidy();
+    assert.equal(heap.size, 200);
+    assert.equal(heap.entries, heap.size, 'tidy() left only live entries');
+    assert.deepEqual(drain(heap), ts.slice(1700, 1900));
+    assert.equal(heap.entries, 0);
+  });
+
+  test('a re-arm to a later deadline keeps its entry until it reaches the top, then re-keys it', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const [a, b, c] = [timer(owner, 1, 'a'), timer(owner, 2, 'b'), timer(owner, 3, 'c')];
+    for (const t of [a, b, c]) heap.push(t);
+    rekey(heap, owner, a, 10);
+    rekey(heap, owner, a, 20);
+    assert.equal(heap.entries, 3, 'no entry added for a later deadline');
+    assert.equal(heap.size, 3);
+    assert.equal(heap.peek(), b, 'the stale key of a is not reported');
+    assert.deepEqual(drain(heap), [b, c, a]);
+    assert.equal(a.when, 20);
+  });
+
+  test('a cancelled timer re-armed, and a timer moved earlier, are each counted and fired once', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const [a, b, c] = [timer(owner, 5, 'a'), timer(owner, 6, 'b'), timer(owner, 7, 'c')];
+    for (const t of [a, b, c]) heap.push(t);
+    a.cancel();
+    a.reschedule(8); // timerBase() is 0 here: due at 8
+    rekey(heap, owner, c, 1);
+    assert.equal(heap.size, 3);
+    assert.deepEqual(drain(heap), [c, b, a]);
+    assert.equal(heap.size, 0);
+    assert.equal(heap.entries, 0, 'the dead entries went with the drain');
   });
 
   test('clear() empties the heap, marks every timer out of it, and the heap stays usable', () => {
@@ -172,7 +221,7 @@ describe('TimerHeap', () => {
     const cleared = heap.clear();
     assert.equal(cleared.length, 10);
     assert.equal(heap.size, 0);
-    assert.ok(ts.every((t) => t.heapIndex === -1 && !t.active));
+    assert.ok(ts.every((t) => t.heapSeq === -1 && !t.active));
     const fourth = ts[3]!; // ts has 10 timers
     heap.remove(fourth); // no-op, no throw
     heap.push(fourth);
@@ -199,8 +248,7 @@ describe('TimerHeap', () => {
         model = model.filter((m) => m !== t);
       } else {
         const t = model[Math.floor(rand() * model.length)]!;
-        t.when = Math.floor(rand() * 1000);
-        heap.update(t);
+        rekey(heap, owner, t, Math.floor(rand() * 1000));
       }
       assert.equal(heap.size, model.length);
       if (step % 97 === 0 && model.length > 0) assert.equal(heap.peek(), [...model].sort(byKey)[0]);

@@ -1,122 +1,257 @@
 /**
- * A binary min-heap of TimerHandles ordered by (when, sequence): equal deadlines fire in the
- * order they were scheduled (libuv's `start_id` tie-break). Each timer knows its index, so
- * removal and re-keying are O(log n) — no lazy deletion, so cancelled timers never pile up
- * (asyncio needs a periodic heap rebuild for that).
+ * A binary min-heap of timers ordered by (when, sequence): equal deadlines fire in the order
+ * they were scheduled (libuv's `start_id` tie-break).
+ *
+ * The heap is three parallel arrays (deadline, sequence, handle): an entry is two numbers and a
+ * reference, sifting writes no timer object, and the only allocation per timer is the
+ * TimerHandle its caller holds. Cancel and re-arm are O(1) and lazy, as in Node's timer lists
+ * (`timeout.refresh()` only moves its start; `unenroll` unlinks):
+ *
+ * - **cancel** marks the timer; its entry stays until it reaches the top or the heap is
+ *   compacted (when dead entries outnumber live ones, an O(n) rebuild, so amortized O(1));
+ * - **re-arm to a later deadline** (a sliding idle timeout) changes only the handle: its entry
+ *   keeps the old, earlier key, and when that entry reaches the top it is re-keyed once;
+ * - **re-arm to an earlier deadline** pushes a new entry; the old one is dead.
+ *
+ * An entry is the timer's *current* entry while `handle.heapSeq` equals the entry's sequence
+ * (every schedule takes a fresh sequence). `peek()` and `pop()` first clean the top (drop dead
+ * entries, re-key moved ones), so the deadline they report is exact: a moved or cancelled timer
+ * never makes the loop wake early. `size` counts live timers only.
  *
  * @module
  */
 import type { TimerHandle } from './handle.ts';
 
-function less(a: TimerHandle, b: TimerHandle): boolean {
-  return a.when < b.when || (a.when === b.when && a.sequence < b.sequence);
-}
+/** Compaction waits for at least this many dead entries (a small heap is never rebuilt). */
+const MIN_DEAD_TO_COMPACT = 256;
+/**
+ * A cancel or re-arm compacts when dead entries outnumber live ones this many times (a bound on
+ * memory: each cancel then costs O(1) amortized); `tidy()`, once per loop iteration, at 1.
+ */
+const DEAD_PER_LIVE_ON_CANCEL = 3;
 
 /** Min-heap of timers; see the module comment. */
 export class TimerHeap {
-  readonly #items: TimerHandle[] = [];
+  #whens: number[] = [];
+  #seqs: number[] = [];
+  #handles: TimerHandle[] = [];
+  /** Timers scheduled and not cancelled, fired or cleared. */
+  #live = 0;
+  /** Entries that no longer stand for a live timer (cancelled, or superseded by a newer entry). */
+  #dead = 0;
 
-  /** Number of timers in the heap. */
+  /** Number of live timers in the heap (cancelled ones not counted). */
   get size(): number {
-    return this.#items.length;
+    return this.#live;
   }
 
-  /** The earliest timer, or undefined. */
+  /** Number of entries, live and dead (tests and stats; `size` is what callers want). */
+  get entries(): number {
+    return this.#handles.length;
+  }
+
+  /** The earliest live timer, or undefined. Amortized O(log n). */
   peek(): TimerHandle | undefined {
-    return this.#items[0];
+    const handles = this.#handles;
+    while (handles.length > 0) {
+      const t = handles[0]!; // length > 0
+      const seq = this.#seqs[0]!;
+      if (t.heapSeq !== seq) {
+        // dead: the timer was cancelled, fired, or has a newer entry
+        this.#dead--;
+        this.#removeTop();
+      } else if (t.sequence !== seq) {
+        // re-armed later since this entry was made: re-key it where it is, then sift down
+        t.heapSeq = t.sequence;
+        this.#whens[0] = t.when;
+        this.#seqs[0] = t.sequence;
+        this.#down(0);
+      } else {
+        return t;
+      }
+    }
+    return undefined;
   }
 
-  /** Adds a timer. O(log n). */
-  push(t: TimerHandle): void {
-    t.heapIndex = this.#items.length;
-    this.#items.push(t);
-    this.#up(t.heapIndex);
-  }
-
-  /** Removes and returns the earliest timer. O(log n). */
+  /** Removes and returns the earliest live timer (marking it out of the heap). */
   pop(): TimerHandle | undefined {
-    const items = this.#items;
-    if (items.length === 0) return undefined;
-    const top = items[0];
-    this.#removeAt(0);
-    return top;
+    const t = this.peek();
+    if (t === undefined) return undefined;
+    this.#removeTop();
+    t.heapSeq = -1;
+    this.#live--;
+    return t;
   }
 
-  /** Removes `t` wherever it is. O(log n). No-op if it is not in the heap. */
+  /** Adds a timer that is not in the heap (`t.heapSeq` is −1). O(log n). */
+  push(t: TimerHandle): void {
+    t.heapSeq = t.sequence;
+    this.#live++;
+    this.#append(t);
+  }
+
+  /** Takes `t` out (a cancel): O(1), its entry is dropped lazily. No-op if `t` is not in it. */
   remove(t: TimerHandle): void {
-    if (t.heapIndex < 0 || this.#items[t.heapIndex] !== t) return;
-    this.#removeAt(t.heapIndex);
+    if (t.heapSeq < 0) return;
+    t.heapSeq = -1;
+    this.#live--;
+    this.#dead++;
+    this.#maybeCompact();
   }
 
-  /** Restores order after `t.when` changed (inserts it if it was not in the heap). O(log n). */
-  update(t: TimerHandle): void {
-    if (t.heapIndex < 0 || this.#items[t.heapIndex] !== t) {
+  /**
+   * `t.when` and `t.sequence` were set anew (a re-arm; `t.sequence` must never have been used
+   * before); `previousWhen` is `t.when` before the change. O(1) when the deadline did not move
+   * earlier (the entry is re-keyed when it reaches the top), else O(log n). A timer not in the
+   * heap (fired or cancelled) is pushed.
+   */
+  update(t: TimerHandle, previousWhen: number): void {
+    if (t.heapSeq < 0) {
       this.push(t);
       return;
     }
-    this.#up(t.heapIndex);
-    this.#down(t.heapIndex);
+    // The entry's key is ≤ previousWhen: keys only ever lag behind a later re-arm.
+    if (t.when >= previousWhen) return;
+    this.#dead++;
+    t.heapSeq = t.sequence;
+    this.#append(t);
+    this.#maybeCompact();
   }
 
-  /** Removes every timer (marking each as out of the heap). */
+  /** Removes every timer; returns the live ones (each marked out of the heap). */
   clear(): TimerHandle[] {
-    const all = this.#items.splice(0);
-    for (const t of all) t.heapIndex = -1;
-    return all;
-  }
-
-  // The private helpers below take an index `i < items.length` (a timer's own heapIndex, or a
-  // child/parent index checked against the length), so their `!` reads are in range.
-  #removeAt(i: number): void {
-    const items = this.#items;
-    const gone = items[i]!;
-    const last = items.pop()!;
-    gone.heapIndex = -1;
-    if (i < items.length) {
-      items[i] = last;
-      last.heapIndex = i;
-      this.#up(i);
-      this.#down(last.heapIndex);
+    const live: TimerHandle[] = [];
+    const handles = this.#handles;
+    const seqs = this.#seqs;
+    for (let i = 0; i < handles.length; i++) {
+      const t = handles[i]!; // i < length
+      if (t.heapSeq === seqs[i]) {
+        live.push(t);
+        t.heapSeq = -1;
+      }
     }
+    this.#whens = [];
+    this.#seqs = [];
+    this.#handles = [];
+    this.#live = 0;
+    this.#dead = 0;
+    return live;
   }
 
+  #append(t: TimerHandle): void {
+    const i = this.#handles.length;
+    this.#whens.push(t.when);
+    this.#seqs.push(t.sequence);
+    this.#handles.push(t);
+    this.#up(i);
+  }
+
+  /**
+   * Drops the dead entries when they outnumber the live ones (O(n)): the loop calls this once per
+   * iteration before taking due timers, since popping a dead entry costs O(log n) and skipping
+   * it in a rebuild costs O(1).
+   */
+  tidy(): void {
+    if (this.#dead >= MIN_DEAD_TO_COMPACT && this.#dead > this.#live) this.#compact();
+  }
+
+  #maybeCompact(): void {
+    if (this.#dead >= MIN_DEAD_TO_COMPACT && this.#dead > DEAD_PER_LIVE_ON_CANCEL * this.#live)
+      this.#compact();
+  }
+
+  /** Drops the dead entries and rebuilds the heap in O(n). */
+  #compact(): void {
+    const whens = this.#whens;
+    const seqs = this.#seqs;
+    const handles = this.#handles;
+    let n = 0;
+    for (let i = 0; i < handles.length; i++) {
+      const t = handles[i]!; // i < length
+      if (t.heapSeq !== seqs[i]) continue;
+      // Live: keyed by its current deadline (a re-arm that moved it later lands here).
+      t.heapSeq = t.sequence;
+      whens[n] = t.when;
+      seqs[n] = t.sequence;
+      handles[n] = t;
+      n++;
+    }
+    whens.length = n;
+    seqs.length = n;
+    handles.length = n;
+    this.#dead = 0;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.#down(i);
+  }
+
+  #removeTop(): void {
+    const whens = this.#whens;
+    const seqs = this.#seqs;
+    const handles = this.#handles;
+    // pop() then overwrite the root: cheaper than setting `length`
+    const w = whens.pop()!;
+    const s = seqs.pop()!;
+    const t = handles.pop()!;
+    const n = handles.length;
+    if (n === 0) return;
+    whens[0] = w;
+    seqs[0] = s;
+    handles[0] = t;
+    if (n > 1) this.#down(0);
+  }
+
+  // The helpers below take an index `i < length`, so their `!` reads are in range.
   #up(i: number): void {
-    const items = this.#items;
-    const t = items[i]!;
+    const whens = this.#whens;
+    const seqs = this.#seqs;
+    const handles = this.#handles;
+    const w = whens[i]!;
+    const s = seqs[i]!;
+    const t = handles[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = items[p]!;
-      if (!less(t, parent)) break;
-      items[i] = parent;
-      parent.heapIndex = i;
+      const pw = whens[p]!;
+      if (pw < w || (pw === w && seqs[p]! < s)) break;
+      whens[i] = pw;
+      seqs[i] = seqs[p]!;
+      handles[i] = handles[p]!;
       i = p;
     }
-    items[i] = t;
-    t.heapIndex = i;
+    whens[i] = w;
+    seqs[i] = s;
+    handles[i] = t;
   }
 
   #down(i: number): void {
-    const items = this.#items;
-    const n = items.length;
-    const t = items[i]!;
+    const whens = this.#whens;
+    const seqs = this.#seqs;
+    const handles = this.#handles;
+    const n = handles.length;
+    const w = whens[i]!;
+    const s = seqs[i]!;
+    const t = handles[i]!;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      let c = l;
-      let child = items[l]!;
-      if (l + 1 < n) {
-        const right = items[l + 1]!;
-        if (less(right, child)) {
-          c = l + 1;
-          child = right;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let cw = whens[c]!;
+      let cs = seqs[c]!;
+      const r = c + 1;
+      if (r < n) {
+        const rw = whens[r]!;
+        const rs = seqs[r]!;
+        if (rw < cw || (rw === cw && rs < cs)) {
+          c = r;
+          cw = rw;
+          cs = rs;
         }
       }
-      if (!less(child, t)) break;
-      items[i] = child;
-      child.heapIndex = i;
+      if (w < cw || (w === cw && s < cs)) break;
+      whens[i] = cw;
+      seqs[i] = cs;
+      handles[i] = handles[c]!;
       i = c;
     }
-    items[i] = t;
-    t.heapIndex = i;
+    whens[i] = w;
+    seqs[i] = s;
+    handles[i] = t;
   }
 }
