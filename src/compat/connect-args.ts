@@ -86,6 +86,10 @@ export interface ListenOptions {
   exclusive?: boolean;
   /** Aborting it closes the server (as `server.close()`). */
   signal?: AbortSignal;
+  /** A Unix socket path readable by all (the file's mode gains 0o444). */
+  readableAll?: boolean;
+  /** A Unix socket path writable by all (the file's mode gains 0o222). */
+  writableAll?: boolean;
 }
 
 /** A `'connect'` or `'listening'` listener. */

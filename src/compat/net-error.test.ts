@@ -29,7 +29,7 @@ test('each nbio error maps to net’s code, syscall and message, keeping the nbi
     [
       new AddressInUseError('127.0.0.1:9', { cause: new OsError('bind', E.EADDRINUSE) }),
       { code: 'EADDRINUSE', syscall: 'listen', errno: -E.EADDRINUSE },
-      'listen EADDRINUSE 127.0.0.1:9',
+      'listen EADDRINUSE: address already in use 127.0.0.1:9', // libuv's words, as net
     ],
     [
       new BrokenResourceError('broke', { cause: new OsError('recv', E.ECONNRESET) }),

@@ -19,6 +19,8 @@
  *
  * @module
  */
+
+import { getSystemErrorMap } from 'node:util';
 import {
   AbortedError,
   AddressInUseError,
@@ -68,7 +70,12 @@ export class NetError extends Error {
     options: { cause?: unknown; errno?: number | undefined; message?: string } = {},
   ) {
     const where = target.path ?? (target.address !== undefined ? hostPort(target.address, target.port) : '');
-    const what = syscall !== undefined ? `${syscall} ${code}` : code;
+    // Node words listen errors as libuv does: `listen EADDRINUSE: address already in use …`.
+    const description = syscall === 'listen' ? uvDescription(code) : undefined;
+    const what =
+      syscall === undefined
+        ? code
+        : `${syscall} ${code}${description === undefined ? '' : `: ${description}`}`;
     const name = target.hostname !== undefined ? ` ${target.hostname}` : where ? ` ${where}` : '';
     super(options.message ?? `${what}${name}`, { cause: options.cause });
     this.name = code === 'ABORT_ERR' ? 'AbortError' : 'Error'; // as Node names them
@@ -103,6 +110,17 @@ export function toNetError(err: unknown, target: NetErrorTarget = {}): Error {
     return new NetError(os.code, nodeSyscall(os.syscall), target, { cause: err, errno: os.errno });
   }
   return err;
+}
+
+let uvDescriptions: Map<string, string> | null = null;
+
+/** libuv's description of an error name (`'address already in use'`), from Node's own table. */
+function uvDescription(code: string): string | undefined {
+  if (uvDescriptions === null) {
+    uvDescriptions = new Map();
+    for (const [name, description] of getSystemErrorMap().values()) uvDescriptions.set(name, description);
+  }
+  return uvDescriptions.get(code);
 }
 
 /** Node names reads and writes after the stream operation, not the system call. */

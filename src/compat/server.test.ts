@@ -1,6 +1,10 @@
 // The compat Server: listen's argument shapes, EADDRINUSE as net reports it, close() waiting
-// for connections, getConnections, pauseOnConnect, and bad input.
+// for connections, getConnections, pauseOnConnect, listen's signal and path modes, EADDRNOTAVAIL
+// as an event, and bad input.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { AddressInUseError, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
@@ -132,6 +136,31 @@ for (const c of defaultAndPoll()) {
         { noBytes: true },
       ));
 
+    test('listen({ path, readableAll, writableAll }) opens the socket file to all; EADDRINUSE in libuv’s words', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const dir = mkdtempSync(join(tmpdir(), 'nbio-compat-server-'));
+          try {
+            const path = join(dir, 's.sock');
+            const server = createServer({ loop });
+            server.listen({ path, readableAll: true, writableAll: true });
+            await nextEvent(loop, server, 'listening');
+            assert.equal(statSync(path).mode & 0o666, 0o666);
+            const second = createServer({ loop });
+            second.listen({ path });
+            const [err] = (await nextEvent(loop, second, 'error')) as [NetError];
+            assert.equal(err.message, `listen EADDRINUSE: address already in use ${path}`);
+            const closed = nextEvent(loop, server, 'close');
+            server.close();
+            await closed;
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+        { noBytes: true },
+      ));
+
     test('close() stops accepting and emits close once the last connection closed', () =>
       onLoop(c, async (loop) => {
         const accepted: Socket[] = [];
@@ -146,6 +175,8 @@ for (const c of defaultAndPoll()) {
         await nextEvent(loop, client, 'connect');
         await until(loop, 'accepted', () => accepted.length === 1);
         assert.equal(accepted[0]?.remotePort, client.localPort);
+        assert.equal(accepted[0]?.server, server, 'net’s socket.server');
+        assert.equal(client.server, null);
         assert.equal(await connections(loop, server), 1);
         assert.equal(server.nbioServer?.stats().accepted, 1, 'nbio accepted the connection');
         let closed = false;

@@ -16,6 +16,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import { chmodSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { createServer as createNbioServer, type Server as NbioServer } from '../net/listener.ts';
@@ -155,6 +156,7 @@ export class Server extends EventEmitter {
       process.nextTick(() => this.emit('error', netErr));
       return this;
     }
+    if (path !== undefined) openToAll(path, options);
     if (signal !== undefined) this.#closeOnAbort(signal); // an aborted one: before 'listening'
     process.nextTick(() => {
       if (this.#nbio !== null) this.emit('listening');
@@ -175,6 +177,7 @@ export class Server extends EventEmitter {
   #accept = () =>
     acceptedSocketProtocol(this.#socketOptions, (socket) => {
       this.#connections.add(socket);
+      socket.server = this;
       socket.once('close', () => {
         this.#connections.delete(socket);
         this.#maybeClosed();
@@ -254,4 +257,15 @@ export class Server extends EventEmitter {
     this.#closing = false;
     process.nextTick(() => this.emit('close'));
   }
+}
+
+/**
+ * `listen({ path, readableAll, writableAll })`: the socket file's read (write) bits for user,
+ * group and others are added, as `net` does.
+ */
+function openToAll(path: string, options: ListenOptions): void {
+  const readable = options.readableAll === true ? 0o444 : 0;
+  const writable = options.writableAll === true ? 0o222 : 0;
+  if (readable + writable === 0) return;
+  chmodSync(path, statSync(path).mode | readable | writable);
 }

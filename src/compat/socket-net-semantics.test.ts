@@ -218,7 +218,7 @@ for (const c of loopCases()) {
         await closeServer(loop, server);
       }));
 
-    test('a closed socket connects again (as net: the same object, fresh counters); _handle is null', () =>
+    test('a closed socket connects again (as net: the same object, fresh counters); _handle is null; timeout =', () =>
       onLoop(c, async (loop) => {
         const { server, port } = await listen(loop, (s) => {
           s.setEncoding('utf8');
@@ -227,6 +227,10 @@ for (const c of loopCases()) {
         const socket = new Socket({ loop });
         socket.setEncoding('utf8');
         assert.equal(socket._handle, null);
+        socket.timeout = 30_000; // assigning is setTimeout(ms), as pingpong-style net code does
+        assert.equal(socket.timeout, 30_000);
+        socket.timeout = 0;
+        assert.equal(socket.timeout, undefined);
         const replies: string[] = [];
         socket.on('data', (d: string) => replies.push(d));
         for (const word of ['one', 'two']) {

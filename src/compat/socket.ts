@@ -35,6 +35,7 @@ import { IdleTimer } from './idle-timer.ts';
 import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
+import type { Server } from './server.ts';
 import { type Callback, closedError, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
@@ -72,6 +73,8 @@ export class Socket extends AddressedDuplex {
   #onAccepted: ((socket: Socket) => void) | null = null;
   #readPaused = false;
   #writer = this.#newWriter();
+  /** The compat Server that accepted this socket (`net`'s `socket.server`); null for a client. */
+  server: Server | null = null;
   #destroyCb: Callback | null = null;
   #destroyErr: Error | null = null;
   #bytesRead = 0;
@@ -415,6 +418,15 @@ export class Socket extends AddressedDuplex {
   /** The idle timeout set with `setTimeout` (undefined when off). */
   get timeout(): number | undefined {
     return this.#timer.ms > 0 ? this.#timer.ms : undefined;
+  }
+
+  /**
+   * Assigning (`socket.timeout = 0`, as some `net` code does) sets the idle timeout like
+   * `setTimeout(ms)` without a listener.
+   * @throws as {@link Socket.setTimeout}
+   */
+  set timeout(ms: number | undefined) {
+    this.setTimeout(ms ?? 0);
   }
 
   /** TCP_NODELAY (applied at connect time if not connected yet). Default true in nbio. */
