@@ -41,6 +41,8 @@ export interface CompletionStats {
   readonly submitted: number;
   /** Completions reaped. */
   readonly completions: number;
+  /** Operation callbacks run (in the loop's step 5; the readiness adapter's polls not included). */
+  readonly callbacksRun: number;
   /** Operations in flight. */
   readonly inFlight: number;
   /** Multishot receives that ended for lack of buffers (ENOBUFS). */

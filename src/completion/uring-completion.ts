@@ -99,6 +99,7 @@ export class UringCompletion implements CompletionQueue {
   #recycle: number[] = [];
   #submitted = 0;
   #completions = 0;
+  #callbacksRun = 0;
   #exhaustions = 0;
   #overflows = 0;
 
@@ -307,6 +308,7 @@ export class UringCompletion implements CompletionQueue {
     this.#doneOps = [];
     this.#doneRes = [];
     this.#doneFlags = [];
+    this.#callbacksRun += n;
     for (let i = 0; i < n; i++) {
       const op = ops[i] as Op;
       const r = res[i] as number;
@@ -362,6 +364,7 @@ export class UringCompletion implements CompletionQueue {
       enters: this.#ring.enters,
       submitted: this.#submitted,
       completions: this.#completions,
+      callbacksRun: this.#callbacksRun,
       inFlight: this.#ops.size,
       bufferExhaustions: this.#exhaustions,
       overflows: this.#overflows,

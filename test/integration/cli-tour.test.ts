@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tour } from '../../src/cli/tour/tour.ts';
+import { IoUring } from '../../src/sys/io-uring.ts';
 import { fdSnapshot, fdsOpenedSince } from '../../src/testing/fd-count.ts';
 
 test('the tour serves every client and explains each term where it first appears', async () => {
@@ -23,6 +24,15 @@ test('the tour serves every client and explains each term where it first appears
   if (/guest mode/.test(text)) {
     explained.push([/guest mode/, /guest mode: nbio's loop runs inside Node's own event loop/]);
   }
+  // The asynchronous step: submissions and completions printed, io_uring_enter the only call.
+  if (IoUring.availability().available) {
+    const row = rows.find((r) => r.approach === 'asynchronous, io_uring');
+    assert.ok(row, 'the io_uring step ran');
+    assert.match(text, /submitted ACCEPT on fd \d+ \(multishot/);
+    assert.match(text, /completed RECV fd \d+: \d+ bytes, already in a ring buffer/);
+    assert.match(text, /system calls per request, against [\d.]+ on epoll/);
+    assert.ok(row.syscallsPerRequest > 0);
+  } else assert.match(text, /Skipped: io_uring_setup failed here/);
   for (const [term, explanation] of explained) {
     assert.ok(first(term) >= 0, `${term} appears`);
     assert.equal(first(explanation), first(term), `${term} is explained where it first appears`);

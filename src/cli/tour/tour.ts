@@ -5,6 +5,9 @@
  * 2. The same server with one thread per client: concurrency, at one thread each.
  * 3. The same server non-blocking on select(): one thread, every wait printed.
  * 4. …on poll() and epoll(), with per-iteration stats.
+ * 6. Asynchronous on io_uring: the kernel does the accept, the read and the send; every
+ *    submission and completion printed, and the system calls counted beside epoll's
+ *    (skipped, with the reason, when io_uring_setup fails here).
  * Then a table: clients served, wall time, CPU time, syscalls per request.
  *
  * The slow clients run in a child process (src/cli/tour/slow-clients.ts) so a blocked server
@@ -18,10 +21,12 @@ import { availableBackends } from '../../selector/default-selector.ts';
 import type { SelectorName } from '../../selector/selector.ts';
 import { sys } from '../../sys/constants.ts';
 import { close } from '../../sys/fd.ts';
+import { IoUring } from '../../sys/io-uring.ts';
 import * as sock from '../../sys/socket.ts';
 import type { SelectCall } from '../../trace/traced-selector.ts';
 import { type Command, defineCommand } from '../args.ts';
 import { type Column, formatTable } from '../text-table.ts';
+import { serveAsync } from './async-server.ts';
 import { type SyscallCounts, serveBlocking, serveThreaded, startThreads } from './blocking-server.ts';
 import { serveNonBlocking } from './nonblocking-server.ts';
 import type { ClientResult } from './slow-clients.ts';
@@ -185,6 +190,8 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
     print('');
   }
 
+  await asyncStep(3 + order.filter((b) => backends.includes(b)).length, clients, round, rows, print);
+
   print('Summary');
   const columns: Column[] = [
     { title: 'approach' },
@@ -207,6 +214,50 @@ export async function tour(opts: TourOptions = {}): Promise<TourRow[]> {
   print('The blocking server serializes the slow clients; threads and the non-blocking loops serve them');
   print('all at once — the loops with one thread, sleeping in the kernel while nothing is ready.');
   return rows;
+}
+
+/** Lines of submissions and completions printed before "… n more". */
+const ASYNC_LINES = 40;
+
+/** The step "asynchronous: the kernel does the read" (io_uring), or why it is skipped. */
+async function asyncStep(
+  step: number,
+  clients: number,
+  round: (approach: string, serve: (listener: number) => Promise<SyscallCounts>) => Promise<void>,
+  rows: readonly TourRow[],
+  print: (line: string) => void,
+): Promise<void> {
+  print(`${step}. Asynchronous: the kernel does the read (io_uring). The readiness loops above are told`);
+  print('   "fd 7 may be read now" and then call recv() themselves. Here the program hands the kernel');
+  print('   the operation and a buffer up front (a submission, SQE) and later finds it done (a');
+  print('   completion, CQE), the bytes already in the buffer. Both queues are memory shared with the');
+  print('   kernel; one io_uring_enter() submits everything queued and waits for completions.');
+  const a = IoUring.availability();
+  if (!a.available) {
+    print(`   Skipped: io_uring_setup failed here (${a.reason}).`);
+    print('');
+    return;
+  }
+  let lines = 0;
+  let run: Awaited<ReturnType<typeof serveAsync>> | undefined;
+  await round('asynchronous, io_uring', async (l) => {
+    run = await serveAsync(l, clients, (line) => {
+      if (++lines <= ASYNC_LINES) print(`   ${line}`);
+    });
+    return run.counts;
+  });
+  if (lines > ASYNC_LINES) print(`   … ${lines - ASYNC_LINES} more submissions and completions`);
+  const mine = rows.at(-1);
+  const epoll = rows.find((r) => r.approach === 'non-blocking, epoll');
+  if (run !== undefined && mine !== undefined) {
+    print(
+      `   io_uring: ${run.submitted} operations submitted (cancels aside), ${run.completions} completions, in ${run.counts.io_uring_enter ?? 0} io_uring_enter calls (${run.iterations} loop iterations):`,
+    );
+    print(
+      `   ${mine.syscallsPerRequest.toFixed(1)} system calls per request${epoll ? `, against ${epoll.syscallsPerRequest.toFixed(1)} on epoll (accept4, recvfrom, sendto, close, epoll_wait, epoll_ctl)` : ''}.`,
+    );
+  }
+  print('');
 }
 
 /** `nbio tour` (what `npm start` runs). */
