@@ -3,7 +3,8 @@
  * pinned to core 1 against each server pinned to core 0, in the same run:
  *
  * - nbio: `serveRaw` (the low-level API; what `nbio http` runs), `serve()` returning WHATWG
- *   `Response`s, `serve()` returning `PlainResponse`s;
+ *   `Response`s (Node's own, then nbio's `LightResponse` installed as the global `Response`),
+ *   `serve()` returning `PlainResponse`s;
  * - Node `http`, and Node `http` fed by nbio's compat sockets;
  * - uvicorn (uvloop + httptools), aiohttp, Tornado's HTTPServer, Twisted web (Debian packages,
  *   run with /usr/bin/python3, installed here when missing);
@@ -114,6 +115,11 @@ const PEERS: readonly Peer[] = [
   {
     name: 'nbio serve (Response)',
     command: tsx('bench/servers/http-nbio.ts', '--api', 'fetch'),
+    missing: () => null,
+  },
+  {
+    name: 'nbio serve (Response, installLightResponse)',
+    command: tsx('bench/servers/http-nbio.ts', '--api', 'light'),
     missing: () => null,
   },
   {

@@ -28,6 +28,7 @@ export {
   serve,
   serveRaw,
 } from './server/http-server.ts';
+export { installLightResponse, LightResponse } from './server/light-response.ts';
 export { PlainResponse, type PlainResponseInit } from './server/plain-response.ts';
 export type { HeaderInput } from './server/response-head.ts';
 export { ResponseWriter } from './server/response-writer.ts';

@@ -1,13 +1,15 @@
 // A Hono app (npm hono, code nobody here wrote) served unchanged through `app.fetch` by nbio's
 // fetch-shaped serve(), on every loop configuration: routing with params and query, middleware,
-// c.req.json() and c.req.header(), c.json/c.text/c.body, streaming, notFound and onError.
+// c.req.json() and c.req.header(), c.json/c.text/c.body, streaming, notFound and onError; then
+// the same with nbio's LightResponse installed as the global Response.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Hono } from 'hono';
 import { streamText } from 'hono/streaming';
 import { serve } from '../../src/http/server/http-server.ts';
+import { installLightResponse } from '../../src/http/server/light-response.ts';
 import { onLoop, RawClient } from '../../src/http/server/test-support.ts';
-import { loopConfigs } from '../../src/testing/loop-configs.ts';
+import { type LoopConfig, loopConfigs } from '../../src/testing/loop-configs.ts';
 
 function makeApp(): Hono {
   const app = new Hono();
@@ -35,40 +37,53 @@ function makeApp(): Hono {
   return app;
 }
 
+/** Serves makeApp() and checks every route's answer. */
+function checkApp(config: LoopConfig): Promise<void> {
+  return onLoop(config, async ({ loop }) => {
+    const app = makeApp();
+    const server = serve(loop, (req) => app.fetch(req as unknown as Request), {
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const c = await RawClient.connect(loop, server.port);
+    const H = 'Host: example.test\r\nUser-Agent: raw/1\r\n';
+    c.send(`GET / HTTP/1.1\r\n${H}\r\n`);
+    c.send(`GET /users/42?q=find%20me HTTP/1.1\r\n${H}\r\n`);
+    c.send(
+      `POST /json HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{"a":2,"b":3}`,
+    );
+    c.send(`GET /stream HTTP/1.1\r\n${H}\r\n`);
+    c.send(`GET /missing HTTP/1.1\r\n${H}\r\n`);
+    c.send(`GET /error HTTP/1.1\r\n${H}\r\n`);
+    await c.untilResponses(6);
+    const [root, user, json, stream, missing, error] = c.responses;
+    assert.equal(root?.status, 200);
+    assert.equal(root?.body, 'hello from hono');
+    assert.equal(root?.headers['x-powered-by'], 'hono-on-nbio');
+    assert.match(root?.headers['content-type'] ?? '', /^text\/plain/);
+    assert.deepEqual(JSON.parse(user?.body ?? ''), { id: '42', q: 'find me', agent: 'raw/1' });
+    assert.equal(json?.status, 201);
+    assert.deepEqual(JSON.parse(json?.body ?? ''), { sum: 5 });
+    assert.equal(stream?.body, 'one two three');
+    assert.equal(missing?.status, 404);
+    assert.equal(error?.status, 500);
+    assert.equal(error?.body, 'handled: route failed');
+    c.close();
+    await server.close();
+  });
+}
+
 for (const config of loopConfigs()) {
   describe(`Hono on nbio (${config.backend}, ${config.mode})`, () => {
-    test('routes, params, JSON in and out, middleware, streaming, 404 and onError', () =>
-      onLoop(config, async ({ loop }) => {
-        const app = makeApp();
-        const server = serve(loop, (req) => app.fetch(req as unknown as Request), {
-          host: '127.0.0.1',
-          port: 0,
-        });
-        const c = await RawClient.connect(loop, server.port);
-        const H = 'Host: example.test\r\nUser-Agent: raw/1\r\n';
-        c.send(`GET / HTTP/1.1\r\n${H}\r\n`);
-        c.send(`GET /users/42?q=find%20me HTTP/1.1\r\n${H}\r\n`);
-        c.send(
-          `POST /json HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{"a":2,"b":3}`,
-        );
-        c.send(`GET /stream HTTP/1.1\r\n${H}\r\n`);
-        c.send(`GET /missing HTTP/1.1\r\n${H}\r\n`);
-        c.send(`GET /error HTTP/1.1\r\n${H}\r\n`);
-        await c.untilResponses(6);
-        const [root, user, json, stream, missing, error] = c.responses;
-        assert.equal(root?.status, 200);
-        assert.equal(root?.body, 'hello from hono');
-        assert.equal(root?.headers['x-powered-by'], 'hono-on-nbio');
-        assert.match(root?.headers['content-type'] ?? '', /^text\/plain/);
-        assert.deepEqual(JSON.parse(user?.body ?? ''), { id: '42', q: 'find me', agent: 'raw/1' });
-        assert.equal(json?.status, 201);
-        assert.deepEqual(JSON.parse(json?.body ?? ''), { sum: 5 });
-        assert.equal(stream?.body, 'one two three');
-        assert.equal(missing?.status, 404);
-        assert.equal(error?.status, 500);
-        assert.equal(error?.body, 'handled: route failed');
-        c.close();
-        await server.close();
-      }));
+    test('routes, params, JSON in and out, middleware, streaming, 404 and onError', () => checkApp(config));
+
+    test('the same with LightResponse as the global Response (installLightResponse)', async () => {
+      const undo = installLightResponse();
+      try {
+        await checkApp(config);
+      } finally {
+        undo();
+      }
+    });
   });
 }

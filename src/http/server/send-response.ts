@@ -7,11 +7,12 @@
  * @module
  */
 import { InvalidArgumentError } from '../../errors.ts';
+import { LightResponse, lightParts } from './light-response.ts';
 import { PlainResponse } from './plain-response.ts';
 import type { ResponseWriter } from './response-writer.ts';
 
 /** What a fetch-shaped handler may return. */
-export type HandlerResult = Response | PlainResponse;
+export type HandlerResult = Response | PlainResponse | LightResponse;
 
 /**
  * Sends `result` on `writer`. A PlainResponse, or a Response whose string or bytes body is
@@ -27,6 +28,14 @@ export function sendResponse(
   if (result instanceof PlainResponse) {
     writer.writeHead(result.status, result.headers);
     writer.end(result.body ?? undefined);
+    return undefined;
+  }
+  if (result instanceof LightResponse) {
+    const parts = lightParts(result);
+    // It became a real Response (something read its body or fields): send that one.
+    if (!('light' in parts)) return sendResponse(writer, parts, isHead);
+    writer.writeHead(parts.status, parts.headers);
+    writer.end(parts.body ?? undefined);
     return undefined;
   }
   if (!isResponseLike(result)) {

@@ -1,0 +1,153 @@
+// LightResponse against Node's own Response: the same status, fields, body and errors for the
+// same arguments, whether the fast path took them or the native constructor did; built only when
+// asked; bytes copied at construction; installLightResponse() and its undo.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { installLightResponse, LightResponse, lightParts } from './light-response.ts';
+
+const Native = globalThis.Response;
+
+type Args = [body?: ConstructorParameters<typeof Response>[0], init?: ResponseInit];
+
+/** Each case makes fresh arguments (a stream can be read once). */
+const CASES: [string, () => Args][] = [
+  ['no arguments', () => []],
+  ['a string', () => ['hello']],
+  [
+    'a string, status and a fields object',
+    () => ['hi', { status: 201, headers: { 'X-A': ' 1 ', 'content-type': 'a/b' } }],
+  ],
+  ['bytes', () => [new Uint8Array([1, 2, 3])]],
+  ['a Buffer', () => [Buffer.from('buf')]],
+  ['an ArrayBuffer', () => [new Uint8Array([4, 5]).buffer]],
+  ['null body, 204', () => [null, { status: 204 }]],
+  [
+    'field pairs',
+    () => [
+      'x',
+      {
+        headers: [
+          ['x-b', '2'],
+          ['X-B', '3'],
+        ],
+      },
+    ],
+  ],
+  ['a Headers', () => ['x', { headers: new Headers({ 'x-c': '3' }) }]],
+  ['a statusText', () => ['x', { status: 404, statusText: 'Nope' }]],
+  ['a Blob', () => [new Blob(['blob'])]],
+  ['URLSearchParams', () => [new URLSearchParams('a=1')]],
+  ['a stream', () => [ReadableStream.from([new Uint8Array([9])])]],
+];
+
+async function observe(r: Response): Promise<unknown> {
+  const fields: [string, string][] = [];
+  r.headers.forEach((v, k) => {
+    fields.push([k, v]);
+  });
+  return { status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, fields, body: await r.text() };
+}
+
+function light(...args: Args): Response {
+  return new LightResponse(...args) as unknown as Response;
+}
+
+describe('LightResponse', () => {
+  test('is a Response: instanceof, toStringTag, statics', () => {
+    const r = light('x');
+    assert.ok(r instanceof Native);
+    assert.equal(Object.prototype.toString.call(r), '[object Response]');
+    assert.equal(LightResponse.error().type, 'error');
+    assert.equal(LightResponse.redirect('http://a/', 302).headers.get('location'), 'http://a/');
+  });
+
+  for (const [name, args] of CASES) {
+    test(`same as Node's Response: ${name}`, async () => {
+      assert.deepEqual(await observe(light(...args())), await observe(new Native(...args())));
+    });
+  }
+
+  test('invalid arguments throw what Node throws', () => {
+    const bad: Args[] = [
+      ['x', { status: 99 }],
+      ['x', { status: 600 }],
+      ['x', { status: 204 }],
+      [null, { status: 1.5 }],
+      ['x', { headers: { 'bad name': '1' } }],
+      ['x', { headers: { a: 'x\r\ny' } }],
+      ['x', { headers: { a: 'snow ☃' } }],
+      ['x', { headers: [['a']] as unknown as [string, string][] }],
+    ];
+    for (const args of bad) {
+      let expected: unknown = null;
+      try {
+        new Native(...args);
+      } catch (e) {
+        expected = (e as Error).constructor;
+      }
+      assert.notEqual(expected, null, `Node rejects ${JSON.stringify(args[1])}`);
+      assert.throws(() => light(...args), expected as typeof Error, JSON.stringify(args[1]));
+    }
+  });
+
+  test('unbuilt until asked: the server gets the parts; reading builds the real one', async () => {
+    const r = new LightResponse('hey', { status: 202, headers: { 'x-k': 'v' } });
+    const parts = lightParts(r);
+    assert.ok('light' in parts);
+    assert.deepEqual(parts, {
+      light: true,
+      status: 202,
+      headers: [
+        ['x-k', 'v'],
+        ['content-type', 'text/plain;charset=UTF-8'],
+      ],
+      body: 'hey',
+    });
+    assert.equal(r.bodyUsed, false);
+    assert.equal(r.ok, true);
+    r.headers.set('x-later', '1');
+    const built = lightParts(r);
+    assert.ok(built instanceof Native && !(built instanceof LightResponse));
+    assert.equal(built.headers.get('x-later'), '1');
+    assert.equal(await r.text(), 'hey');
+    assert.equal(r.bodyUsed, true);
+  });
+
+  test('bytes are copied when the response is made, as Node does', async () => {
+    const buf = Buffer.from('abc');
+    const r = light(buf);
+    buf[0] = 0x7a;
+    assert.equal(await r.text(), 'abc');
+    const parts = lightParts(new LightResponse(buf));
+    buf[0] = 0x79;
+    assert.ok('light' in parts);
+    assert.equal(Buffer.from(parts.body as Uint8Array).toString(), 'zbc');
+  });
+
+  test('json(): application/json, the status, unserializable values as Node', async () => {
+    const r = LightResponse.json({ a: 1 }, { status: 201, headers: { 'x-j': '1' } });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await r.json(), { a: 1 });
+    const own = LightResponse.json([1], { headers: { 'Content-Type': 'application/x-thing' } });
+    assert.equal(own.headers.get('content-type'), 'application/x-thing');
+    assert.throws(() => LightResponse.json(undefined), TypeError);
+    assert.throws(() => LightResponse.json(10n), TypeError);
+  });
+
+  test('installLightResponse() replaces the global Response and its undo restores it', () => {
+    const undo = installLightResponse();
+    try {
+      assert.equal(globalThis.Response, LightResponse as unknown);
+      const r = new Response('x');
+      assert.ok(r instanceof LightResponse && r instanceof Native);
+      class Mine extends Response {}
+      assert.ok(new Mine('y') instanceof LightResponse);
+      installLightResponse()(); // a second install's undo changes nothing
+      assert.equal(globalThis.Response, LightResponse as unknown);
+    } finally {
+      undo();
+    }
+    assert.equal(globalThis.Response, Native);
+  });
+});

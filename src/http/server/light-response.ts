@@ -1,0 +1,308 @@
+/**
+ * `LightResponse`: a WHATWG `Response` that makes no stream until someone asks for one.
+ *
+ * On Node 20, `new Response('hello')` costs more than the whole rest of a request served by
+ * nbio: undici's constructor builds a `ReadableStream` for the body, and that constructor calls
+ * `makeTransferable` (measured here: ~15–30 µs per stream, most of it in the garbage collector
+ * afterwards). A server that sends the string it was given never needs that stream.
+ *
+ * A `LightResponse` keeps the body (string, bytes or none), the status and a snapshot of the
+ * fields, and builds the real `Response` (the one `globalThis.Response` was when this module
+ * loaded) only when something needs it: `body`, `headers`, `text()`, `clone()` … — after that,
+ * every member answers from the real one. `status`, `ok`, `statusText`, `type`, `url`,
+ * `redirected` and `bodyUsed` answer without building it. The server ({@link serve}) sends an
+ * unbuilt one directly, head and body in one write.
+ *
+ * It is a `Response` for the code that handles it: `instanceof Response` holds (its prototype
+ * chain runs through `Response.prototype`), its statics (`json`, `error`, `redirect`) are
+ * there, and whatever the fast path does not handle exactly — a body of another type (stream,
+ * Blob, FormData …), a `statusText`, odd header input, anything invalid — is handed to the
+ * real constructor at once, so the errors are the native ones (`RangeError` for a status outside
+ * 200..599, `TypeError` for a bad field or a body on a 204 …). Bytes are copied at construction,
+ * as the native constructor copies them.
+ *
+ * Use it by name (`import { LightResponse as Response } from 'nbio/http'`), or, for code that
+ * says `new Response(...)` itself (Hono, code written for `Deno.serve`), make it the global one
+ * with {@link installLightResponse} — a process-wide change, opt-in, undone by the function it
+ * returns.
+ *
+ * @module
+ */
+import { TCHAR } from '../parser/char-classes.ts';
+
+/** The platform's `Response`, captured when this module loads. */
+const NativeResponse: typeof Response = globalThis.Response;
+
+/** What the server needs to send an unbuilt LightResponse. */
+export interface LightParts {
+  /** Tells these parts from a `Response`. */
+  readonly light: true;
+  readonly status: number;
+  /** The fields, as given (names not lowercased), with the default content-type added. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: string | Uint8Array | null;
+}
+
+/** Statuses that may not carry a body (fetch's "null body status"). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/** A value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a ByteString). */
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+
+let partsOf: (r: LightResponse) => LightParts | Response;
+
+/**
+ * What the server sends for `r`: its parts while it is unbuilt, else the real `Response` it
+ * became (send that one as any `Response`).
+ */
+export function lightParts(r: LightResponse): LightParts | Response {
+  return partsOf(r);
+}
+
+/** Leading and trailing HTTP whitespace removed (what `Headers` does to a value). */
+function normalizeValue(v: string): string {
+  const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  let start = 0;
+  let end = v.length;
+  while (start < end && isWs(v.charCodeAt(start))) start++;
+  while (end > start && isWs(v.charCodeAt(end - 1))) end--;
+  return start === 0 && end === v.length ? v : v.slice(start, end);
+}
+
+function isToken(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) if (TCHAR[name.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** One field for the snapshot, or false when the native constructor must judge it. */
+function field(out: [string, string][], name: unknown, value: unknown): boolean {
+  if (typeof name !== 'string' || !isToken(name)) return false;
+  const v = normalizeValue(typeof value === 'string' ? value : String(value));
+  if (BAD_VALUE.test(v)) return false;
+  out.push([name, v]);
+  return true;
+}
+
+/** A snapshot of `init.headers`, or null when the native constructor must judge it. */
+function snapshotHeaders(input: unknown): [string, string][] | null {
+  const out: [string, string][] = [];
+  if (input === undefined || input === null) return input === null ? null : out;
+  if (input instanceof Headers) {
+    input.forEach((v, k) => {
+      out.push([k, v]);
+    });
+    return out;
+  }
+  if (Array.isArray(input)) {
+    for (const pair of input as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2 || !field(out, pair[0], pair[1])) return null;
+    }
+    return out;
+  }
+  const proto = typeof input === 'object' ? (Object.getPrototypeOf(input) as unknown) : undefined;
+  if (proto !== Object.prototype && proto !== null) return null;
+  const record = input as Record<string, unknown>;
+  for (const k of Object.keys(record)) if (!field(out, k, record[k])) return null;
+  return out;
+}
+
+function hasField(fields: readonly (readonly [string, string])[], lowerName: string): boolean {
+  for (const [k] of fields) if (k.length === lowerName.length && k.toLowerCase() === lowerName) return true;
+  return false;
+}
+
+/** A `Response` that builds its stream only when asked; see the module comment. */
+export class LightResponse {
+  #status = 200;
+  #fields: [string, string][] = [];
+  #body: string | Uint8Array | null = null;
+  #real: Response | null = null;
+
+  static {
+    partsOf = (r) =>
+      r.#real !== null ? r.#real : { light: true, status: r.#status, headers: r.#fields, body: r.#body };
+  }
+
+  /**
+   * Takes the arguments of `new Response(body, init)`.
+   * @throws RangeError, TypeError as the native `Response` does, for the same inputs
+   */
+  constructor(body?: ConstructorParameters<typeof Response>[0], init?: ResponseInit) {
+    if (!this.#fast(body, init)) this.#real = new NativeResponse(body, init);
+  }
+
+  /** Takes the common cases; false leaves everything to the native constructor. */
+  #fast(body: unknown, init: unknown, contentType = 'text/plain;charset=UTF-8'): boolean {
+    let status = 200;
+    let fields: [string, string][] = [];
+    if (init !== undefined && init !== null) {
+      if (typeof init !== 'object') return false;
+      const i = init as { status?: unknown; statusText?: unknown; headers?: unknown };
+      if (i.statusText !== undefined) return false;
+      if (i.status !== undefined) {
+        if (typeof i.status !== 'number' || !Number.isInteger(i.status) || i.status < 200 || i.status > 599)
+          return false;
+        status = i.status;
+      }
+      const snap = snapshotHeaders(i.headers);
+      if (snap === null) return false;
+      fields = snap;
+    }
+    let bytes: string | Uint8Array | null;
+    if (body === undefined || body === null) bytes = null;
+    else if (typeof body === 'string') {
+      bytes = body;
+      if (!hasField(fields, 'content-type')) fields.push(['content-type', contentType]);
+    } else if (body instanceof Uint8Array)
+      bytes = new Uint8Array(body); // a copy (Buffer#slice is a view)
+    else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body.slice(0));
+    else return false;
+    if (bytes !== null && NULL_BODY_STATUS.has(status)) return false;
+    this.#status = status;
+    this.#fields = fields;
+    this.#body = bytes;
+    return true;
+  }
+
+  /** The real `Response` (built now if it was not). */
+  #built(): Response {
+    // Built from the snapshot, not from the caller's objects (they may have changed since);
+    // the native constructor copies the bytes again.
+    this.#real ??= new NativeResponse(this.#body as ConstructorParameters<typeof Response>[0], {
+      status: this.#status,
+      headers: this.#fields,
+    });
+    return this.#real;
+  }
+
+  /** A network error, as `Response.error()` (a native one: it has no body to save). */
+  static error(): Response {
+    return NativeResponse.error();
+  }
+
+  /** A redirect, as `Response.redirect()` (a native one: it has no body to save). */
+  static redirect(url: string | URL, status: Parameters<typeof Response.redirect>[1] = 302): Response {
+    return NativeResponse.redirect(url, status);
+  }
+
+  /** @inheritDoc */
+  get status(): number {
+    return this.#real === null ? this.#status : this.#real.status;
+  }
+
+  /** @inheritDoc */
+  get ok(): boolean {
+    const s = this.status;
+    return s >= 200 && s <= 299;
+  }
+
+  /** @inheritDoc */
+  get statusText(): string {
+    return this.#real === null ? '' : this.#real.statusText;
+  }
+
+  /** @inheritDoc */
+  get type(): Response['type'] {
+    return this.#real === null ? 'default' : this.#real.type;
+  }
+
+  /** @inheritDoc */
+  get url(): string {
+    return this.#real === null ? '' : this.#real.url;
+  }
+
+  /** @inheritDoc */
+  get redirected(): boolean {
+    return this.#real === null ? false : this.#real.redirected;
+  }
+
+  /** @inheritDoc */
+  get bodyUsed(): boolean {
+    return this.#real === null ? false : this.#real.bodyUsed;
+  }
+
+  /** The fields (builds the real `Response`: they are its `Headers`). */
+  get headers(): Headers {
+    return this.#built().headers;
+  }
+
+  /** The body stream (builds the real `Response`). */
+  get body(): Response['body'] {
+    return this.#built().body;
+  }
+
+  /** @inheritDoc */
+  clone(): Response {
+    return this.#built().clone();
+  }
+
+  /** @inheritDoc */
+  text(): Promise<string> {
+    return this.#built().text();
+  }
+
+  /** A JSON response, like `Response.json()` (a default `content-type: application/json`). */
+  static json(data: unknown, init?: ResponseInit): Response {
+    const text = JSON.stringify(data) as string | undefined;
+    if (text === undefined) return NativeResponse.json(data, init); // throws the native TypeError
+    const r = new LightResponse();
+    return (r.#fast(text, init, 'application/json') ? r : NativeResponse.json(data, init)) as Response;
+  }
+
+  /** @inheritDoc */
+  json(): Promise<unknown> {
+    return this.#built().json();
+  }
+
+  /** @inheritDoc */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#built().arrayBuffer();
+  }
+
+  /** @inheritDoc */
+  blob(): Promise<Blob> {
+    return this.#built().blob();
+  }
+
+  /** @inheritDoc */
+  formData(): Promise<FormData> {
+    return this.#built().formData();
+  }
+
+  /** The body as bytes (Node's `Response.bytes()` where it has one; read from `arrayBuffer()` otherwise). */
+  async bytes(): Promise<Uint8Array> {
+    const real = this.#built() as Response & { bytes?: () => Promise<Uint8Array> };
+    if (typeof real.bytes === 'function') return real.bytes();
+    return new Uint8Array(await real.arrayBuffer());
+  }
+}
+
+// `instanceof Response`, `Response.error()`, `Response.redirect()`: through the native ones.
+Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
+Object.setPrototypeOf(LightResponse, NativeResponse);
+
+/**
+ * Makes {@link LightResponse} the global `Response` (process-wide: every `new Response(...)`
+ * from then on, in any module, makes one), and returns the function that puts back the one that
+ * was there. Calling it again while installed changes nothing (its undo does nothing either).
+ */
+export function installLightResponse(): () => void {
+  const previous = globalThis.Response;
+  if (previous === (LightResponse as unknown)) return () => {};
+  Object.defineProperty(globalThis, 'Response', {
+    value: LightResponse,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  return () => {
+    if (globalThis.Response === (LightResponse as unknown)) {
+      Object.defineProperty(globalThis, 'Response', {
+        value: previous,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  };
+}
