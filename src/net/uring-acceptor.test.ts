@@ -4,6 +4,8 @@
 // delivered after it and every descriptor is closed exactly once. Servers on io_uring use it
 // through createServer (listener.test.ts runs on io_uring too).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../../test/integration/fixtures/net-harness.ts';
 import type { CompletionQueue } from '../completion/completion.ts';
@@ -47,6 +49,41 @@ function until(loop: EventLoop, cond: () => boolean, what: string, ms = 5000): P
     }),
   );
 }
+
+const serverOnly = `
+import { EchoProtocol } from './src/cli/echo.ts';
+import { EventLoop } from './src/loop/event-loop.ts';
+import { createServer } from './src/net/listener.ts';
+const loop = new EventLoop({ selector: 'io_uring' });
+const server = createServer(loop, () => new EchoProtocol(), { host: '127.0.0.1', port: 0 });
+console.log(String(server.address().port));
+`;
+
+test('a guest loop whose only work is an io_uring server keeps the process alive', { skip }, async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', serverOnly], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once('exit', (code) =>
+        reject(new Error(`the server process exited (code ${code}) while listening`)),
+      );
+    });
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const s = netConnect(port, '127.0.0.1', () => s.write('still here?'));
+      s.once('data', (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+    assert.equal(echoed, 'still here?');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
 
 for (const mode of ['guest', 'owner'] as RunMode[]) {
   describe(`UringAcceptor (${mode} mode)`, { skip }, () => {
