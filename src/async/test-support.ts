@@ -139,6 +139,14 @@ export class FakeTransport implements Transport {
   getProtocol(): Protocol {
     return this.#protocol;
   }
+  /** Transport: nothing to hold a process open. */
+  unref(): void {}
+  /** Transport. */
+  ref(): void {}
+  /** Transport: always true. */
+  hasRef(): boolean {
+    return true;
+  }
   setNoDelay(): void {}
   setKeepAlive(): void {}
   stats(): TransportStats {

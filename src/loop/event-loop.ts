@@ -155,6 +155,9 @@ export class EventLoop implements TimerOwner {
   #nowCached = false;
   /** Outside an iteration, cache the time for one JS turn: only for the real clock. */
   readonly #cacheOutside: boolean;
+  readonly #flushIo = (): void => {
+    if (!this.#closed) this.#io.flush();
+  };
   readonly #forgetNow = (): void => {
     if (!this.#inIteration) this.#nowCached = false;
   };
@@ -170,6 +173,11 @@ export class EventLoop implements TimerOwner {
   #immediate: NodeJS.Immediate | null = null;
   #nodeTimer: NodeJS.Timeout | null = null;
   #nodeTimerWhen = Number.POSITIVE_INFINITY;
+  #nodeTimerRefed = true;
+  /** Pending timers that were `unref()`ed (ref/unref: see `unrefFd`). */
+  #unrefTimers = 0;
+  /** Descriptors whose watchers do not keep the process alive (`unrefFd`). */
+  readonly #unrefFds = new Set<number>();
   // stats
   #iterations = 0;
   #timersFired = 0;
@@ -196,6 +204,9 @@ export class EventLoop implements TimerOwner {
     this.#observer = options.observer;
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
+    // Guest mode: libuv polls the selector's fd after our callbacks and microtasks, so lazy
+    // removals are applied in a microtask (a resume from a promise continuation comes first).
+    if (this.mode === 'guest') this.#io.onQueued = () => queueMicrotask(this.#flushIo);
     this.#completion = completionOf(this.selector);
     // Owner mode submits in its own wait; only a guest loop needs the end-of-turn flush.
     if (this.#completion !== null) this.#completion.autoFlush = this.mode === 'guest';
@@ -273,6 +284,7 @@ export class EventLoop implements TimerOwner {
     const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
     this.#timers.push(t);
     if (this.mode === 'guest' && !this.#inIteration && when < this.#nodeTimerWhen) this.#armNodeTimer();
+    else if (!this.#nodeTimerRefed) this.#syncNodeTimerRef();
     return t;
   }
 
@@ -297,6 +309,7 @@ export class EventLoop implements TimerOwner {
 
   /** @internal TimerOwner: a timer was cancelled. */
   timerCancelled(t: TimerHandle): void {
+    if (t.active && !t.hasRef()) this.#unrefTimers--;
     this.#timers.remove(t);
     // Guest mode: with no timer left, disarm the Node timer so a cancelled timer neither wakes
     // us nor keeps the process alive. Otherwise it stays armed (lazy, see #armNodeTimer).
@@ -308,11 +321,36 @@ export class EventLoop implements TimerOwner {
   timerRescheduled(t: TimerHandle, previousWhen: number): void {
     if (this.#closed) return;
     t.sequence = this.#sequence++;
+    if (!t.active && !t.hasRef()) this.#unrefTimers++;
     this.#timers.update(t, previousWhen);
     if (this.mode === 'guest' && !this.#inIteration && t.when < this.#nodeTimerWhen) this.#armNodeTimer();
   }
 
+  /** @internal TimerOwner: `t.ref()`/`t.unref()` was called. */
+  timerRefChanged(t: TimerHandle): void {
+    if (t.active) this.#unrefTimers += t.hasRef() ? -1 : 1;
+    this.#syncNodeTimerRef();
+  }
+
   // ── I/O watchers ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * `fd`'s watchers stop keeping the process alive (libuv's `uv_unref` on a handle): a guest
+   * loop releases its hold on Node's loop once only unreferenced watchers and timers remain
+   * (`TimerHandle.unref()`), so the process can exit. Transports and servers call it from
+   * their `unref()`; whoever calls it calls `refFd(fd)` before closing `fd`. Owner-mode
+   * `run()` ignores it (it runs until `stop()`).
+   */
+  unrefFd(fd: number): void {
+    if (this.#closed) return;
+    this.#unrefFds.add(fd);
+    this.#updateRef();
+  }
+
+  /** Undoes `unrefFd(fd)` (and forgets `fd`: call it before closing an unreferenced fd). */
+  refFd(fd: number): void {
+    if (this.#unrefFds.delete(fd) && !this.#closed) this.#updateRef();
+  }
 
   /**
    * Calls `callback(fd)` whenever `fd` is readable; replaces a previous reader. `owner` names
@@ -324,10 +362,15 @@ export class EventLoop implements TimerOwner {
     this.#updateRef();
   }
 
-  /** Stops watching `fd` for reading. @returns whether a reader was registered */
-  removeReader(fd: number): boolean {
+  /**
+   * Stops watching `fd` for reading. `lazy`: the callback stops at once, but the selector drops
+   * the interest only before the next wait, so an `addReader` before then costs no system call
+   * (a transport's pause and resume); the fd must then stay open until that wait or an eager
+   * `removeReader`. @returns whether a reader was registered
+   */
+  removeReader(fd: number, lazy = false): boolean {
     if (this.#closed) return false;
-    const had = this.#io.setReader(fd, null);
+    const had = this.#io.setReader(fd, null, null, lazy);
     this.#updateRef();
     return had;
   }
@@ -339,10 +382,10 @@ export class EventLoop implements TimerOwner {
     this.#updateRef();
   }
 
-  /** Stops watching `fd` for writing. @returns whether a writer was registered */
-  removeWriter(fd: number): boolean {
+  /** Stops watching `fd` for writing; `lazy`: see removeReader. @returns whether a writer was registered */
+  removeWriter(fd: number, lazy = false): boolean {
     if (this.#closed) return false;
-    const had = this.#io.setWriter(fd, null);
+    const had = this.#io.setWriter(fd, null, null, lazy);
     this.#updateRef();
     return had;
   }
@@ -541,9 +584,12 @@ export class EventLoop implements TimerOwner {
       // 2. observer.beforePoll(timeout)
       if (obs?.beforePoll) obs.beforePoll(timeout);
       // 3. selector.select(timeout) — the only place the loop may block
-      // Time the wait only when it can block or someone watches: a zero-timeout wait (every
-      // guest iteration) would pay two clock reads to measure nothing.
-      const timed = timeout !== 0 || obs !== undefined || rec !== null;
+      // Time the wait only when it can block or an observer watches: a zero-timeout wait (every
+      // guest iteration) would pay two clock reads to measure nothing (the recorder then reads
+      // the clock once, after the wait).
+      const timed = timeout !== 0 || obs !== undefined;
+      // Lazy interest removals reach the selector now, once, before the wait.
+      if (this.#io.pending) this.#io.flush();
       const t0 = timed ? performance.now() : 0;
       const events = this.selector.select(timeout);
       const slept = timed ? performance.now() - t0 : 0;
@@ -553,7 +599,7 @@ export class EventLoop implements TimerOwner {
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
-      if (rec !== null) rec.afterPoll(events, t0, slept);
+      if (rec !== null) rec.afterPoll(events, timed ? t0 : -1, slept);
       // 5. dispatch I/O callbacks for the ready events (and the completed operations)
       if (events.length > 0) this.#dispatchIo(events);
       if (this.#completion !== null) this.#completion.runCompleted(this.#exceptions);
@@ -601,6 +647,8 @@ export class EventLoop implements TimerOwner {
     for (const ch of [...this.#channels]) ch.close();
     this.#signals.clear();
     this.#timers.clear();
+    this.#unrefTimers = 0;
+    this.#unrefFds.clear();
     this.#ready.clear();
     if (this.#immediate !== null) clearImmediate(this.#immediate);
     if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
@@ -619,7 +667,7 @@ export class EventLoop implements TimerOwner {
       backend: this.selector.capabilities.name,
       mode: this.mode,
       iterations: this.#iterations,
-      ioCallbacks: this.#io.callbacksRun,
+      ioCallbacks: this.#io.callbacksRun + (this.#completion?.stats().callbacksRun ?? 0),
       timersFired: this.#timersFired,
       soonCallbacks: this.#soonCallbacks,
       exceptions: this.#exceptions.count,
@@ -661,6 +709,7 @@ export class EventLoop implements TimerOwner {
     let due = 0;
     while (next !== undefined && next.when <= now) {
       heap.pop();
+      if (!next.hasRef()) this.#unrefTimers--;
       this.#ready.push(next);
       next = heap.peek();
       due++;
@@ -817,6 +866,19 @@ export class EventLoop implements TimerOwner {
     // Node rounds delays to whole ms; round up so the timer is due when we wake.
     const delay = Math.min(Math.max(0, Math.ceil(next.when - this.#clock.now())), MAX_NODE_TIMER_MS);
     this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
+    this.#nodeTimerRefed = true;
+    this.#syncNodeTimerRef();
+  }
+
+  /** The Node timer holds the process only while a referenced nbio timer is pending. */
+  #syncNodeTimerRef(): void {
+    const timer = this.#nodeTimer;
+    if (timer === null) return;
+    const want = this.#timers.size > this.#unrefTimers;
+    if (want === this.#nodeTimerRefed) return;
+    this.#nodeTimerRefed = want;
+    if (want) timer.ref();
+    else timer.unref();
   }
 
   #onNodeTimer = (): void => {
@@ -832,11 +894,23 @@ export class EventLoop implements TimerOwner {
     if (poll === null) return;
     // The waker's own reader does not count as work; operations a completion transport waits
     // for (io_uring receives, sends) do.
-    const want = this.#running || this.#io.watched > 1 || (this.#completion?.pendingOperations ?? 0) > 0;
+    const want =
+      this.#running ||
+      this.#io.watched - this.#unrefWatched() > 1 ||
+      (this.#completion?.pendingOperations ?? 0) > 0;
     if (want !== this.#uvRefed) {
       this.#uvRefed = want;
       if (want) poll.ref();
       else poll.unref();
     }
+    this.#syncNodeTimerRef();
+  }
+
+  /** How many watched fds were `unrefFd`ed. */
+  #unrefWatched(): number {
+    if (this.#unrefFds.size === 0) return 0;
+    let n = 0;
+    for (const fd of this.#unrefFds) if (this.#io.has(fd)) n++;
+    return n;
   }
 }

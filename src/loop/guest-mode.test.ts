@@ -1,6 +1,7 @@
 // Guest mode (docs/loop-iteration.md): libuv watches the epoll fd and nbio runs one zero-timeout
 // iteration per wake, so Node's own timers, immediates, nextTicks and promises keep running
-// beside it, and the process lives exactly as long as the loop has work. The keep-alive cases
+// beside it, and the process lives exactly as long as the loop has referenced work (unref()ed
+// timers and unrefFd()ed descriptors do not count, as libuv's unref'd handles). The keep-alive cases
 // run in child processes, where "the process exited on its own" is a fact, not a guess.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -233,6 +234,59 @@ describe('guest mode (epoll)', { skip }, () => {
       const loop = new EventLoop();
       const [a, b] = socketpair();
       setTimeout(() => say('timer ran'), 200).unref();
+      say('started');
+    `);
+    assertExitedOnItsOwn(r);
+    assert.deepEqual(r.lines, ['started']);
+  });
+
+  test('ref/unref: an unref()ed nbio timer lets the process exit; ref() makes it hold again', async () => {
+    const t0 = performance.now();
+    const r = await runChild(
+      `
+      const loop = new EventLoop();
+      loop.callLater(5000, () => say('unref timer must not fire')).unref();
+      const held = loop.callLater(80, () => say('ref()ed again: fired')).unref();
+      held.ref();
+      say(String(held.hasRef()));
+    `,
+      4000,
+    );
+    assertExitedOnItsOwn(r);
+    assert.deepEqual(r.lines, ['true', 'ref()ed again: fired']);
+    assert.ok(performance.now() - t0 < 3500, 'exited without waiting for the unref()ed timer');
+  });
+
+  test('ref/unref: a watcher on an unrefFd()ed descriptor does not hold the process; refFd() does', async () => {
+    const r = await runChild(`
+      const loop = new EventLoop();
+      const [a, b] = socketpair();
+      const [c, d] = socketpair();
+      loop.addReader(a, () => say('a must not be read'));
+      loop.unrefFd(a);
+      loop.addReader(c, () => {
+        say('c read');
+        loop.removeReader(c);
+        loop.refFd(a); // forgets a, which now holds again
+        loop.removeReader(a); // … until removed
+        for (const fd of [a, b, c, d]) close(fd);
+      });
+      loop.unrefFd(c);
+      loop.refFd(c);
+      setTimeout(() => write(d, Buffer.from('x')), 100).unref();
+      say('started');
+    `);
+    assertExitedOnItsOwn(r);
+    assert.deepEqual(r.lines, ['started', 'c read']);
+  });
+
+  test('control: an unrefFd()ed watcher alone lets the process exit at once', async () => {
+    const r = await runChild(`
+      const loop = new EventLoop();
+      const [a, b] = socketpair();
+      loop.addReader(a, () => say('must not be read'));
+      loop.unrefFd(a);
+      setTimeout(() => write(b, Buffer.from('x')), 200).unref();
       say('started');
     `);
     assertExitedOnItsOwn(r);

@@ -47,6 +47,8 @@ export interface TimerOwner {
   timerRescheduled(timer: TimerHandle, previousWhen: number): void;
   /** The loop time a new deadline counts from (the loop's cached time, like libuv's `uv_now`). */
   timerBase(): number;
+  /** `timer.ref()`/`unref()` changed whether it keeps the process alive. */
+  timerRefChanged?(timer: TimerHandle): void;
 }
 
 /** A callback scheduled for a point in loop time. Ordered by (when, sequence). */
@@ -61,6 +63,7 @@ export class TimerHandle extends Handle {
    */
   heapSeq = -1;
   readonly #owner: TimerOwner;
+  #refed = true;
 
   /** Created by the loop; user code receives it from `callLater`/`callAt`. */
   constructor(
@@ -79,6 +82,34 @@ export class TimerHandle extends Handle {
   /** True while the timer waits in the heap (not yet due, not cancelled). */
   get active(): boolean {
     return this.heapSeq >= 0;
+  }
+
+  /** False after `unref()`: the timer does not keep a guest loop's process alive. */
+  hasRef(): boolean {
+    return this.#refed;
+  }
+
+  /**
+   * Lets the process exit while this timer is pending, as Node's `timeout.unref()` (libuv's
+   * `uv_unref`): a guest loop stops holding Node's loop open when only unreferenced timers and
+   * watchers remain. The timer still fires if the process is alive then. Owner-mode `run()`
+   * ignores it (it runs until `stop()`).
+   */
+  unref(): this {
+    if (this.#refed) {
+      this.#refed = false;
+      this.#owner.timerRefChanged?.(this);
+    }
+    return this;
+  }
+
+  /** Undoes `unref()`. */
+  ref(): this {
+    if (!this.#refed) {
+      this.#refed = true;
+      this.#owner.timerRefChanged?.(this);
+    }
+    return this;
   }
 
   /** Cancels the timer; O(1) (its heap entry is dropped lazily). */

@@ -144,6 +144,7 @@ export class Server {
   #emfilePauses = 0;
   #refusedFdTooLarge = 0;
   #unregisterLoopClose: (() => void) | null = null;
+  #refed = true;
   /** On io_uring: one multishot accept request instead of readiness + accept() (uring-acceptor.ts). */
   #acceptor: UringAcceptor | null = null;
 
@@ -187,7 +188,9 @@ export class Server {
           },
           failed: (errno) => this.#acceptFailed(new OsError('accept', errno)),
         });
-        this.#acceptor.start();
+        // From a loop callback: the guest loop then sees the request in flight and keeps the
+        // process alive for it (it re-checks that after each iteration).
+        loop.callSoon(() => this.#acceptor?.start());
       } else loop.addReader(this.#fd, this.#onReadable, this);
       this.#unregisterLoopClose = loop.onClose(() => this.close());
       this.#ungauge = this.#gauges(loop);
@@ -216,6 +219,34 @@ export class Server {
   }
 
   /**
+   * Lets the process exit while this server listens (Node's `server.unref()`, libuv's
+   * `uv_unref`): its listening socket stops holding a guest loop's process. Accepted
+   * connections are not affected (unref them one by one). On io_uring the armed accept request
+   * still holds it.
+   */
+  unref(): this {
+    if (this.#refed) {
+      this.#refed = false;
+      if (this.#fd >= 0) this.#loop.unrefFd(this.#fd);
+    }
+    return this;
+  }
+
+  /** Undoes `unref()`. */
+  ref(): this {
+    if (!this.#refed) {
+      this.#refed = true;
+      if (this.#fd >= 0) this.#loop.refFd(this.#fd);
+    }
+    return this;
+  }
+
+  /** False after `unref()`. */
+  hasRef(): boolean {
+    return this.#refed;
+  }
+
+  /**
    * Stops accepting and closes the listening socket (and removes its Unix socket file).
    * Connections already accepted stay open: see {@link Server.closeConnections}. Idempotent.
    */
@@ -230,6 +261,7 @@ export class Server {
     this.#backoff = null;
     // Cancelled before the close: the request holds the socket open until it ends.
     this.#acceptor?.stop();
+    if (!this.#refed) this.#loop.refFd(fd); // the loop forgets the number before it is reused
     this.#loop.removeReader(fd);
     closeFd(fd);
     const a = this.#address;

@@ -93,6 +93,7 @@ export abstract class StreamTransportCore implements Transport {
   #lingerTimer: TimerHandle | null = null;
   #unregisterLoopClose: (() => void) | null = null;
   #lostDelivered = false;
+  #refed = true;
 
   /**
    * Takes ownership of `fd` when it returns (a subclass constructor that throws after this
@@ -247,6 +248,29 @@ export abstract class StreamTransportCore implements Transport {
     return this.protocol;
   }
 
+  /**
+   * Lets the process exit while this connection is open (libuv's `uv_unref`; Node's
+   * `socket.unref()`): its watchers stop holding a guest loop's process (`loop.unrefFd`). An
+   * io_uring transport's in-flight requests still do.
+   */
+  unref(): void {
+    if (!this.#refed) return;
+    this.#refed = false;
+    if (this.fd >= 0) this.loop.unrefFd(this.fd);
+  }
+
+  /** Undoes `unref()`. */
+  ref(): void {
+    if (this.#refed) return;
+    this.#refed = true;
+    if (this.fd >= 0) this.loop.refFd(this.fd);
+  }
+
+  /** False after `unref()`. */
+  hasRef(): boolean {
+    return this.#refed;
+  }
+
   /** TCP_NODELAY; a no-op on Unix sockets and once closed. */
   setNoDelay(on = true): void {
     if (this.#isTcp && this.fd >= 0) setIntOption(this.fd, sys.IPPROTO_TCP, sys.TCP_NODELAY, on ? 1 : 0);
@@ -392,6 +416,7 @@ export abstract class StreamTransportCore implements Transport {
     this.#lingerTimer?.cancel();
     this.#lingerTimer = null;
     const fd = this.fd;
+    if (!this.#refed) this.loop.refFd(fd); // the loop forgets the number before it is reused
     this.releaseIo(fd);
     this.fd = -1;
     this.flow.clear();

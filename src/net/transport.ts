@@ -78,6 +78,15 @@ export interface Transport {
   setProtocol(protocol: Protocol): void;
   /** The current protocol. */
   getProtocol(): Protocol;
+  /**
+   * Lets the process exit while this connection is open (Node's `socket.unref()`, libuv's
+   * `uv_unref`): a guest loop stops holding Node's loop for it. Owner-mode `run()` ignores it.
+   */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+  /** False after `unref()`. */
+  hasRef(): boolean;
   /** setsockopt TCP_NODELAY (no-op on Unix sockets). */
   setNoDelay(on?: boolean): void;
   /** setsockopt SO_KEEPALIVE. */
