@@ -154,7 +154,7 @@ export class SocketTransport extends StreamTransportCore {
         this.finish(err as Error); // e.g. select's FD_SETSIZE: this connection cannot be served
         return;
       }
-    } else this.loop.removeReader(this.fd);
+    } else this.loop.removeReader(this.fd, state === 'open'); // a pause: lazy (no syscall if resumed before the wait)
     this.#readerAdded = want;
   }
 
@@ -261,7 +261,8 @@ export class SocketTransport extends StreamTransportCore {
       flow.consume(n);
     }
     if (flow.buffered === 0) {
-      this.loop.removeWriter(this.fd);
+      // Lazy: a write that queues again before the next wait re-adds it without a syscall.
+      this.loop.removeWriter(this.fd, true);
       this.#writerAdded = false;
       if (this.state === 'closing') {
         this.afterFlush();
@@ -274,10 +275,13 @@ export class SocketTransport extends StreamTransportCore {
 
   // ── closing ───────────────────────────────────────────────────────────────────────────
 
-  /** Removes the reader and writer before the base closes `fd`. */
+  /**
+   * Removes the reader and writer before the base closes `fd`: eagerly, always (a lazy removal
+   * made earlier is applied now, so no closed fd stays in the selector).
+   */
   protected releaseIo(fd: number): void {
-    if (this.#readerAdded) this.loop.removeReader(fd);
-    if (this.#writerAdded) this.loop.removeWriter(fd);
+    this.loop.removeReader(fd);
+    this.loop.removeWriter(fd);
     this.#readerAdded = this.#writerAdded = false;
   }
 }
