@@ -205,8 +205,12 @@ export class EventLoop implements TimerOwner {
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
     // Guest mode: libuv polls the selector's fd after our callbacks and microtasks, so lazy
-    // removals are applied in a microtask (a resume from a promise continuation comes first).
-    if (this.mode === 'guest') this.#io.onQueued = () => queueMicrotask(this.#flushIo);
+    // removals are applied in a microtask queued at the end of the iteration (or at once outside
+    // one): the promise continuations the iteration queued (a resume) run before it.
+    if (this.mode === 'guest')
+      this.#io.onQueued = () => {
+        if (!this.#inIteration) queueMicrotask(this.#flushIo);
+      };
     this.#completion = completionOf(this.selector);
     // Owner mode submits in its own wait; only a guest loop needs the end-of-turn flush.
     if (this.#completion !== null) this.#completion.autoFlush = this.mode === 'guest';
@@ -838,6 +842,7 @@ export class EventLoop implements TimerOwner {
   }
 
   #afterGuestIteration(): void {
+    if (this.#io.pending) queueMicrotask(this.#flushIo);
     if (this.#ready.length > 0) this.#scheduleGuestTick();
     this.#armNodeTimer();
     this.#updateRef();

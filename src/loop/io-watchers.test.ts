@@ -86,6 +86,38 @@ for (const { backend, mode } of loopConfigs()) {
       }
     });
 
+    test('a pause in a callback and a resume from a promise continuation cost no selector call', async () => {
+      const { selector, changes } = countingSelector(backend);
+      const loop = new EventLoop({ selector, mode });
+      const [a, b] = socketpair();
+      const reader = () => {};
+      try {
+        loop.addReader(a, reader);
+        const stop = startCountingSyscalls();
+        const c0 = changes();
+        const e0 = syscallCounter.calls[Sc.epoll_ctl]!; // Sc.epoll_ctl < length
+        let resumed = false;
+        loop.callSoon(() => {
+          loop.removeReader(a, true);
+          Promise.resolve().then(() => {
+            loop.addReader(a, reader);
+            resumed = true;
+          });
+        });
+        loop.runOnce(0);
+        await new Promise((r) => setImmediate(r)); // microtasks (and a guest loop's flush) ran
+        loop.runOnce(0);
+        stop();
+        assert.ok(resumed);
+        assert.equal(changes() - c0, 0);
+        assert.equal(syscallCounter.calls[Sc.epoll_ctl]! - e0, 0);
+      } finally {
+        loop.close();
+        close(a);
+        close(b);
+      }
+    });
+
     test('a lazy removal left alone reaches the selector once, before the next wait', () => {
       const { selector, changes } = countingSelector(backend);
       const loop = new EventLoop({ selector, mode });
