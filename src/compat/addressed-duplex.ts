@@ -1,8 +1,8 @@
 /**
  * `AddressedDuplex`: the part of `net.Socket`'s surface that only reads — the local and remote
  * endpoints in `net`'s shapes, and the connection's state as `net` reports it (`readyState`,
- * `pending`, `connecting`, `bufferSize`) — and the `ref()`/`unref()` no-ops. The compat
- * {@link Socket} extends it; it holds no state but a cache of the peer's address.
+ * `pending`, `connecting`, `bufferSize`) — and `ref()`/`unref()`. The compat {@link Socket}
+ * extends it; it holds no state but a cache of the peer's address and the ref flag.
  *
  * @module
  */
@@ -29,6 +29,7 @@ export abstract class AddressedDuplex extends Duplex {
   #peer: SocketAddress | null | undefined;
   /** The transport #peer was read from (a socket that connects again gets a new one). */
   #peerOf: Transport | null = null;
+  #refed = true;
 
   /** The nbio transport carrying the bytes (null before connecting). */
   abstract get transport(): Transport | null;
@@ -108,18 +109,27 @@ export abstract class AddressedDuplex extends Duplex {
     return { address: a.address, family: a.family === 'ipv4' ? 'IPv4' : 'IPv6', port: a.port };
   }
 
-  /**
-   * A no-op kept for compatibility: one nbio loop watches all its sockets through one libuv
-   * handle, so a single socket cannot be unreferenced; an open socket keeps a guest loop (and
-   * the process) alive while it is read.
-   */
+  /** Undoes `unref()`. */
   ref(): this {
+    this.#refed = true;
+    this.transport?.ref();
     return this;
   }
 
-  /** A no-op kept for compatibility; see {@link AddressedDuplex.ref}. */
+  /**
+   * Lets the process exit while this socket is open, as `net`'s `unref()`: its transport stops
+   * holding a guest loop's process (`transport.unref()`). Called before the connection is
+   * made, it applies once connected (the connection attempt itself still holds the process).
+   */
   unref(): this {
+    this.#refed = false;
+    this.transport?.unref();
     return this;
+  }
+
+  /** False after `unref()` (as Node's `Timeout.hasRef()`). */
+  hasRef(): boolean {
+    return this.#refed;
   }
 
   #peerAddress(): SocketAddress | null {

@@ -1,7 +1,7 @@
 /**
  * `IdleTimer`: the timer behind `socket.setTimeout(ms)`, on the nbio loop. As in `net`, it fires
  * once after `ms` without activity (a read or a write), and activity afterwards arms it again;
- * it never destroys anything by itself.
+ * it never destroys anything by itself, and (as `net`'s) it never keeps the process alive.
  *
  * Activity is frequent and must be cheap, so it only records the time: the armed loop timer is
  * left alone, and when it fires early (activity happened meanwhile) it re-arms for the rest of
@@ -67,7 +67,8 @@ export class IdleTimer {
 
   #arm(delayMs: number): void {
     if (this.#loop.isClosed) return;
-    this.#timer = this.#loop.callLater(delayMs, this.#fire);
+    // Unreferenced, as net's socket timeouts: a timeout alone never keeps the process alive.
+    this.#timer = this.#loop.callLater(delayMs, this.#fire).unref();
   }
 
   #fire = (): void => {

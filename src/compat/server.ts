@@ -7,8 +7,7 @@
  * - `listen()` without a host binds **127.0.0.1** (nbio's rule: reaching the network is a choice
  *   made by passing `'0.0.0.0'` or `'::'`), and the host must be an IP literal or `'localhost'`
  *   (binding is synchronous in nbio: resolve names first).
- * - `maxConnections`, `ref()`/`unref()` and cluster sharing are not offered (`ref`/`unref` are
- *   no-ops).
+ * - `maxConnections` and cluster sharing are not offered.
  *
  * To serve with Node's `http` (or any server that takes sockets), emit the compat server's
  * connections into it: `nbioServer.on('connection', (s) => httpServer.emit('connection', s))`.
@@ -74,6 +73,7 @@ export class Server extends EventEmitter {
   readonly #connections = new Set<Socket>();
   #nbio: NbioServer | null = null;
   #closing = false;
+  #refed = true;
 
   /**
    * `new Server([options][, connectionListener])`, as `net.Server`.
@@ -142,6 +142,7 @@ export class Server extends EventEmitter {
         noDelay: this.#socketOptions.noDelay,
         keepAlive: this.#socketOptions.keepAlive,
       });
+      if (!this.#refed) this.#nbio.unref();
     } catch (err) {
       const os = err instanceof Error && err.cause instanceof OsError ? err.cause : null;
       // A bad argument throws; an address this machine does not have is the system's answer
@@ -242,13 +243,21 @@ export class Server extends EventEmitter {
     return this;
   }
 
-  /** A no-op kept for compatibility (see `Socket.ref`). */
+  /** Undoes `unref()`. */
   ref(): this {
+    this.#refed = true;
+    this.#nbio?.ref();
     return this;
   }
 
-  /** A no-op kept for compatibility (see `Socket.ref`). */
+  /**
+   * Lets the process exit while this server listens, as `net`'s `server.unref()` (the nbio
+   * server's `unref()`; before `listen()`, it applies once listening). Accepted sockets are
+   * not affected.
+   */
   unref(): this {
+    this.#refed = false;
+    this.#nbio?.unref();
     return this;
   }
 

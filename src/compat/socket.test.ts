@@ -401,8 +401,7 @@ describeWithFdCheck('compat Socket: bad input', () => {
     );
     const s = new Socket();
     assert.throws(() => s.setTimeout(-1), { code: 'ERR_OUT_OF_RANGE', name: 'RangeError' });
-    s.destroy();
-    assert.throws(() => s.connect(80, '127.0.0.1'), /already destroyed/);
+    s.destroy(); // (connect() on it would start a new connection, as net: see socket-net-semantics)
   });
 
   test('connect() twice throws; write() on a socket never connected fails the write', async () => {

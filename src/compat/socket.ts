@@ -267,7 +267,10 @@ export class Socket extends AddressedDuplex {
       t.abort();
       return;
     }
-    if (this.#pauseOnConnect) {
+    if (!this.hasRef()) t.unref();
+    // As net: a socket paused before it connected (or pauseOnConnect) reads nothing until
+    // resumed, so an idle paused socket holds nothing open.
+    if (this.#pauseOnConnect || this.isPaused()) {
       this.#readPaused = true;
       t.pauseReading();
       this.pause();
