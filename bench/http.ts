@@ -10,6 +10,9 @@
  *   run with /usr/bin/python3, installed here when missing);
  * - nginx (`nginx-light`, one process, `return 200`/a static file): the ceiling.
  *
+ * For short comparisons while working: `B3_PEERS=serve,Node http,uvicorn` (substrings of the peer
+ * names), `B3_WORKLOADS=hello,echo` (ids: hello, close, big, echo), `B3_ROUNDS`, `B3_SECONDS`.
+ *
  * Workloads: `GET /` hello world keep-alive; the same with `Connection: close`; `GET /big`
  * (100 KiB); `POST /echo` of 16 KiB (nginx has no echo: skipped there). Per run: req/s, server
  * CPU µs per request (utime+stime of /proc/<pid>/stat around the run), p99 latency (wrk
@@ -150,6 +153,18 @@ const PEERS: readonly Peer[] = [
   },
 ];
 
+/** A comma-separated environment variable as a list, or null when unset. */
+function envList(name: string): string[] | null {
+  const v = process.env[name];
+  return v === undefined || v === '' ? null : v.split(',').map((x) => x.trim());
+}
+
+/** The peers B3_PEERS names (substrings of their names, case-insensitive), or all. */
+function chosenPeers(): readonly Peer[] {
+  const only = envList('B3_PEERS')?.map((x) => x.toLowerCase()) ?? null;
+  return only === null ? PEERS : PEERS.filter((p) => only.some((x) => p.name.toLowerCase().includes(x)));
+}
+
 /** One wrk run. */
 interface Sample {
   reqPerSec: number;
@@ -194,12 +209,15 @@ async function runB3(ctx: BenchContext): Promise<string> {
   }
   if (spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status !== 0)
     throw new Error('wrk is not installed (apt-get install wrk).');
-  const loads = quick ? workloads().slice(0, 1) : workloads();
-  const rounds = quick ? 1 : ROUNDS;
-  const seconds = quick ? 2 : RUN_SECONDS;
+  const onlyLoads = envList('B3_WORKLOADS');
+  const loads = (quick ? workloads().slice(0, 1) : workloads()).filter(
+    (w) => onlyLoads === null || onlyLoads.includes(w.id),
+  );
+  const rounds = Number(process.env.B3_ROUNDS) || (quick ? 1 : ROUNDS);
+  const seconds = Number(process.env.B3_SECONDS) || (quick ? 2 : RUN_SECONDS);
   const servers = new Map<string, RunningServer>();
   const skipped: Record<string, string> = {};
-  for (const peer of PEERS) {
+  for (const peer of chosenPeers()) {
     const why = peer.missing();
     if (why !== null) {
       skipped[peer.name] = why;

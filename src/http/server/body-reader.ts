@@ -6,6 +6,7 @@
  * @module
  */
 import { ClosedResourceError } from '../../errors.ts';
+import type { HeaderList } from '../parser/header-list.ts';
 
 /** Queued body bytes above which the connection stops reading the socket. */
 export const BODY_HIGH_WATER_BYTES = 64 * 1024;
@@ -28,6 +29,7 @@ export class BodyReader implements AsyncIterable<Buffer> {
   #waiter: { resolve: (b: Buffer | null) => void; reject: (e: Error) => void } | null = null;
   #wanted = false;
   #discarding = false;
+  #trailers: HeaderList | null = null;
 
   /** @internal made by the connection */
   constructor(source: BodySource, empty: boolean) {
@@ -38,6 +40,14 @@ export class BodyReader implements AsyncIterable<Buffer> {
   /** True once every byte arrived (not necessarily read). */
   get isComplete(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * The trailer fields of a chunked body (RFC 9112 §7.1.2), once the body is complete: read it to
+   * its end first. Null before that, and when the body had none.
+   */
+  get trailers(): HeaderList | null {
+    return this.#trailers;
   }
 
   /** Bytes received but not read yet. */
@@ -91,6 +101,11 @@ export class BodyReader implements AsyncIterable<Buffer> {
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
     return this.#queuedBytes >= BODY_HIGH_WATER_BYTES;
+  }
+
+  /** @internal the trailer section arrived (just before `end()`) */
+  setTrailers(trailers: HeaderList): void {
+    this.#trailers = trailers;
   }
 
   /** @internal the body is complete */

@@ -24,6 +24,7 @@ import type { EventLoop } from '../../loop/event-loop.ts';
 import type { TimerHandle } from '../../loop/handle.ts';
 import type { Protocol } from '../../net/protocol.ts';
 import type { Transport } from '../../net/transport.ts';
+import type { HeaderList } from '../parser/header-list.ts';
 import type { HttpParseError } from '../parser/http-parse-error.ts';
 import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
 import type { HttpLimits, MessageHead } from '../parser/message-head.ts';
@@ -186,6 +187,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
       this.#bodyPaused = true;
       this.#transport?.pauseReading();
     }
+  }
+
+  onTrailers(trailers: HeaderList): void {
+    this.#exchange?.body.setTrailers(trailers);
   }
 
   onMessageComplete(): void {

@@ -58,9 +58,12 @@ export function lightParts(r: LightResponse): LightParts | Response {
   return partsOf(r);
 }
 
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 /** Leading and trailing HTTP whitespace removed (what `Headers` does to a value). */
 function normalizeValue(v: string): string {
-  const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
   let start = 0;
   let end = v.length;
   while (start < end && isWs(v.charCodeAt(start))) start++;

@@ -18,6 +18,7 @@ export class ServerRequest {
   readonly #fallbackHost: string;
   #url: string | null = null;
   #headers: Headers | null = null;
+  #trailers: Headers | null = null;
   #stream: ReadableStream<Uint8Array> | null = null;
   #used = false;
 
@@ -78,6 +79,22 @@ export class ServerRequest {
       );
     }
     return this.#stream;
+  }
+
+  /**
+   * The trailer fields of a chunked request body, once the body was read to its end (after
+   * `await req.text()`, or the stream's last chunk); null before that, and when there were none.
+   */
+  get trailers(): Headers | null {
+    const list = this.#ex.body.trailers;
+    if (list === null) return null;
+    this.#trailers ??= list.toHeaders();
+    return this.#trailers;
+  }
+
+  /** The trailer fields without building a `Headers` (null as for {@link trailers}). */
+  get trailerList(): HeaderList | null {
+    return this.#ex.body.trailers;
   }
 
   /** True once the body was read (or its stream taken). */
