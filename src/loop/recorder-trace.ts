@@ -78,17 +78,17 @@ export function iterationEvents(
       },
     },
   ];
-  if (r.blockedMs > 0 || r.timeoutMs !== 0) {
-    out.push({
-      name: waitName,
-      ph: 'X',
-      ts: start,
-      dur: woke - start,
-      pid,
-      tid: tid + 1,
-      args: { timeoutMs: r.timeoutMs, reason: r.timeoutReason },
-    });
-  }
+  // Every wait is drawn; a zero-timeout one (each guest-mode iteration: libuv did the blocking)
+  // as a slice of 0 µs, since the recorder does not time a wait that cannot block.
+  out.push({
+    name: waitName,
+    ph: 'X',
+    ts: start,
+    dur: woke - start,
+    pid,
+    tid: tid + 1,
+    args: { timeoutMs: r.timeoutMs, reason: r.timeoutReason },
+  });
   for (const e of r.events) {
     out.push({
       name: `fd ${e.fd} ${readyLetters(e.ready)} — ${e.label}`,

@@ -136,6 +136,92 @@ for (const { backend, mode } of loopConfigs()) {
   });
 }
 
+test('a small ring over busy iterations keeps every event and callback of the iterations it keeps (the logs grow)', async () => {
+  const fdsBefore = fdSnapshot();
+  const loop = new EventLoop({ selector: 'epoll', mode: 'owner' });
+  loop.recorder.enable(3);
+  const PAIRS = 150;
+  const ran: { iteration: number; fd: number }[] = [];
+  const pairs: [number, number][] = [];
+  const byte = new Uint8Array(1);
+  const buf = new Uint8Array(8);
+  for (let i = 0; i < PAIRS; i++) {
+    const [a, b] = socketpair();
+    pairs.push([a, b]);
+    loop.addReader(
+      a,
+      function onByte() {
+        read(a, buf);
+        ran.push({ iteration: loop.stats().iterations + 1, fd: a });
+      },
+      { label: `pair ${a}` },
+    );
+  }
+  // five rounds of 150 ready descriptors and 300 callSoon callbacks: more entries than the
+  // smallest logs hold (256) for the three iterations kept
+  for (let round = 0; round < 5; round++) {
+    for (const [, b] of pairs) write(b, byte);
+    for (let i = 0; i < 300; i++) loop.callSoon(function soon() {});
+    const before = ran.length;
+    while (ran.length < before + PAIRS) loop.runOnce(1000);
+  }
+  loop.runOnce(0); // the callSoon callbacks still queued
+  const kept = loop.recorder.snapshot();
+  assert.equal(kept.length, 3);
+  let compared = 0;
+  for (const record of kept) {
+    const expected = ran.filter((r) => r.iteration === record.iteration).map((r) => r.fd);
+    const readers = record.callbacks.filter((c) => c.kind === 'reader');
+    assert.deepEqual(
+      readers.map((c) => c.fd),
+      expected,
+    );
+    for (const c of readers) {
+      assert.equal(c.name, 'onByte');
+      assert.equal(c.label, `pair ${c.fd}`);
+      assert.ok(c.durationMs >= 0 && c.startMs >= record.startMs);
+    }
+    const eventFds = new Set(record.events.map((e) => e.fd));
+    for (const fd of expected) assert.ok(eventFds.has(fd), `fd ${fd} was ready in ${record.iteration}`);
+    for (const e of record.events) assert.equal(e.label, `pair ${e.fd}`);
+    compared += readers.length;
+    const soon = record.callbacks.filter((c) => c.kind === 'soon');
+    assert.ok(soon.every((c) => c.name === 'soon'));
+  }
+  assert.ok(
+    compared + kept.reduce((n, r) => n + r.callbacks.length, 0) > 256,
+    'more than one log of entries',
+  );
+  // resize: smaller keeps the newest, larger keeps what there is, clear() forgets
+  const last = loop.recorder.lastIteration;
+  loop.recorder.enable(2);
+  assert.deepEqual(
+    loop.recorder.snapshot().map((r) => r.iteration),
+    [last - 1, last],
+  );
+  loop.recorder.enable(50);
+  loop.runOnce(0);
+  assert.deepEqual(
+    loop.recorder.snapshot().map((r) => r.iteration),
+    [last - 1, last, last + 1],
+  );
+  loop.recorder.clear();
+  assert.deepEqual(loop.recorder.snapshot(), []);
+  assert.equal(loop.recorder.lastIteration, 0);
+  loop.runOnce(0);
+  assert.deepEqual(
+    loop.recorder.snapshot().map((r) => r.iteration),
+    [last + 2],
+  );
+  for (const [a, b] of pairs) {
+    loop.removeReader(a);
+    close(a);
+    close(b);
+  }
+  loop.close();
+  assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
+});
+
 test('enable() rejects a capacity that is not a whole number ≥ 1', () => {
   const loop = new EventLoop({ selector: 'poll' });
   for (const bad of [0, -1, 1.5, Number.NaN]) {

@@ -15,7 +15,20 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
 import { SYSCALL_KINDS, startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
 import { formatRecords } from './recorder-format.ts';
-import { Slot, wakeBit } from './recorder-slot.ts';
+import {
+  kindCode,
+  type Log,
+  R_BLOCKED,
+  R_DURATION,
+  R_ITERATION,
+  R_START,
+  R_TIMEOUT,
+  R_TIMERS_FIRED,
+  R_WOKE,
+  RecorderRing,
+  ROW,
+  wakeBit,
+} from './recorder-ring.ts';
 import type {
   CallbackRecordKind,
   IterationRecord,
@@ -50,19 +63,22 @@ const B_WAKER = wakeBit('waker');
 const B_SIGNAL = wakeBit('signal');
 const B_TIMEOUT = wakeBit('timeout');
 
-function kindCode(kind: CallbackRecordKind): number {
-  return kind === 'reader' ? 0 : kind === 'writer' ? 1 : kind === 'timer' ? 2 : 3;
-}
+/** The clock, looked up once (`performance` is a lazy getter on the global object). */
+const clock = performance;
 
 /** See the module comment. */
 export class LoopRecorder implements CallbackProbe {
   readonly #host: RecorderHost;
-  /** capacity + 1 slots: the completed iterations and the one being recorded (#cur). */
-  #ring: Slot[] = [];
+  #ring: RecorderRing | null = null;
   #capacity = 0;
-  /** Iterations completed into the ring since the first enable(). */
+  /** Iterations completed since the last clear(): the one being recorded is number #written. */
   #written = 0;
-  #cur: Slot = new Slot();
+  /** The first iteration (counted since clear()) whose row is kept: rows before it were dropped
+   *  by a resize. */
+  #first = 0;
+  /** The current iteration's row, and its offset in the ring's rows. */
+  #r = 0;
+  #b = 0;
   #enabled = false;
   #stopCounting: (() => void) | null = null;
   readonly #listeners = new Set<(record: IterationRecord) => void>();
@@ -70,12 +86,8 @@ export class LoopRecorder implements CallbackProbe {
   #gaugeSample: Readonly<Record<string, number>> = {};
   #gaugeAtMs = Number.NEGATIVE_INFINITY;
   readonly #sysBase = new Float64Array(2 * SYSCALL_KINDS.length);
-  // the callback running now
-  #cbKind = 0;
-  #cbFd = -1;
-  #cbFn: ((...a: never[]) => void) | null = null;
-  #cbOwner: Labelled | null = null;
-  #cbStartMs = 0;
+  /** The callbacks-log index of the callback running now, or −1. */
+  #cbOpen = -1;
   /** When the wait or the last callback of this iteration ended; −1 outside an iteration. */
   #lastMs = -1;
 
@@ -96,8 +108,9 @@ export class LoopRecorder implements CallbackProbe {
 
   /** The number of the newest record kept, or 0 when there is none. */
   get lastIteration(): number {
-    if (this.#written === 0 || this.#capacity === 0) return 0;
-    return this.#ring[(this.#written - 1) % (this.#capacity + 1)]?.iteration ?? 0;
+    const ring = this.#ring;
+    if (this.#written === this.#first || ring === null) return 0;
+    return ring.rows[ring.base(this.#written - 1) + R_ITERATION] ?? 0;
   }
 
   /**
@@ -112,12 +125,17 @@ export class LoopRecorder implements CallbackProbe {
       );
     }
     if (capacity !== this.#capacity) {
-      const kept = this.#completedSlots().slice(-capacity);
-      const ring = [...kept, this.#cur];
-      while (ring.length < capacity + 1) ring.push(new Slot());
+      const old = this.#ring;
+      const ring = new RecorderRing(capacity, old);
+      if (old === null) ring.open(0);
+      else {
+        // the newest records that fit, and the iteration being recorded
+        this.#first = Math.max(this.#first, this.#written - capacity);
+        for (let k = this.#first; k <= this.#written; k++) ring.copyRow(old, k);
+      }
       this.#ring = ring;
       this.#capacity = capacity;
-      this.#written = kept.length;
+      this.#setRow(this.#written);
     }
     if (!this.#enabled) {
       this.#enabled = true;
@@ -139,8 +157,14 @@ export class LoopRecorder implements CallbackProbe {
   /** Forgets every record. */
   clear(): void {
     this.#written = 0;
-    for (const slot of this.#ring) slot.reset();
-    this.#cur = this.#ring[0] ?? this.#cur;
+    this.#first = 0;
+    this.#cbOpen = -1;
+    const ring = this.#ring;
+    if (ring === null) return;
+    ring.clearLogs();
+    ring.records.fill(null);
+    ring.open(0);
+    this.#setRow(0);
   }
 
   /**
@@ -150,7 +174,11 @@ export class LoopRecorder implements CallbackProbe {
    */
   snapshot(sinceIteration = 0): IterationRecord[] {
     const out: IterationRecord[] = [];
-    for (const slot of this.#completedSlots()) if (slot.iteration > sinceIteration) out.push(slot.toRecord());
+    const ring = this.#ring;
+    if (ring === null) return out;
+    for (let k = this.#oldest(); k < this.#written; k++) {
+      if ((ring.rows[ring.base(k) + R_ITERATION] ?? 0) > sinceIteration) out.push(ring.record(k));
+    }
     return out;
   }
 
@@ -186,74 +214,118 @@ export class LoopRecorder implements CallbackProbe {
 
   /** @internal Step 1 done: the timeout and why; `trigger` is what libuv called back for. */
   beginIteration(timeoutMs: number | null, reason: TimeoutReason, trigger: WakeReason | null): void {
-    const cur = this.#cur;
-    cur.timeoutMs = timeoutMs;
-    cur.reason = reason;
-    if (trigger !== null) cur.woke |= wakeBit(trigger);
+    const ring = this.#ring!; // enabled
+    const b = this.#b;
+    ring.rows[b + R_TIMEOUT] = timeoutMs === null ? Number.NaN : timeoutMs;
+    ring.reasons[this.#r] = reason;
+    if (trigger !== null) ring.rows[b + R_WOKE] = (ring.rows[b + R_WOKE] ?? 0) | wakeBit(trigger);
   }
 
   /**
-   * @internal Step 4: what the selector returned; the wait began at `startMs` (the iteration's
-   * start, as recorded) and took `blockedMs`.
+   * @internal Step 4: what the selector returned. `startMs` and `blockedMs`: when the wait began
+   * and how long it took, as the loop timed it; `startMs` −1 when the loop did not time it (a
+   * zero timeout: the wait cannot block), then the iteration starts now and blocked 0.
    */
   afterPoll(
     events: readonly ReadyEvent<{ readonly owner?: Labelled | null }>[],
     startMs: number,
     blockedMs: number,
   ): void {
-    const cur = this.#cur;
-    cur.startMs = startMs;
-    cur.blockedMs = blockedMs;
-    this.#lastMs = startMs + blockedMs;
-    const waker = this.#host.wakerFd;
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]!; // i < length
-      cur.addEvent(ev.fd, ev.ready, ev.token?.owner ?? null);
-      cur.woke |= ev.fd === waker ? B_WAKER : B_IO;
+    const ring = this.#ring!; // enabled
+    const rows = ring.rows;
+    const b = this.#b;
+    let start = startMs;
+    let blocked = blockedMs;
+    if (start < 0) {
+      start = clock.now();
+      blocked = 0;
     }
+    rows[b + R_START] = start;
+    rows[b + R_BLOCKED] = blocked;
+    this.#lastMs = start + blocked;
+    const n = events.length;
+    if (n === 0) return;
+    const log = ring.events;
+    if (log.n + n - log.floor > log.mask + 1) this.#makeRoom(log, n);
+    const waker = this.#host.wakerFd;
+    let woke = rows[b + R_WOKE] ?? 0;
+    const i32 = log.i32;
+    const refs = log.refs;
+    const mask = log.mask;
+    let at = log.n;
+    for (let i = 0; i < n; i++) {
+      const ev = events[i]!; // i < length
+      const j = at++ & mask;
+      i32[2 * j] = ev.fd;
+      i32[2 * j + 1] = ev.ready;
+      refs[j] = ev.token?.owner ?? null;
+      woke |= ev.fd === waker ? B_WAKER : B_IO;
+    }
+    log.n = at;
+    rows[b + R_WOKE] = woke;
   }
 
   /** @internal Step 6: `n` timers fell due. */
   timersDue(n: number): void {
-    this.#cur.timersFired += n;
-    this.#cur.woke |= B_TIMER;
+    const rows = this.#ring!.rows; // enabled
+    const b = this.#b;
+    rows[b + R_TIMERS_FIRED] = (rows[b + R_TIMERS_FIRED] ?? 0) + n;
+    rows[b + R_WOKE] = (rows[b + R_WOKE] ?? 0) | B_TIMER;
   }
 
   /** @internal A signal listener queued a handler (it runs in the next iteration). */
   noteSignal(): void {
-    this.#cur.woke |= B_SIGNAL;
+    const rows = this.#ring!.rows; // enabled
+    rows[this.#b + R_WOKE] = (rows[this.#b + R_WOKE] ?? 0) | B_SIGNAL;
   }
 
   /** @internal CallbackProbe */
   begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
-    this.#cbKind = kindCode(kind);
-    this.#cbFd = fd;
-    this.#cbFn = fn;
-    this.#cbOwner = owner;
-    // Clock reads cost ~40–170 ns each: a callback that follows the wait or another callback
+    const log = this.#ring!.callbacks; // enabled
+    if (log.n - log.floor > log.mask) this.#makeRoom(log);
+    const i = log.n++;
+    const j = i & log.mask;
+    log.i32[2 * j] = kindCode(kind);
+    log.i32[2 * j + 1] = fd;
+    log.refs[j] = fn;
+    log.refs2[j] = owner;
+    // A clock read costs ~60–200 ns: a callback that follows the wait or another callback
     // starts when that one ended (the few instructions between them count in this one).
-    this.#cbStartMs = this.#lastMs >= 0 ? this.#lastMs : performance.now();
+    log.f64[2 * j] = this.#lastMs >= 0 ? this.#lastMs : clock.now();
+    log.f64[2 * j + 1] = 0;
+    this.#cbOpen = i;
   }
 
   /** @internal CallbackProbe */
   end(): void {
-    const start = this.#cbStartMs;
-    const fn = this.#cbFn;
-    const now = performance.now();
+    const now = clock.now();
     this.#lastMs = now;
-    if (fn !== null) this.#cur.addCallback(this.#cbKind, this.#cbFd, fn, this.#cbOwner, start, now - start);
+    const i = this.#cbOpen;
+    if (i < 0) return;
+    this.#cbOpen = -1;
+    const log = this.#ring!.callbacks; // begin() ran
+    const j = i & log.mask;
+    log.f64[2 * j + 1] = now - (log.f64[2 * j] ?? now);
   }
 
   /** @internal The interest in `fd` changed to `interest` (0: no longer watched). */
   interestChanged(fd: number, interest: number, owner: Labelled | null): void {
-    this.#cur.addInterest(fd, interest, owner);
+    const log = this.#ring!.interest; // enabled
+    if (log.n - log.floor > log.mask) this.#makeRoom(log);
+    const j = log.n++ & log.mask;
+    log.i32[2 * j] = fd;
+    log.i32[2 * j + 1] = interest;
+    log.refs[j] = owner;
   }
 
   /** @internal A watchdog report: lands in the current (or next) iteration's record. */
   noteStall(report: StallReport): void {
-    const cur = this.#cur;
-    if (cur.stalls === null) cur.stalls = [];
-    cur.stalls.push(report);
+    const ring = this.#ring;
+    if (ring === null) return;
+    const r = this.#r;
+    const list = ring.stalls[r] ?? [];
+    list.push(report);
+    ring.stalls[r] = list;
   }
 
   /** @internal The iteration numbered `iteration` is complete; the loop's counters now. */
@@ -264,24 +336,26 @@ export class LoopRecorder implements CallbackProbe {
     readers: number,
     writers: number,
   ): void {
-    const cur = this.#cur;
-    const endMs = this.#lastMs >= 0 ? this.#lastMs : performance.now();
+    const ring = this.#ring!; // enabled
+    const rows = ring.rows;
+    const b = this.#b;
+    const k = this.#written;
+    const endMs = this.#lastMs >= 0 ? this.#lastMs : clock.now();
     this.#lastMs = -1;
-    if (cur.woke === 0 && cur.timeoutMs !== 0) cur.woke = B_TIMEOUT;
-    cur.iteration = iteration;
-    cur.durationMs = endMs - cur.startMs;
-    cur.ready = ready;
-    cur.timersPending = timersPending;
-    cur.readers = readers;
-    cur.writers = writers;
-    cur.gauges = this.#sampleGauges(endMs);
-    this.#syscallsSinceLast(cur.syscalls);
-    this.#written++;
-    const next = this.#ring[this.#written % (this.#capacity + 1)] ?? new Slot();
-    next.reset();
-    this.#cur = next;
+    if (rows[b + R_WOKE] === 0 && rows[b + R_TIMEOUT] !== 0) rows[b + R_WOKE] = B_TIMEOUT;
+    rows[b + R_ITERATION] = iteration;
+    rows[b + R_DURATION] = endMs - (rows[b + R_START] ?? endMs);
+    ring.counters(k, ready, timersPending, readers, writers);
+    ring.gauges[this.#r] = this.#sampleGauges(endMs);
+    ring.syscallsAt(k);
+    this.#syscallsSinceLast(ring);
+    ring.syscallsDone(k);
+    ring.seal(k);
+    this.#written = k + 1;
+    ring.open(k + 1);
+    this.#setRow(k + 1);
     if (this.#listeners.size === 0) return;
-    const record = cur.toRecord();
+    const record = ring.record(k);
     for (const l of this.#listeners) {
       try {
         l(record);
@@ -291,16 +365,22 @@ export class LoopRecorder implements CallbackProbe {
     }
   }
 
-  /** Completed slots, oldest first. */
-  #completedSlots(): Slot[] {
-    const size = this.#capacity + 1;
-    const n = Math.min(this.#written, this.#capacity);
-    const out: Slot[] = [];
-    for (let i = this.#written - n; i < this.#written; i++) {
-      const slot = this.#ring[i % size];
-      if (slot !== undefined) out.push(slot);
-    }
-    return out;
+  /** Iteration k is recorded in the ring's row #r, at offset #b. */
+  #setRow(k: number): void {
+    this.#r = k % (this.#capacity + 1);
+    this.#b = this.#r * ROW;
+  }
+
+  /** The oldest iteration kept (counted since clear()). */
+  #oldest(): number {
+    return Math.max(this.#first, this.#written - this.#capacity);
+  }
+
+  /** A log has no room for `entries` more: raise its floor to the oldest kept iteration's
+   *  entries, and grow it while that is not enough. */
+  #makeRoom(log: Log, entries = 1): void {
+    this.#ring!.raiseFloors(this.#oldest()); // enabled
+    while (log.n + entries - log.floor > log.mask + 1) log.grow();
   }
 
   #sampleGauges(nowMs: number): Readonly<Record<string, number>> {
@@ -323,20 +403,26 @@ export class LoopRecorder implements CallbackProbe {
     this.#sysBase.set(syscallCounter.bytes, SYSCALL_KINDS.length);
   }
 
-  /** System calls since the previous iteration ended, into `out` (calls, then bytes), so calls
-   *  made from microtasks between two iterations count in the next one. */
-  #syscallsSinceLast(out: Float64Array): void {
+  /** System calls since the previous iteration ended, appended to the ring's syscall log (kinds
+   *  with calls only), so calls made from microtasks between two iterations count in the next one. */
+  #syscallsSinceLast(ring: RecorderRing): void {
     const calls = syscallCounter.calls;
     const bytes = syscallCounter.bytes;
     const base = this.#sysBase;
     const n = calls.length;
+    const log = ring.syscalls;
     for (let k = 0; k < n; k++) {
       const c = calls[k]!; // same lengths
-      const b = bytes[k]!;
-      out[k] = c - base[k]!;
-      out[n + k] = b - base[n + k]!;
+      const dc = c - base[k]!;
+      if (dc === 0) continue;
+      const by = bytes[k]!;
+      if (log.n - log.floor > log.mask) this.#makeRoom(log);
+      const j = log.n++ & log.mask;
+      log.f64[3 * j] = k;
+      log.f64[3 * j + 1] = dc;
+      log.f64[3 * j + 2] = by - base[n + k]!;
       base[k] = c;
-      base[n + k] = b;
+      base[n + k] = by;
     }
   }
 }

@@ -2,7 +2,10 @@
  * The watchdog's thread, as a self-contained JavaScript source run with
  * `new Worker(source, { eval: true })`: it needs no loader (tsx) and no file next to the built
  * package. It reads the heartbeat the loop writes into shared memory (layout in watchdog.ts)
- * every `pollMs`, and when one callback has run past the threshold:
+ * every `pollMs`. The loop writes no time: a callback's sequence number (odd while it runs)
+ * first seen at one look began after the look before, so it has run at least since that first
+ * look and at most since the look before. When it has run past the threshold by the first
+ * measure, the worker writes the second (its start at the earliest) for the loop's report, and:
  *
  * - if the main thread sleeps in the kernel (Atomics.wait, readFileSync on a FIFO …; on Linux:
  *   asleep, state S or D in /proc/<pid>/task/<pid>/stat, at 6 looks over ~6 ms), a pause
@@ -27,7 +30,7 @@ const fs = require('node:fs');
 const { sab, id, thresholdMs, pollMs, print } = workerData;
 const i32 = new Int32Array(sab);
 const f64 = new Float64Array(sab);
-const SEQ = 0, RUNNING = 1, FLAGGED = 2, SLEPT = 3, START = 2;
+const SEQ = 0, FLAGGED = 2, SLEPT = 3, START = 2;
 const keepAlive = setInterval(() => {}, 1 << 30); // until stopped: the inspector's replies are no handle
 const scripts = new Map();
 const session = new inspector.Session();
@@ -73,14 +76,25 @@ function retry(seq) {
   watched = -1;
   if (done === seq) done = -1;
 }
+// The sequence seen at the last look, when it was first seen, and the look before that.
+let seen = -1;
+let seenAt = 0;
+let startedAfter = 0;
+let lastLook = now();
 function check() {
-  if (pausing || Atomics.load(i32, RUNNING) === 0) return;
+  const t = now();
   const seq = Atomics.load(i32, SEQ);
-  if (seq === done) return;
-  const elapsed = now() - f64[START];
-  if (elapsed < thresholdMs) return;
+  if (seq !== seen) {
+    seen = seq;
+    seenAt = t;
+    startedAfter = lastLook;
+  }
+  lastLook = t;
+  if (pausing || (seq & 1) === 0 || seq === done) return;
+  if (t - seenAt < thresholdMs) return;
   done = seq;
-  soFarMs = elapsed;
+  f64[START] = startedAfter;
+  soFarMs = t - startedAfter;
   Atomics.store(i32, FLAGGED, seq); // the loop reports it when it returns, stack or not
   pausing = true;
   probeSleeping((sleeps) => {
@@ -90,7 +104,7 @@ function check() {
       Atomics.store(i32, SLEPT, seq);
       if (print) fs.writeSync(2, 'nbio watchdog: the loop has been blocked ' + Math.round(now() - f64[START]) + ' ms in a system call inside one callback (report follows when it returns)\n');
     }
-    if (sleeps || Atomics.load(i32, SEQ) !== seq || Atomics.load(i32, RUNNING) === 0) {
+    if (sleeps || Atomics.load(i32, SEQ) !== seq) {
       pausing = false;
       return;
     }

@@ -11,11 +11,17 @@
  * Reports go to `onReport`, to stderr (unless `print: false`), into the flight recorder's current
  * iteration when it records, and so into a trace file.
  *
- * Heartbeat layout (a 32-byte SharedArrayBuffer): Int32 [0] sequence number of the callback
- * running (or that ran last), [1] 1 while a callback runs, [2] the sequence the worker flagged,
- * [3] the sequence it found sleeping in the kernel;
- * Float64 [2] when the running callback began (`performance.timeOrigin + performance.now()`).
- * Cost per callback while on: two stores, one clock read, one load.
+ * Heartbeat layout (a 32-byte SharedArrayBuffer): Int32 [0] the callback sequence, odd while a
+ * callback runs (each callback adds 1 when it begins and 1 when it returns), [2] the odd sequence
+ * the worker flagged, [3] the one it found sleeping in the kernel; Float64 [2], written by the
+ * worker when it flags: when the callback began at the earliest (`performance.timeOrigin +
+ * performance.now()`), the worker's last look that saw another sequence.
+ *
+ * Cost per callback while on: two plain stores into shared memory and one load, plus four
+ * stores of the callback's identity into this object; no clock read (a clock read costs
+ * ~60–200 ns, more than the rest of the watchdog's work on a B1 echo round trip). The worker
+ * times a callback from its own looks, so a reported duration is an upper bound, at most one
+ * look interval (`pollMs`: threshold / 5, 2–20 ms) above the true one.
  *
  * @module
  */
@@ -39,7 +45,6 @@ export interface WatchdogOptions {
 }
 
 const SEQ = 0;
-const RUNNING = 1;
 const FLAGGED = 2;
 const SLEPT = 3;
 const START = 2; // Float64 index
@@ -80,7 +85,6 @@ export class Watchdog implements CallbackProbe {
   #fd = -1;
   #fn: ((...a: never[]) => void) | null = null;
   #owner: Labelled | null = null;
-  #startMs = 0;
   #stack: { seq: number; frames: StackFrameRecord[]; soFarMs: number } | null = null;
   /** How long the watchdog thread needs between two looks at the heartbeat (ms). */
   readonly pollMs: number;
@@ -178,21 +182,20 @@ export class Watchdog implements CallbackProbe {
     this.#fd = fd;
     this.#fn = fn;
     this.#owner = owner;
-    this.#startMs = performance.now();
-    this.#f64[START] = performance.timeOrigin + this.#startMs;
-    this.#i32[SEQ] = ++this.#seq;
-    this.#i32[RUNNING] = 1;
+    // Plain stores: the worker reads with Atomics.load every pollMs; no ordering is needed.
+    this.#i32[SEQ] = ++this.#seq; // odd: running
   }
 
   /** @internal CallbackProbe */
   end(): void {
-    this.#i32[RUNNING] = 0;
-    if (this.#i32[FLAGGED] === this.#seq) this.#report();
+    const ran = this.#seq;
+    this.#i32[SEQ] = ++this.#seq; // even: returned
+    if (this.#i32[FLAGGED] === ran) this.#report(ran);
   }
 
   /** Runs on the main thread while it is paused: keeps the stack, returns the printed text. */
   #takeStack(framesJson: string, seq: number, soFarMs: number): string {
-    if (seq !== this.#seq || this.#i32[RUNNING] !== 1) return '';
+    if (seq !== this.#seq || (seq & 1) === 0) return '';
     const frames = (JSON.parse(framesJson) as StackFrameRecord[]).map(toSource);
     this.#stack = { seq, frames, soFarMs };
     this.#stacksTaken++;
@@ -202,17 +205,19 @@ export class Watchdog implements CallbackProbe {
     return `nbio watchdog: the loop has been blocked ${Math.round(soFarMs)} ms by ${this.#kind} ${this.#fn?.name || 'anonymous'}${this.#owner === null ? '' : ` (${this.#owner.label})`}${where}\n`;
   }
 
-  #report(): void {
-    const durationMs = performance.now() - this.#startMs;
-    const stack = this.#stack !== null && this.#stack.seq === this.#seq ? this.#stack : null;
+  /** The callback numbered `seq` returned after the worker flagged it. */
+  #report(seq: number): void {
+    const startMs = (this.#f64[START] ?? 0) - performance.timeOrigin;
+    const durationMs = performance.now() - startMs;
+    const stack = this.#stack !== null && this.#stack.seq === seq ? this.#stack : null;
     this.#stack = null;
     const report: StallReport = {
-      type: stack === null && this.#i32[SLEPT] === this.#seq ? 'blocked' : 'js',
+      type: stack === null && this.#i32[SLEPT] === seq ? 'blocked' : 'js',
       kind: this.#kind,
       name: this.#fn?.name || 'anonymous',
       label: this.#owner === null ? '' : this.#owner.label,
       fd: this.#fd,
-      startMs: this.#startMs,
+      startMs,
       blockedMs: stack === null ? durationMs : stack.soFarMs,
       durationMs,
       stack: stack === null ? [] : stack.frames,
