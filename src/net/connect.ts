@@ -33,17 +33,17 @@ import {
   AbortedError,
   ClosedResourceError,
   ConnectionRefusedError,
-  checkDelay,
   InvalidArgumentError,
   TimeoutError,
 } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
-import { OsError } from '../sys/errno.ts';
+import { ETIMEDOUT, OsError } from '../sys/errno.ts';
 import { close as closeFd } from '../sys/fd.ts';
 import { encodeSockaddr, familyOf, type SocketAddress } from '../sys/sockaddr.ts';
 import { connect, describe, getSocketError, socket } from '../sys/socket.ts';
-import { checkHost, checkPort, ipLiteralAddress, unixAddress } from './address.ts';
+import { type CheckedConnect, checkConnectOptions } from './connect-options.ts';
+import { type HappyEyeballsOptions, interleaveFamilies } from './happy-eyeballs.ts';
 import type { Protocol } from './protocol.ts';
 import { resolve } from './resolver.ts';
 import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
@@ -51,7 +51,7 @@ import type { Transport } from './transport.ts';
 import { UringTransport } from './uring-transport.ts';
 
 /** Options for {@link createConnection}. */
-export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'> {
+export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>, HappyEyeballsOptions {
   /** IP literal or host name; default `'localhost'` (as Node). */
   host?: string;
   /** TCP port, 1–65535; required unless `path` is given. */
@@ -97,53 +97,8 @@ export function createConnection<P extends Protocol>(
       'createConnection needs a protocol factory and a callback: pass two functions.',
     );
   }
-  const attempt = new Attempt(loop, protocolFactory, checkOptions(options), callback);
+  const attempt = new Attempt(loop, protocolFactory, checkConnectOptions(options), callback);
   return { cancel: (reason) => attempt.cancel(reason) };
-}
-
-interface Checked {
-  options: ConnectOptions;
-  /** For messages: `host:port` or the path. */
-  target: string;
-  /** Known without resolving (IP literal or path), else null. */
-  addresses: SocketAddress[] | null;
-  host: string;
-  port: number;
-}
-
-function checkOptions(options: ConnectOptions): Checked {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('createConnection needs options: pass { host, port } or { path }.');
-  }
-  const { path, timeoutMs, signal, family } = options;
-  if (timeoutMs !== undefined)
-    checkDelay(timeoutMs, 'connect timeoutMs (or leave it out)', { positive: true });
-  if (options.lingerMs !== undefined) checkDelay(options.lingerMs, 'lingerMs (or leave it out)');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('Invalid signal: pass an AbortSignal (from an AbortController).');
-  }
-  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') {
-    throw new InvalidArgumentError(`Invalid family '${String(family)}': use 'ipv4' or 'ipv6'.`);
-  }
-  if (path !== undefined) {
-    if (options.host !== undefined || options.port !== undefined) {
-      throw new InvalidArgumentError('Cannot connect to both a Unix path and a host/port: pass either.');
-    }
-    const a = unixAddress(path);
-    return { options, target: path, addresses: [a], host: '', port: 0 };
-  }
-  const port = checkPort(options.port);
-  if (port === 0)
-    throw new InvalidArgumentError('Cannot connect to port 0: pass the port the server listens on.');
-  const host = checkHost(options.host ?? 'localhost');
-  const literal = ipLiteralAddress(host, port);
-  if (literal !== null && family !== undefined && literal.family !== family) {
-    throw new InvalidArgumentError(
-      `Host '${host}' is an ${literal.family} address but family '${family}' was asked.`,
-    );
-  }
-  const target = literal !== null ? describe(literal) : `${host}:${port}`;
-  return { options, target, addresses: literal === null ? null : [literal], host, port };
 }
 
 /** One createConnection call's state: exactly one outcome, every descriptor closed. */
@@ -155,7 +110,7 @@ class Attempt<P extends Protocol> {
 
   readonly #loop: EventLoop;
   readonly #factory: () => P;
-  readonly #c: Checked;
+  readonly #c: CheckedConnect;
   readonly #callback: ConnectCallback<P>;
   #settled = false;
   #addresses: SocketAddress[] = [];
@@ -167,10 +122,12 @@ class Attempt<P extends Protocol> {
   #connectOp = 0;
   #resolving: { cancel(): void } | null = null;
   #timer: TimerHandle | null = null;
+  /** Happy Eyeballs: moves on from a slow address (happy-eyeballs.ts). */
+  #attemptTimer: TimerHandle | null = null;
   #lastError: Error | null = null;
   #unregisterLoopClose: (() => void) | null = null;
 
-  constructor(loop: EventLoop, factory: () => P, c: Checked, callback: ConnectCallback<P>) {
+  constructor(loop: EventLoop, factory: () => P, c: CheckedConnect, callback: ConnectCallback<P>) {
     this.#loop = loop;
     this.#factory = factory;
     this.#c = c;
@@ -194,7 +151,7 @@ class Attempt<P extends Protocol> {
     if (this.#settled) return;
     const c = this.#c;
     if (c.addresses !== null) {
-      this.#addresses = c.addresses;
+      this.#addresses = this.#ordered(c.addresses);
       this.#tryNext();
       return;
     }
@@ -213,15 +170,59 @@ class Attempt<P extends Protocol> {
       this.#fail(err);
       return;
     }
-    this.#addresses = addresses.map((a) => ({ ...a, port: this.#c.port }) as SocketAddress);
+    this.#addresses = this.#ordered(addresses.map((a) => ({ ...a, port: this.#c.port }) as SocketAddress));
     this.#tryNext();
   };
+
+  /** Happy Eyeballs interleaves the families; otherwise the order is the resolver's. */
+  #ordered(addresses: SocketAddress[]): SocketAddress[] {
+    return this.#c.options.attemptTimeoutMs === undefined ? addresses : interleaveFamilies(addresses);
+  }
+
+  /** The attempt on `addr` failed with `err`: remember and report it. */
+  #attemptFailed(addr: SocketAddress, err: unknown): void {
+    this.#attemptTimer?.cancel();
+    this.#attemptTimer = null;
+    this.#lastError = connectError(err, addr);
+    this.#c.options.onAttempt?.(addr, this.#lastError);
+  }
+
+  /** An attempt is in flight: with Happy Eyeballs and addresses left, give it its time. */
+  #armAttemptTimer(): void {
+    const ms = this.#c.options.attemptTimeoutMs;
+    if (ms !== undefined && this.#next < this.#addresses.length) {
+      this.#attemptTimer = this.#loop.callLater(ms, this.#onAttemptTimeout);
+    }
+  }
+
+  /** Happy Eyeballs: the current address was too slow; abandon it and try the next. */
+  #onAttemptTimeout = (): void => {
+    this.#attemptTimer = null;
+    if (this.#settled) return;
+    this.#dropCurrent();
+    const addr = this.#current!; // an attempt was in flight
+    this.#attemptFailed(addr, new OsError('connect', ETIMEDOUT, describe(addr)));
+    this.#tryNext();
+  };
+
+  /** Closes the socket of the attempt in flight (its watcher or io_uring request first). */
+  #dropCurrent(): void {
+    if (this.#fd < 0) return;
+    if (this.#writerAdded) this.#loop.removeWriter(this.#fd);
+    this.#writerAdded = false;
+    // The request holds the socket open until it ends: cancel it before the close.
+    if (this.#connectOp !== 0) this.#loop.completion?.cancel(this.#connectOp);
+    this.#connectOp = 0;
+    closeFd(this.#fd);
+    this.#fd = -1;
+  }
 
   /** Starts connecting to the next address; fails with the last error when none is left. */
   #tryNext(): void {
     while (!this.#settled && this.#next < this.#addresses.length) {
       const addr = this.#addresses[this.#next++]!; // #next < length (loop condition)
       this.#current = addr;
+      this.#c.options.onAttempt?.(addr, null);
       let fd = -1;
       try {
         fd = socket(familyOf(addr), 'stream');
@@ -230,6 +231,7 @@ class Attempt<P extends Protocol> {
           const id = cq.connect(fd, encodeSockaddr(addr), (res) => this.#onConnected(id, res));
           this.#fd = fd;
           this.#connectOp = id;
+          this.#armAttemptTimer();
           return;
         }
         if (connect(fd, addr) === 'connected') {
@@ -240,10 +242,11 @@ class Attempt<P extends Protocol> {
         this.#loop.addWriter(fd, this.#onWritable, this);
         this.#fd = fd;
         this.#writerAdded = true;
+        this.#armAttemptTimer();
         return;
       } catch (err) {
         if (fd >= 0) closeFd(fd);
-        this.#lastError = connectError(err, addr);
+        this.#attemptFailed(addr, err);
       }
     }
     if (!this.#settled) {
@@ -270,7 +273,7 @@ class Attempt<P extends Protocol> {
     this.#fd = -1;
     closeFd(fd);
     const addr = this.#current!;
-    this.#lastError = connectError(new OsError('connect', errno, describe(addr)), addr);
+    this.#attemptFailed(addr, new OsError('connect', errno, describe(addr)));
     this.#tryNext();
   };
 
@@ -286,7 +289,7 @@ class Attempt<P extends Protocol> {
     this.#fd = -1;
     closeFd(fd);
     const addr = this.#current!;
-    this.#lastError = connectError(new OsError('connect', -res, describe(addr)), addr);
+    this.#attemptFailed(addr, new OsError('connect', -res, describe(addr)));
     this.#tryNext();
   }
 
@@ -356,14 +359,7 @@ class Attempt<P extends Protocol> {
   #fail(err: Error, now = false): void {
     if (this.#settled) return;
     this.#settle();
-    if (this.#fd >= 0) {
-      if (this.#writerAdded) this.#loop.removeWriter(this.#fd);
-      // The request holds the socket open until it ends: cancel it before the close.
-      if (this.#connectOp !== 0) this.#loop.completion?.cancel(this.#connectOp);
-      this.#connectOp = 0;
-      closeFd(this.#fd);
-      this.#fd = -1;
-    }
+    this.#dropCurrent();
     this.#resolving?.cancel();
     this.#resolving = null;
     if (now || this.#loop.isClosed) this.#callback(err);
@@ -377,6 +373,8 @@ class Attempt<P extends Protocol> {
     this.#unregisterLoopClose = null;
     this.#timer?.cancel();
     this.#timer = null;
+    this.#attemptTimer?.cancel();
+    this.#attemptTimer = null;
     this.#c.options.signal?.removeEventListener('abort', this.#onAbort);
   }
 }
