@@ -200,9 +200,9 @@ export class EventLoop implements TimerOwner {
       );
     }
     this.#clock = options.clock ?? new MonotonicClock();
-    // Off: a per-turn cache made `time()` and `callLater` disagree (sleep.test.ts saw a 15 ms
-    // sleep measured as 14.x ms); kept as a switch for the measurement in docs/loop-iteration.md.
-    this.#cacheOutside = false;
+    // The real clock is also cached for one JS turn outside iterations (see timerBase); an
+    // injected one (a FakeClock, moved by the test between calls) is read on every call there.
+    this.#cacheOutside = options.clock === undefined;
     this.#observer = options.observer;
     this.#exceptions = new ExceptionReporter(options.exceptionHandler);
     this.#io = new IoWatchers(this.selector);
@@ -257,11 +257,12 @@ export class EventLoop implements TimerOwner {
   // ── scheduling ────────────────────────────────────────────────────────────────────────
 
   /**
-   * Loop time now, in ms (monotonic). Inside an iteration it is the iteration's time (read once
-   * after the wait, libuv's `uv_now`), the time the callbacks' timers count from.
+   * Loop time now, in ms (monotonic): the time timers count from, cached like libuv's `uv_now`
+   * (read once per iteration, after the wait; outside an iteration once per JavaScript turn).
+   * It does not move during one callback or one synchronous run of code.
    */
   time(): number {
-    return this.#nowCached ? this.#now : this.#clock.now();
+    return this.timerBase();
   }
 
   /** Runs `callback(...args)` on the next iteration. @throws ClosedResourceError */
@@ -299,8 +300,11 @@ export class EventLoop implements TimerOwner {
 
   /**
    * @internal TimerOwner: the time a new deadline counts from. Like libuv's `uv_now`, it is read
-   * once per iteration (after the wait) and stays the same for the callbacks of that iteration
-   * (and for `time()` there); outside an iteration the clock is read on each call.
+   * once per iteration (after the wait) and stays the same for the callbacks of that iteration;
+   * outside an iteration the real clock is read once per JavaScript turn (a microtask forgets
+   * it), as Node's `setTimeout` counts from libuv's cached time. So a timer set after long
+   * synchronous work counts from the start of that work. An injected clock (a FakeClock) is
+   * read afresh outside iterations. `time()` returns the same value.
    */
   timerBase(): number {
     if (this.#nowCached) return this.#now;
