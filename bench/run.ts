@@ -9,7 +9,7 @@
  *
  * Without --save a run writes into scratch/bench/ (gitignored): trying a benchmark never
  * overwrites the committed results.
- * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client, http. Each writes <id>.json and <id>.md
+ * Ids: echo, selectors, idle, timers, loop, readuntil, write-copies, http-client, http, seeing. Each writes <id>.json and <id>.md
  * (selectors also an SVG plot). Peers are built or installed here when missing, never by npm ci.
  *
  * @module
@@ -48,6 +48,8 @@ async function load(id: BenchId): Promise<Benchmark> {
       return (await import('./http-client.ts')).httpClientBenchmark;
     case 'http':
       return (await import('./http.ts')).httpBenchmark;
+    case 'seeing':
+      return (await import('./seeing.ts')).seeingBenchmark;
   }
 }
 

@@ -18,6 +18,7 @@ export const BENCH_IDS = [
   'write-copies',
   'http-client',
   'http',
+  'seeing',
 ] as const;
 /** One benchmark's id. */
 export type BenchId = (typeof BENCH_IDS)[number];
