@@ -27,7 +27,7 @@ export const labCommand: Command = defineCommand(
       host: { type: 'string', default: '127.0.0.1', value: 'ip', help: 'the IP address the page listens on' },
       backend: {
         type: 'choice',
-        choices: allBackends.filter((b) => b !== 'io_uring'),
+        choices: [...allBackends],
         help: "the workload loop's backend (default: the best here, epoll or kqueue)",
       },
     },

@@ -1,7 +1,7 @@
 // The lab page in a real browser (headless Chromium through playwright-core): the numbers it
 // shows are the workload loop's stats(), step adds exactly one iteration, the blocking
 // callback's stack appears, the slow reader's buffer goes past its high water mark, and the
-// backend switch and "add 1,000 idle clients" controls work. Screenshots go to a temporary
+// backend switch (to io_uring where the kernel has it) and "add 1,000 idle clients" controls work. Screenshots go to a temporary
 // folder, or to $NBIO_LAB_SHOTS (docs/img/ for the pictures docs/seeing.md embeds).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -87,12 +87,28 @@ test('the lab page in headless Chromium', { skip, timeout: 40_000 }, async () =>
       await page.click('#idle');
       await until('fdCount', (t) => Number(t) >= before + 2000);
     } else console.log(`# idle clients skipped: RLIMIT_NOFILE ${getNoFileLimit().soft} < 4096`);
-    // Switch the backend from the page.
-    const other = backend === 'epoll' ? 'poll' : 'select';
+    // The switch offers every backend this machine has; switch to io_uring when the kernel
+    // allows it (its connections are listed as io_uring operations), else to another one.
+    const offered = await page.$$eval('#backendSelect option', (os) => os.map((o) => o.textContent));
+    assert.deepEqual(offered, availableBackends());
+    const other = availableBackends().includes('io_uring')
+      ? 'io_uring'
+      : backend === 'epoll'
+        ? 'poll'
+        : 'select';
     await page.selectOption('#backendSelect', other);
     await page.click('#switch');
     await until('backend', (t) => t === other);
     assert.equal(lab.workload.backend, other);
+    // The fresh workload runs on it: its talkers' callbacks are counted and its iterations go on.
+    await until('ioCallbacks', (t) => Number(t) >= 6);
+    const afterSwitch = Number(await text('iterations'));
+    await until('iterations', (t) => Number(t) > afterSwitch);
+    if (other === 'io_uring') {
+      await until('fds', (t) => t.includes('(io_uring operations)'));
+      assert.match(await text('detail'), /io_uring_enter/);
+      await page.screenshot({ path: join(shots, 'lab-io-uring.png'), fullPage: true });
+    }
   } finally {
     await context.close();
     await lab.close();

@@ -212,9 +212,23 @@ export class LabWorkload {
     });
   }
 
-  /** Every registered descriptor (the loop's own waker included), by fd. */
+  /**
+   * Every registered descriptor (the loop's own waker included), by fd. On io_uring the
+   * connections register no readiness interest (their receives and sends are operations in
+   * flight): they are listed with interest 0 and a label that says so.
+   */
   descriptors(): LabDescriptor[] {
-    return [...this.#fds.entries()]
+    const fds = new Map(this.#fds);
+    if (this.backend === 'io_uring') {
+      for (const t of [...this.#clients, ...this.#serverSide]) {
+        if (t.isClosing) continue;
+        const fd = t.stats().fd;
+        const name = (t as { label?: string }).label ?? `fd ${fd}`;
+        if (!fds.has(fd))
+          fds.set(fd, { interest: 0, label: `${name} (io_uring operations)`, ready: 0, at: 0 });
+      }
+    }
+    return [...fds.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([fd, d]) => ({ fd, interest: d.interest, label: d.label, ready: d.ready, readyIteration: d.at }));
   }
