@@ -68,7 +68,12 @@ export interface ConnectOptions extends SocketOptions {
   localAddress?: string | null;
   /** Not supported: binding before connecting. Only null/undefined are accepted. */
   localPort?: number | null;
-  /** Checked as `net` checks it (an integer ≥ 1); nbio's connect has its own timing. */
+  /**
+   * Happy Eyeballs for host names (RFC 8305, nbio's `attemptTimeoutMs`), as `net`'s: default
+   * `net.getDefaultAutoSelectFamily()`; off when `family` is set.
+   */
+  autoSelectFamily?: boolean;
+  /** Each attempt's time before the next address (ms, at least 10); default `net`'s default. */
   autoSelectFamilyAttemptTimeout?: number;
 }
 

@@ -6,13 +6,14 @@
  *
  * @module
  */
-import { isIP } from 'node:net';
+import { getDefaultAutoSelectFamily, getDefaultAutoSelectFamilyAttemptTimeout, isIP } from 'node:net';
 import { describeValue, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { checkHost, ipLiteralAddress } from '../net/address.ts';
 import { type ConnectRequest, createConnection } from '../net/connect.ts';
 import type { Protocol } from '../net/protocol.ts';
+import type { SocketAddress } from '../sys/sockaddr.ts';
 import { type ConnectOptions, type LookupFunction, toFamily, toPort } from './connect-args.ts';
 import { type NetErrorTarget, toNetError } from './net-error.ts';
 import { NodeRangeError, NodeTypeError } from './node-errors.ts';
@@ -23,7 +24,14 @@ const OWNER_WAKE_MS = 5;
 /** Where to connect, checked. */
 export type DialTarget =
   | { kind: 'path'; path: string }
-  | { kind: 'host'; host: string; port: number; family: 'ipv4' | 'ipv6' | undefined }
+  | {
+      kind: 'host';
+      host: string;
+      port: number;
+      family: 'ipv4' | 'ipv6' | undefined;
+      /** Happy Eyeballs (`autoSelectFamily`): each attempt's time; undefined when off. */
+      attemptTimeoutMs?: number | undefined;
+    }
   | {
       kind: 'lookup';
       host: string;
@@ -31,7 +39,19 @@ export type DialTarget =
       lookup: LookupFunction;
       family: number;
       hints?: number | undefined;
+      attemptTimeoutMs?: number | undefined;
     };
+
+/** Node's floor for `autoSelectFamilyAttemptTimeout` (ms). */
+const MIN_ATTEMPT_TIMEOUT_MS = 10;
+
+/** `net`'s `autoSelectFamily` for a host name: the attempt timeout, or undefined when off. */
+function autoSelectTimeout(options: ConnectOptions): number | undefined {
+  const on = options.autoSelectFamily ?? getDefaultAutoSelectFamily();
+  if (!on || (options.family !== undefined && options.family !== 0)) return undefined;
+  const ms = options.autoSelectFamilyAttemptTimeout ?? getDefaultAutoSelectFamilyAttemptTimeout();
+  return Math.max(MIN_ATTEMPT_TIMEOUT_MS, ms);
+}
 
 /**
  * Checks `net`'s connect options and says how to reach the target.
@@ -58,8 +78,10 @@ export function checkDialTarget(options: ConnectOptions): DialTarget {
   const literal = ipLiteralAddress(host, port) !== null;
   // As net: an IP literal is used as it is (its family option ignored), never looked up.
   if (literal) return { kind: 'host', host, port, family: undefined };
-  if (lookup === undefined) return { kind: 'host', host, port, family };
-  return { kind: 'lookup', host, port, lookup, family: options.family ?? 0, hints: options.hints };
+  const attemptTimeoutMs = autoSelectTimeout(options);
+  if (lookup === undefined) return { kind: 'host', host, port, family, attemptTimeoutMs };
+  const family0 = options.family ?? 0;
+  return { kind: 'lookup', host, port, lookup, family: family0, hints: options.hints, attemptTimeoutMs };
 }
 
 /**
@@ -110,8 +132,12 @@ export class Dial {
   #request: ConnectRequest | null = null;
   #ticker: TimerHandle | null = null;
   #done = false;
+  /** Happy Eyeballs: each failed address's error (an AggregateError when all failed). */
+  readonly #attemptErrors: Error[] = [];
   /** Where the attempt goes, for error fields and messages. */
   target: NetErrorTarget;
+  /** Happy Eyeballs: `address:port` of each address tried (`net`'s `autoSelectFamilyAttemptedAddresses`). */
+  attemptedAddresses: string[] | undefined;
 
   /** Starts at once; the outcome comes through `protocol.connectionMade` or `events.failed`. */
   constructor(
@@ -130,7 +156,12 @@ export class Dial {
       this.#connect({ path: target.path });
     } else if (target.kind === 'host') {
       this.target = { address: target.host, port: target.port };
-      this.#connect({ host: target.host, port: target.port, family: target.family });
+      this.#connect({
+        host: target.host,
+        port: target.port,
+        family: target.family,
+        attemptTimeoutMs: target.attemptTimeoutMs,
+      });
     } else {
       this.target = { hostname: target.host };
       this.#lookup(target);
@@ -148,27 +179,33 @@ export class Dial {
   #lookup(t: Extract<DialTarget, { kind: 'lookup' }>): void {
     this.#keepOwnerLoopWaking();
     try {
+      // With autoSelectFamily every address is asked for (all: true), as net does.
+      const all = t.attemptTimeoutMs !== undefined;
       // dns.lookup's own options type has no `undefined` hints: leave the key out instead.
       const options =
-        t.hints === undefined
-          ? { family: t.family, all: false }
-          : { family: t.family, hints: t.hints, all: false };
-      t.lookup(t.host, options, (err, address, family) => {
+        t.hints === undefined ? { family: t.family, all } : { family: t.family, hints: t.hints, all };
+      t.lookup(t.host, options, (err, answer: unknown, family) => {
         this.#ticker?.cancel();
         if (this.#done) return;
-        this.#events.lookup(err, address, family, t.host);
+        const list = lookupAnswers(answer, family);
+        this.#events.lookup(err, list[0]?.address as string, list[0]?.family as number | undefined, t.host);
         if (this.#done) return;
         if (err) {
           this.#fail(err);
           return;
         }
-        const wrong = checkLookupAnswer(address, family, t.host, t.port);
-        if (wrong !== null) {
-          this.#fail(wrong);
-          return;
+        for (const a of list.length === 0 ? [{ address: undefined, family }] : list) {
+          const wrong = checkLookupAnswer(a.address, a.family, t.host, t.port);
+          if (wrong !== null) {
+            this.#fail(wrong);
+            return;
+          }
         }
-        this.target = { address, port: t.port };
-        this.#connect({ host: address, port: t.port });
+        const addresses = list.map((a) => a.address as string);
+        const first = addresses[0] as string; // list is not empty (checked above)
+        this.target = { address: first, port: t.port };
+        if (addresses.length === 1) this.#connect({ host: first, port: t.port });
+        else this.#connect({ host: first, port: t.port, addresses, attemptTimeoutMs: t.attemptTimeoutMs });
       });
     } catch (err) {
       this.#ticker?.cancel();
@@ -195,12 +232,15 @@ export class Dial {
     port?: number;
     path?: string;
     family?: 'ipv4' | 'ipv6' | undefined;
+    addresses?: string[];
+    attemptTimeoutMs?: number | undefined;
   }): void {
+    const he = target.attemptTimeoutMs === undefined ? {} : { onAttempt: this.#onAttempt };
     try {
       this.#request = createConnection(
         this.#loop,
         () => this.#protocol,
-        { ...target, ...this.#options },
+        { ...target, ...this.#options, ...he },
         this.#onResult,
       );
     } catch (err) {
@@ -216,9 +256,34 @@ export class Dial {
     else this.#done = true;
   };
 
+  /** Happy Eyeballs: an address is tried (`err` null) or failed. */
+  #onAttempt = (addr: SocketAddress, err: Error | null): void => {
+    if (addr.family === 'unix') return;
+    if (err === null) (this.attemptedAddresses ??= []).push(`${addr.address}:${addr.port}`);
+    else this.#attemptErrors.push(toNetError(err, { address: addr.address, port: addr.port }));
+  };
+
   #fail(err: Error): void {
     if (this.#done) return;
     this.#done = true;
-    this.#events.failed(toNetError(err, this.target));
+    const errors = this.#attemptErrors;
+    if (errors.length < 2) {
+      this.#events.failed(toNetError(err, this.target));
+      return;
+    }
+    // As net's autoSelectFamily: every address failed, each with its own error.
+    const all = new AggregateError(errors, errors.map((e) => e.message).join('; '));
+    this.#events.failed(Object.assign(all, { code: (errors[0] as { code?: string }).code }));
   }
+}
+
+/** A lookup's answer as a list: `all: true` gives an array, `all: false` one address and family. */
+function lookupAnswers(answer: unknown, family: unknown): { address: unknown; family: unknown }[] {
+  if (Array.isArray(answer)) {
+    return answer.map((a: { address?: unknown; family?: unknown }) => ({
+      address: a?.address,
+      family: a?.family,
+    }));
+  }
+  return answer === undefined || answer === null ? [] : [{ address: answer, family }];
 }

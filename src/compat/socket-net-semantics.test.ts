@@ -218,6 +218,49 @@ for (const c of loopCases()) {
         await closeServer(loop, server);
       }));
 
+    test('autoSelectFamily: a lookup’s addresses tried in turn (AggregateError when all fail); off: the first only', () =>
+      onLoop(c, async (loop) => {
+        const { server, port } = await listen(loop, (s) => s.end());
+        // Nobody listens on ::1 at this port (or there is no IPv6): that attempt fails.
+        const lookup = (_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+          const all = [
+            { address: '::1', family: 6 },
+            { address: '127.0.0.1', family: 4 },
+          ];
+          if (o.all === true) cb(null, all);
+          else cb(null, '::1', 6);
+        };
+        const opts = {
+          loop,
+          host: 'dual.test',
+          lookup: lookup as never,
+          autoSelectFamilyAttemptTimeout: 1000,
+        };
+        const ok = connect({ ...opts, port, autoSelectFamily: true });
+        await nextEvent(loop, ok, 'connect');
+        assert.deepEqual(ok.autoSelectFamilyAttemptedAddresses, [`::1:${port}`, `127.0.0.1:${port}`]);
+        assert.equal(ok.remoteAddress, '127.0.0.1');
+        const okClosed = nextEvent(loop, ok, 'close');
+        ok.destroy();
+        await okClosed;
+        const off = connect({ ...opts, port, autoSelectFamily: false });
+        const offClosed = nextEvent(loop, off, 'close');
+        const [offErr] = (await nextEvent(loop, off, 'error')) as [{ address?: string }];
+        assert.equal(off.autoSelectFamilyAttemptedAddresses, undefined);
+        assert.equal(offErr.address, '::1');
+        await offClosed;
+        await closeServer(loop, server);
+        const none = connect({ ...opts, port, autoSelectFamily: true });
+        const noneClosed = nextEvent(loop, none, 'close');
+        const [allFailed] = (await nextEvent(loop, none, 'error')) as [AggregateError];
+        assert.ok(allFailed instanceof AggregateError);
+        assert.equal(allFailed.errors.length, 2);
+        assert.ok(
+          (allFailed.errors as Error[]).some((e) => e.message === `connect ECONNREFUSED 127.0.0.1:${port}`),
+        );
+        await noneClosed;
+      }));
+
     test('a closed socket connects again (as net: the same object, fresh counters); _handle is null; timeout =', () =>
       onLoop(c, async (loop) => {
         const { server, port } = await listen(loop, (s) => {

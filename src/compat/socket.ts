@@ -467,6 +467,14 @@ export class Socket extends AddressedDuplex {
     return null;
   }
 
+  /**
+   * The `address:port`s tried when `autoSelectFamily` (Happy Eyeballs) had several addresses
+   * to try, in order (`net`'s name); undefined otherwise.
+   */
+  get autoSelectFamilyAttemptedAddresses(): string[] | undefined {
+    return this.#dial?.attemptedAddresses;
+  }
+
   /** Where the connection stands (`readyState`, `pending`, `bufferSize` read it). */
   get connectionState(): ConnectionState {
     if (!(#bytesRead in this)) return 'unconnected'; // the prototype itself, as net's getters
