@@ -27,11 +27,11 @@ export interface ExceptionSink {
 export type OpCallback = (res: number, more: boolean) => void;
 
 /**
- * A multishot receive: `data` (a view valid only during the call: copy what you keep) holds
- * `res` bytes when `res` > 0; `res` 0 is EOF, < 0 an error (−ENOBUFS: the buffer ring ran dry,
- * receive again; −ECANCELED: cancelled).
+ * A multishot receive: `data` holds the `res` bytes when `res` > 0, copied out of the ring
+ * buffer (which goes back to the kernel after the call), so the callee owns it; `res` 0 is EOF,
+ * < 0 an error (−ENOBUFS: the buffer ring ran dry, receive again; −ECANCELED: cancelled).
  */
-export type RecvCallback = (res: number, data: Uint8Array | null, more: boolean) => void;
+export type RecvCallback = (res: number, data: Buffer | null, more: boolean) => void;
 
 /** Counters of a completion backend, as a frozen plain object. */
 export interface CompletionStats {

@@ -30,7 +30,8 @@ import type {
   OpCallback,
   RecvCallback,
 } from './completion.ts';
-import { SEND_CHUNK_SIZE, SendArena, type SendChunk } from './send-arena.ts';
+import { Kind, type Op, OpTable } from './op-table.ts';
+import { SEND_CHUNK_SIZE, SendArena } from './send-arena.ts';
 
 /** SQ entries of a loop's ring (the CQ gets {@link CQ_ENTRIES}). */
 export const SQ_ENTRIES = 512;
@@ -60,24 +61,7 @@ const SETUP_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.SINGLE_ISSUER;
 const ENOBUFS = 105;
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
-
-enum Kind {
-  Plain = 0,
-  Recv = 1,
-  Send = 2,
-  /** An accept: a result ≥ 0 is a new descriptor, closed by close() if nobody received it. */
-  Accept = 3,
-}
-
-interface Op {
-  readonly kind: Kind;
-  readonly fd: number;
-  readonly cb: OpCallback | null;
-  readonly recvCb: RecvCallback | null;
-  chunk: SendChunk | null;
-  /** Internal ops (the readiness adapter's polls) run their callback while reaping. */
-  readonly immediate: boolean;
-}
+const NO_HOOK = (): void => {};
 
 /** io_uring as a {@link CompletionQueue}; see the module comment. */
 export class UringCompletion implements CompletionQueue {
@@ -92,18 +76,28 @@ export class UringCompletion implements CompletionQueue {
   readonly #ring: IoUring;
   readonly #bufs: BufRing;
   readonly #arena = new SendArena();
-  readonly #ops = new Map<number, Op>();
-  #nextId = 1;
+  readonly #ops = new OpTable();
   /** Operations in flight that are not the readiness adapter's polls. */
   #userOps = 0;
+  // Hooks to run before the next submission; #hookN of them (arrays reused, never shrunk).
   #hooks: (() => void)[] = [];
+  #hookN = 0;
+  #spareHooks: (() => void)[] = [];
   #flushScheduled = false;
   #closed = false;
-  // Completions reaped, waiting for runCompleted() (parallel arrays: no object per CQE).
+  // Completions reaped, waiting for runCompleted(): #doneN entries of parallel arrays (no
+  // object per CQE), and a second set runCompleted() swaps in while it runs the first.
   #doneOps: Op[] = [];
   #doneRes: number[] = [];
   #doneFlags: number[] = [];
+  #doneN = 0;
+  #spareOps: Op[] = [];
+  #spareRes: number[] = [];
+  #spareFlags: number[] = [];
+  #inRun = false;
+  /** Buffer ids to give back to the ring: the first #recycleN (the array is reused). */
   #recycle: number[] = [];
+  #recycleN = 0;
   #submitted = 0;
   #completions = 0;
   #callbacksRun = 0;
@@ -124,24 +118,18 @@ export class UringCompletion implements CompletionQueue {
 
   // ── operations ────────────────────────────────────────────────────────────────────────
 
-  #add(
-    kind: Kind,
-    fd: number,
-    cb: OpCallback | null,
-    recvCb: RecvCallback | null,
-    immediate = false,
-  ): number {
-    const id = this.#nextId++;
-    this.#ops.set(id, { kind, fd, cb, recvCb, chunk: null, immediate });
+  #add(kind: Kind, fd: number, cb: OpCallback | null, immediate = false): Op {
+    const op = this.#ops.add(kind, fd, immediate);
+    op.cb = cb;
     if (!immediate) this.#userOps++;
     this.#submitted++;
     this.#scheduleFlush();
-    return id;
+    return op;
   }
 
   /** @inheritDoc */
   pollAdd(fd: number, events: number, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, fd, cb, null);
+    const { id } = this.#add(Kind.Plain, fd, cb);
     this.#ring.pollAdd(fd, events, id);
     return id;
   }
@@ -151,21 +139,23 @@ export class UringCompletion implements CompletionQueue {
    * `runCompleted()`: for the readiness adapter, which turns it into a selector event.
    */
   pollAddImmediate(fd: number, events: number, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, fd, cb, null, true);
+    const { id } = this.#add(Kind.Plain, fd, cb, true);
     this.#ring.pollAdd(fd, events, id);
     return id;
   }
 
   /** @inheritDoc */
   accept(fd: number, multishot: boolean, cb: OpCallback): number {
-    const id = this.#add(Kind.Accept, fd, cb, null);
+    const { id } = this.#add(Kind.Accept, fd, cb);
     this.#ring.accept(fd, sys.SOCK_NONBLOCK | sys.SOCK_CLOEXEC, id, multishot);
     return id;
   }
 
   /** @inheritDoc */
   recv(fd: number, cb: RecvCallback): number {
-    const id = this.#add(Kind.Recv, fd, null, cb);
+    const op = this.#add(Kind.Recv, fd, null);
+    op.recvCb = cb;
+    const id = op.id;
     this.#ring.recvSelect(fd, this.#bufs.groupId, id, true);
     return id;
   }
@@ -174,43 +164,44 @@ export class UringCompletion implements CompletionQueue {
   send(fd: number, chunks: readonly Uint8Array[], offset: number, cb: OpCallback): number {
     const chunk = this.#arena.take();
     const n = SendArena.fill(chunk, chunks, offset);
-    const id = this.#add(Kind.Send, fd, cb, null);
-    (this.#ops.get(id) as Op).chunk = chunk;
+    const op = this.#add(Kind.Send, fd, cb);
+    op.chunk = chunk;
+    const id = op.id;
     this.#ring.send(fd, chunk.address, n, sys.MSG_NOSIGNAL, id);
     return id;
   }
 
   /** @inheritDoc */
   connect(fd: number, addr: Uint8Array, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, fd, cb, null);
+    const { id } = this.#add(Kind.Plain, fd, cb);
     this.#ring.connect(fd, addr, id);
     return id;
   }
 
   /** @inheritDoc */
   closeFile(fd: number, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, fd, cb, null);
+    const { id } = this.#add(Kind.Plain, fd, cb);
     this.#ring.closeFile(fd, id);
     return id;
   }
 
   /** @inheritDoc */
   timeout(timeoutMs: number, cb: OpCallback): number {
-    const id = this.#add(Kind.Plain, -1, cb, null);
+    const { id } = this.#add(Kind.Plain, -1, cb);
     this.#ring.timeout(timeoutMs, id);
     return id;
   }
 
   /** @inheritDoc */
   cancel(id: number): void {
-    if (this.#closed || !this.#ops.has(id)) return;
+    if (this.#closed || this.#ops.get(id) === undefined) return;
     this.#ring.cancel(id, UNWATCHED);
     this.#scheduleFlush();
   }
 
   /** @inheritDoc */
   beforeSubmit(fn: () => void): void {
-    this.#hooks.push(fn);
+    this.#hooks[this.#hookN++] = fn;
     this.#scheduleFlush();
   }
 
@@ -263,10 +254,17 @@ export class UringCompletion implements CompletionQueue {
 
   #runHooks(): void {
     // Hooks may add hooks (a send completing at once queues the next): run until none is left.
-    for (let round = 0; this.#hooks.length > 0 && round < 4; round++) {
+    for (let round = 0; this.#hookN > 0 && round < 4; round++) {
       const hooks = this.#hooks;
-      this.#hooks = [];
-      for (const h of hooks) h();
+      const n = this.#hookN;
+      this.#hooks = this.#spareHooks;
+      this.#hookN = 0;
+      for (let i = 0; i < n; i++) {
+        const h = hooks[i] as () => void;
+        hooks[i] = NO_HOOK; // keep nothing alive
+        h();
+      }
+      this.#spareHooks = hooks;
     }
   }
 
@@ -286,35 +284,44 @@ export class UringCompletion implements CompletionQueue {
     const op = this.#ops.get(userData);
     const more = (flags & CqeFlag.MORE) !== 0;
     if (op === undefined) {
-      if (flags & CqeFlag.BUFFER) this.#recycle.push(cqeBufferId(flags));
+      if (flags & CqeFlag.BUFFER) this.#recycle[this.#recycleN++] = cqeBufferId(flags);
       return;
     }
     if (!more) {
-      this.#ops.delete(userData);
+      this.#ops.end(op);
       if (!op.immediate) this.#userOps--;
     }
     if (op.immediate) {
-      op.cb?.(res, more);
+      try {
+        op.cb?.(res, more);
+      } finally {
+        if (!more) this.#ops.release(op);
+      }
       return;
     }
-    this.#doneOps.push(op);
-    this.#doneRes.push(res);
-    this.#doneFlags.push(flags);
+    const n = this.#doneN++;
+    this.#doneOps[n] = op;
+    this.#doneRes[n] = res;
+    this.#doneFlags[n] = flags;
   };
 
   /** @inheritDoc */
   runCompleted(exceptions: ExceptionSink): number {
-    const ops = this.#doneOps;
-    const n = ops.length;
+    const n = this.#doneN;
     if (n === 0) {
       this.#recycleBuffers();
       return 0;
     }
+    const ops = this.#doneOps;
     const res = this.#doneRes;
     const flags = this.#doneFlags;
-    this.#doneOps = [];
-    this.#doneRes = [];
-    this.#doneFlags = [];
+    // Completions reaped while these callbacks run go to the other set of arrays.
+    const reentered = this.#inRun;
+    this.#inRun = true;
+    this.#doneOps = reentered ? [] : this.#spareOps;
+    this.#doneRes = reentered ? [] : this.#spareRes;
+    this.#doneFlags = reentered ? [] : this.#spareFlags;
+    this.#doneN = 0;
     this.#callbacksRun += n;
     for (let i = 0; i < n; i++) {
       const op = ops[i] as Op;
@@ -325,11 +332,11 @@ export class UringCompletion implements CompletionQueue {
         if (op.kind === Kind.Recv) {
           const hasBuf = (f & CqeFlag.BUFFER) !== 0;
           if (r === -ENOBUFS) this.#exhaustions++;
-          const data = hasBuf && r > 0 ? this.#bufs.view(cqeBufferId(f), r) : null;
+          const data = hasBuf && r > 0 ? this.#bufs.copyOut(cqeBufferId(f), r) : null;
           try {
             op.recvCb?.(r, data, more);
           } finally {
-            if (hasBuf) this.#recycle.push(cqeBufferId(f));
+            if (hasBuf) this.#recycle[this.#recycleN++] = cqeBufferId(f);
           }
         } else {
           if (op.kind === Kind.Send && !more && op.chunk !== null) {
@@ -341,6 +348,7 @@ export class UringCompletion implements CompletionQueue {
       } catch (err) {
         exceptions.report(err, 'completion callback', op.fd);
       }
+      if (!more) this.#ops.release(op);
       if (this.#closed) {
         // Closed by a callback: the connections of accepts not delivered yet are closed here.
         for (let j = i + 1; j < n; j++) {
@@ -350,14 +358,20 @@ export class UringCompletion implements CompletionQueue {
         return i + 1;
       }
     }
+    if (!reentered) {
+      this.#inRun = false;
+      this.#spareOps = ops;
+      this.#spareRes = res;
+      this.#spareFlags = flags;
+    }
     this.#recycleBuffers();
     return n;
   }
 
   #recycleBuffers(): void {
-    if (this.#recycle.length === 0 || this.#closed) return;
-    this.#bufs.recycleMany(this.#recycle);
-    this.#recycle.length = 0;
+    if (this.#recycleN === 0 || this.#closed) return;
+    this.#bufs.recycleMany(this.#recycle, this.#recycleN);
+    this.#recycleN = 0;
   }
 
   /** @inheritDoc */
@@ -389,7 +403,7 @@ export class UringCompletion implements CompletionQueue {
    * still in the CQ): the kernel installed their descriptors, so they are closed here, once.
    */
   #closeUndelivered(): void {
-    for (let i = 0; i < this.#doneOps.length; i++) {
+    for (let i = 0; i < this.#doneN; i++) {
       const r = this.#doneRes[i] as number;
       if ((this.#doneOps[i] as Op).kind === Kind.Accept && r >= 0) closeFd(r);
     }
@@ -406,7 +420,9 @@ export class UringCompletion implements CompletionQueue {
     this.#ops.clear();
     this.#userOps = 0;
     this.#hooks = [];
+    this.#hookN = 0;
     this.#doneOps = [];
+    this.#doneN = 0;
     // Ring first: closing it cancels what is in flight and drops the buffer group with it
     // (BufRing.close then only unmaps). See docs/backends/io_uring.md, "closing".
     this.#ring.close();

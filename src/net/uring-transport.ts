@@ -5,7 +5,7 @@
  *
  * - **Reading** is one multishot RECV into the loop's provided-buffer ring: the kernel reads
  *   each arrival into a buffer and posts a completion; the bytes are copied into a fresh Buffer
- *   for `dataReceived` and the buffer goes back to the ring. When the ring runs dry the receive
+ *   for `dataReceived` (by the completion queue) and the buffer goes back to the ring. When the ring runs dry the receive
  *   ends with ENOBUFS and is submitted again. `pauseReading()` cancels it; bytes that arrive
  *   before the cancel lands are held and delivered after `resumeReading()`.
  * - **Writing** queues into the write buffer (FlowControl, water marks as for every transport);
@@ -131,7 +131,7 @@ export class UringTransport extends StreamTransportCore {
     else if (!want && this.#recvOp !== 0) this.#cq.cancel(this.#recvOp);
   }
 
-  #onRecv = (res: number, data: Uint8Array | null, more: boolean): void => {
+  #onRecv = (res: number, data: Buffer | null, more: boolean): void => {
     if (!more) this.#recvOp = 0;
     if (this.state === 'closed') return;
     this.readCalls++;
@@ -139,9 +139,9 @@ export class UringTransport extends StreamTransportCore {
       if (this.state !== 'open') this.bytesDiscarded += res;
       else {
         this.bytesRead += res;
-        const copy = Buffer.from(data); // the ring buffer goes back to the kernel after this call
-        if (this.readPaused || this.#held.length > 0) this.#held.push(copy);
-        else if (!this.#deliver(copy)) return;
+        // data is already a copy: the ring buffer goes back to the kernel after this call.
+        if (this.readPaused || this.#held.length > 0) this.#held.push(data);
+        else if (!this.#deliver(data)) return;
       }
     } else if (res === 0) {
       if (this.state === 'open' && (this.readPaused || this.#held.length > 0)) {

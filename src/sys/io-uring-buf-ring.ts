@@ -13,6 +13,8 @@ import type { IoUring } from './io-uring.ts';
 import { Buf, BufReg, RegisterOp } from './io-uring-abi.ts';
 import { Mapping, PAGE_SIZE, pageAlign } from './io-uring-mem.ts';
 
+/** Receives up to this many bytes are copied out byte by byte (see copyOut). */
+const SMALL_COPY = 128;
 /** A registered group of equally sized receive buffers. */
 export class BufRing {
   /** The buffer group id SQEs name. */
@@ -27,6 +29,8 @@ export class BufRing {
   readonly #e32: Uint32Array;
   readonly #e16: Uint16Array;
   readonly #bytes: Uint8Array;
+  /** The same memory as a Buffer, for copying out without a view per receive. */
+  readonly #asBuffer: Buffer;
   #tail = 0;
   #registered = false;
 
@@ -52,6 +56,7 @@ export class BufRing {
     this.#e32 = new Uint32Array(this.#entries.buffer);
     this.#e16 = new Uint16Array(this.#entries.buffer);
     this.#bytes = new Uint8Array(this.#data.buffer);
+    this.#asBuffer = Buffer.from(this.#data.buffer);
     const reg = Mapping.map(PAGE_SIZE);
     try {
       const v = new DataView(reg.buffer);
@@ -76,15 +81,27 @@ export class BufRing {
     return this.#bytes.subarray(bufferId * this.bufferSize, bufferId * this.bufferSize + length);
   }
 
+  /** A fresh Buffer holding the first `length` bytes of buffer `bufferId` (no view is made). */
+  copyOut(bufferId: number, length: number): Buffer {
+    const start = bufferId * this.bufferSize;
+    const out = Buffer.allocUnsafe(length);
+    if (length <= SMALL_COPY) {
+      // Byte by byte: Buffer#copy and TypedArray#set would each make a view of the source first.
+      const src = this.#bytes;
+      for (let i = 0; i < length; i++) out[i] = src[start + i] as number;
+    } else this.#asBuffer.copy(out, 0, start, start + length);
+    return out;
+  }
+
   /** Gives buffer `bufferId` back to the kernel (visible to it at once). */
   recycle(bufferId: number): void {
     this.#put(bufferId);
     this.#publish();
   }
 
-  /** Gives several buffers back, published once. */
-  recycleMany(bufferIds: readonly number[]): void {
-    for (const id of bufferIds) this.#put(id);
+  /** Gives the first `count` buffers of `bufferIds` back, published once. */
+  recycleMany(bufferIds: readonly number[], count = bufferIds.length): void {
+    for (let i = 0; i < count; i++) this.#put(bufferIds[i] as number);
     this.#publish();
   }
 

@@ -72,7 +72,7 @@ export async function serveAsync(
               if (!more) recvOp = 0;
               if (closing || got.endsWith('\n')) return; // answered: late completions are ignored
               if (res > 0 && data !== null) {
-                const text = Buffer.from(data).toString('utf8');
+                const text = data.toString('utf8');
                 got += text;
                 say(`completed RECV fd ${fd}: ${res} bytes, already in a ring buffer: ${show(text)}`);
                 if (!got.endsWith('\n')) return; // not a whole line yet: the RECV stays armed
