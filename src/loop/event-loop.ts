@@ -364,7 +364,8 @@ export class EventLoop implements TimerOwner {
 
   /**
    * Calls `callback(fd)` whenever `fd` is readable; replaces a previous reader. `owner` names
-   * the fd in the flight recorder and the watchdog (read only while they are on).
+   * the fd in the flight recorder and the watchdog (read only while they are on), and is the
+   * callback's `this` (a class passes one shared method instead of a closure per instance).
    */
   addReader(fd: number, callback: IoCallback, owner: Labelled | null = null): void {
     this.#checkOpen('addReader');

@@ -19,7 +19,10 @@ import type { LoopObserver } from './loop-observer.ts';
 import type { CallbackProbe } from './recorder.ts';
 import type { Labelled } from './recorder-types.ts';
 
-/** An I/O callback; receives the fd. */
+/**
+ * An I/O callback; receives the fd, and the watcher's `owner` as `this`, so a class can pass
+ * one method shared by all its instances instead of a closure per instance.
+ */
 export type IoCallback = (fd: number) => void;
 
 /** One fd's reader and writer. The selector token for that fd. */
@@ -150,7 +153,7 @@ export class IoWatchers {
     this.callbacksRun++;
     const t0 = obs?.callbackRan ? performance.now() : 0;
     try {
-      cb(w.fd);
+      cb.call(w.owner, w.fd);
     } catch (err) {
       exceptions.report(err, `I/O ${role} callback`, w.fd, cb);
     }

@@ -158,7 +158,8 @@ export class SocketTransport extends StreamTransportCore {
     this.#readerAdded = want;
   }
 
-  #onReadable = (): void => {
+  /** The loop's reader: one method for all transports, called with the transport as `this`. */
+  #onReadable(): void {
     for (let i = 0; i < MAX_READS_PER_EVENT; i++) {
       // dataReceived may have paused reading or closed the transport.
       if (!this.#readerAdded || this.state === 'closed') return;
@@ -205,7 +206,7 @@ export class SocketTransport extends StreamTransportCore {
       // bytes arriving later make the (level-triggered) selector report the socket again.
       if (n < READ_BUFFER_SIZE) return;
     }
-  };
+  }
 
   // ── writing ───────────────────────────────────────────────────────────────────────────
 
@@ -252,7 +253,8 @@ export class SocketTransport extends StreamTransportCore {
     this.#writerAdded = true;
   }
 
-  #onWritable = (): void => {
+  /** The loop's writer: as `#onReadable`, shared, with the transport as `this`. */
+  #onWritable(): void {
     if (this.state === 'closed') return;
     const flow = this.flow;
     if (flow.buffered > 0) {
@@ -271,7 +273,7 @@ export class SocketTransport extends StreamTransportCore {
       if (this.eofWritten && !this.shutDown) this.shutdownWrite();
     }
     this.flowChanged();
-  };
+  }
 
   // ── closing ───────────────────────────────────────────────────────────────────────────
 
