@@ -123,6 +123,12 @@ function openWaker(selector: Selector<Watcher>): Waker {
   }
 }
 
+/** @internal What `onCloseCall` takes: an object told when the loop closes (a transport). */
+export interface LoopCloseTarget {
+  /** Runs first thing in `close()`, as an `onClose` hook. */
+  loopClosing(): void;
+}
+
 /** An event loop; see the module comment for its modes. */
 export class EventLoop implements TimerOwner {
   /** The selector this loop waits on. */
@@ -148,7 +154,7 @@ export class EventLoop implements TimerOwner {
   readonly #exceptions: ExceptionReporter;
   readonly #waker: Waker;
   readonly #channels = new Set<ThreadsafeChannel>();
-  readonly #closeHooks = new Set<() => void>();
+  readonly #closeHooks = new Set<(() => void) | LoopCloseTarget>();
   #sequence = 0;
   /** The loop's cached time (libuv's `uv_now`) while `#nowCached`; see `timerBase()`. */
   #now = 0;
@@ -469,6 +475,21 @@ export class EventLoop implements TimerOwner {
     };
   }
 
+  /**
+   * @internal `onClose` without a closure per caller (a transport): `target.loopClosing()` runs
+   * when the loop closes, in the same order as the hooks. Undone by `offClose(target)`.
+   * @throws ClosedResourceError when the loop is closed already
+   */
+  onCloseCall(target: LoopCloseTarget): void {
+    this.#checkOpen('onClose');
+    this.#closeHooks.add(target);
+  }
+
+  /** @internal Undoes `onCloseCall(target)`. */
+  offClose(target: LoopCloseTarget): void {
+    this.#closeHooks.delete(target);
+  }
+
   /** Wakes the loop from a blocking wait (safe to call any time; used by `stop()`). */
   wake(): void {
     if (!this.#closed) this.#waker.wake();
@@ -653,7 +674,15 @@ export class EventLoop implements TimerOwner {
     this.#closing = true;
     const hooks = [...this.#closeHooks];
     this.#closeHooks.clear();
-    for (const hook of hooks) this.#runGuarded(hook, 'close hook');
+    for (const hook of hooks) {
+      if (typeof hook === 'function') this.#runGuarded(hook, 'close hook');
+      else
+        try {
+          hook.loopClosing();
+        } catch (err) {
+          this.#exceptions.report(err, 'close hook');
+        }
+    }
     this.#closed = true;
     for (const ch of [...this.#channels]) ch.close();
     this.#signals.clear();

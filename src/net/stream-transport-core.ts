@@ -91,7 +91,8 @@ export abstract class StreamTransportCore implements Transport {
   #peername: SocketAddress | null | undefined;
   #lostError: Error | undefined;
   #lingerTimer: TimerHandle | null = null;
-  #unregisterLoopClose: (() => void) | null = null;
+  /** Registered with `loop.onCloseCall(this)` (until connectionLost). */
+  #closeHooked = false;
   #lostDelivered = false;
   #refed = true;
 
@@ -124,7 +125,8 @@ export abstract class StreamTransportCore implements Transport {
       if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive);
     }
     loop.callSoon(StreamTransportCore.#startOf, this);
-    this.#unregisterLoopClose = loop.onClose(this.#onLoopClose);
+    loop.onCloseCall(this);
+    this.#closeHooked = true;
   }
 
   // ── what a subclass provides ──────────────────────────────────────────────────────────
@@ -399,12 +401,15 @@ export abstract class StreamTransportCore implements Transport {
     this.finish(lingerTimeoutError(this.fdNumber, this.#lingerMs));
   }
 
-  /** loop.close(): close now and tell the protocol at once (no callback runs after close). */
-  #onLoopClose = (): void => {
+  /**
+   * @internal loop.close() (`onCloseCall`): close now and tell the protocol at once (no callback
+   * runs after close).
+   */
+  loopClosing(): void {
     if (this.state !== 'closed') {
       this.finish(loopClosedError(this.fdNumber, this.state === 'lingering'), true);
     } else if (!this.#lostDelivered && this.started) this.#connectionLost(this.#lostError);
-  };
+  }
 
   /** An OS error on this socket: the connection is broken (BrokenResourceError, cause kept). */
   protected fail(err: unknown): void {
@@ -446,8 +451,9 @@ export abstract class StreamTransportCore implements Transport {
   }
 
   #dropLoopCloseHook(): void {
-    this.#unregisterLoopClose?.();
-    this.#unregisterLoopClose = null;
+    if (!this.#closeHooked) return;
+    this.#closeHooked = false;
+    this.loop.offClose(this);
   }
 
   #connectionLost(error: Error | undefined): void {
