@@ -17,6 +17,13 @@
  * buffer is above its high-water mark. Pipelined input waiting for its turn: above
  * {@link PIPELINE_LIMIT_BYTES} the socket is not read.
  *
+ * ## Pipelined responses leave together
+ * While the parser runs (over the bytes of one read, or when it resumes after a response), the
+ * responses written meanwhile — those of handlers that answer synchronously — are held and sent
+ * in one write when it returns (or as soon as {@link HOLD_LIMIT_BYTES} are held, and always
+ * before a close or an error response). A response written later (after an `await`) is sent at
+ * once.
+ *
  * @module
  */
 import { BrokenResourceError, TimeoutError } from '../../errors.ts';
@@ -35,6 +42,13 @@ import { statusText } from './status-text.ts';
 
 /** Pipelined bytes kept unparsed (waiting for earlier responses) before the socket is paused. */
 export const PIPELINE_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Response bytes held while the connection parses a batch of pipelined requests, at most: above
+ * this they are sent at once, so that a handler writing a large body meets the transport's
+ * backpressure as it would unheld.
+ */
+export const HOLD_LIMIT_BYTES = 64 * 1024;
 
 /** One request and its response. */
 export interface Exchange {
@@ -89,6 +103,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #lost = false;
   #peerEof = false;
   #requests = 0;
+  /** True while the parser runs: responses written meanwhile are held, then sent together. */
+  #corked = false;
+  #held: (Uint8Array | string)[] = [];
+  #heldBytes = 0;
 
   /** @internal made by the server for each accepted socket */
   constructor(config: ConnectionConfig) {
@@ -123,7 +141,12 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   dataReceived(data: Buffer): void {
     if (this.#phase === 'idle') this.#enterHead();
-    this.#parser.execute(data);
+    this.#corked = true;
+    try {
+      this.#parser.execute(data);
+    } finally {
+      this.#uncork();
+    }
     if (this.#parser.pendingBytes > PIPELINE_LIMIT_BYTES && !this.#pipelinePaused) {
       this.#pipelinePaused = true;
       this.#transport?.pauseReading();
@@ -222,6 +245,26 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     return this.#writePaused;
   }
 
+  send(data: Uint8Array | string): void {
+    if (!this.#corked) this.#transport?.write(data);
+    else {
+      this.#held.push(data);
+      this.#heldBytes += data.length;
+      if (this.#heldBytes >= HOLD_LIMIT_BYTES) this.#flush(); // the transport's backpressure applies
+    }
+  }
+
+  sendLines(chunks: readonly (Uint8Array | string)[]): void {
+    if (!this.#corked) this.#write(chunks);
+    else {
+      for (const c of chunks) {
+        this.#held.push(c);
+        this.#heldBytes += c.length;
+      }
+      if (this.#heldBytes >= HOLD_LIMIT_BYTES) this.#flush();
+    }
+  }
+
   drain(): Promise<void> {
     if (!this.#writePaused || this.#lost) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
@@ -238,7 +281,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#responseEnded = true;
     if (!keepAlive) this.#closeAfter = true;
     if (this.#requestComplete) this.#next();
-    else if (this.#closeAfter) this.#transport?.close();
+    else if (this.#closeAfter) this.#close();
     else {
       // The handler answered before reading the whole body: read the rest and drop it.
       this.#exchange?.body.discard();
@@ -259,7 +302,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   /** Closes now if no request is in progress (graceful shutdown); else after the response. */
   closeIfIdle(): void {
     this.#closeAfter = true;
-    if (this.#exchange === null && this.#phase !== 'head') this.#transport?.close();
+    if (this.#exchange === null && this.#phase !== 'head') this.#close();
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────
@@ -268,7 +311,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#exchange = null;
     const drained = this.#peerEof && this.#parser.pendingBytes === 0;
     if (this.#closeAfter || drained || this.#parser.isDone || this.#config.isClosing()) {
-      this.#transport?.close();
+      this.#close();
       return;
     }
     this.#phase = 'idle';
@@ -282,13 +325,48 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #resume = (): void => {
     if (this.#lost) return;
     if (this.#parser.pendingBytes > 0 && this.#phase === 'idle') this.#enterHead();
-    this.#parser.resume();
+    this.#corked = true;
+    try {
+      this.#parser.resume();
+    } finally {
+      this.#uncork();
+    }
     if (this.#exchange === null && !this.#parser.isIdle && this.#phase === 'idle') this.#enterHead();
     if (this.#pipelinePaused && !this.#parser.isPaused) {
       this.#pipelinePaused = false;
       if (!this.#bodyPaused) this.#transport?.resumeReading();
     }
   };
+
+  /** Sends what was held while corked (in one write when the transport takes several). */
+  #flush(): void {
+    const held = this.#held;
+    if (held.length === 0) return;
+    this.#held = [];
+    this.#heldBytes = 0;
+    const t = this.#transport;
+    if (t === null || t.isClosing) return;
+    if (held.length === 1) t.write(held[0] as Uint8Array | string);
+    else this.#write(held);
+  }
+
+  #uncork(): void {
+    this.#corked = false;
+    this.#flush();
+  }
+
+  #write(chunks: readonly (Uint8Array | string)[]): void {
+    const t = this.#transport;
+    if (t === null) return;
+    if (t.writeLines !== undefined) t.writeLines(chunks);
+    else for (const c of chunks) t.write(c);
+  }
+
+  /** Closes after sending what is held. */
+  #close(): void {
+    this.#flush();
+    this.#transport?.close();
+  }
 
   #enterHead(): void {
     this.#phase = 'head';
@@ -322,7 +400,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
       return;
     }
     const phase = this.#phase;
-    if (phase === 'idle') this.#transport?.close();
+    if (phase === 'idle') this.#close();
     else if (phase === 'head') this.#reject(408, 'the request head did not arrive in time');
     else if (phase === 'body') {
       const ex = this.#exchange;
@@ -343,6 +421,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#deadlineMs = this.#timerDueMs = Number.POSITIVE_INFINITY;
     this.#closeAfter = true;
     this.#exchange = null;
+    this.#flush(); // responses to earlier pipelined requests go first
     const t = this.#transport;
     if (t === null || t.isClosing) return;
     const body = `${status} ${statusText(status)}: ${why}\n`;

@@ -19,6 +19,10 @@ export interface ResponseSink {
   readonly transport: Transport;
   /** True while the transport's buffer is above its high-water mark. */
   readonly writePaused: boolean;
+  /** Sends bytes (held with other responses while the connection parses a batch of requests). */
+  send(data: Uint8Array | string): void;
+  /** Sends several pieces as one write. */
+  sendLines(chunks: readonly (Uint8Array | string)[]): void;
   /** Resolves when the transport's buffer drained (at once if it is not paused). */
   drain(): Promise<void>;
   /** False once the connection must close after this response (server closing, request said so). */
@@ -99,8 +103,8 @@ export class ResponseWriter {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (!this.#headSent) this.#sendHead(-1, null);
     if (bytes.length === 0 || this.#noBody || this.#sink.transport.isClosing) return !this.#sink.writePaused;
-    const t = this.#sink.transport;
-    if (this.#framing === 'chunked') t.writeLines?.([`${bytes.length.toString(16)}\r\n`, bytes, '\r\n']);
+    const sink = this.#sink;
+    if (this.#framing === 'chunked') sink.sendLines([`${bytes.length.toString(16)}\r\n`, bytes, '\r\n']);
     else if (this.#framing === 'length') {
       if (bytes.length > this.#bytesLeft) {
         throw new InvalidArgumentError(
@@ -108,8 +112,8 @@ export class ResponseWriter {
         );
       }
       this.#bytesLeft -= bytes.length;
-      t.write(bytes);
-    } else t.write(bytes);
+      sink.send(bytes);
+    } else sink.send(bytes);
     return !this.#sink.writePaused;
   }
 
@@ -129,7 +133,7 @@ export class ResponseWriter {
       else this.#sendHead(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length, chunk);
     } else if (chunk !== undefined && chunk.length > 0) this.write(chunk);
     else if (this.#framing === 'chunked' && !this.#noBody && !this.#sink.transport.isClosing)
-      this.#sink.transport.write('0\r\n\r\n');
+      this.#sink.send('0\r\n\r\n');
     this.#finish();
   }
 
@@ -148,7 +152,7 @@ export class ResponseWriter {
     )
       return;
     this.#continueSent = true;
-    this.#sink.transport.write('HTTP/1.1 100 Continue\r\n\r\n');
+    this.#sink.send('HTTP/1.1 100 Continue\r\n\r\n');
   }
 
   /** @internal the connection broke: nothing more can be written */
@@ -201,15 +205,15 @@ export class ResponseWriter {
     this.#keepAlive = keepAlive;
     this.#bytesLeft = length;
     const head = headString(status, fields, framing, length, keepAlive, req.versionMinor);
-    const t = this.#sink.transport;
-    if (t.isClosing) return;
-    if (body === null || this.#noBody) t.write(head);
+    const sink = this.#sink;
+    if (sink.transport.isClosing) return;
+    if (body === null || this.#noBody) sink.send(head);
     else if (typeof body === 'string') {
       this.#bytesLeft -= bodyLength;
-      t.write(head + body);
+      sink.send(head + body);
     } else {
       this.#bytesLeft -= body.length;
-      t.writeLines?.([head, body]);
+      sink.sendLines([head, body]);
     }
   }
 }
