@@ -91,6 +91,12 @@ export interface ListenOptions {
   exclusive?: boolean;
   /** Aborting it closes the server (as `server.close()`). */
   signal?: AbortSignal;
+  /** IPV6_V6ONLY: `'::'` takes IPv6 connections only (default: dual stack). */
+  ipv6Only?: boolean;
+  /** Not supported: listening on a descriptor nbio did not open (an `'error'` follows). */
+  fd?: number;
+  /** Not supported, as `fd`. */
+  handle?: unknown;
   /** A Unix socket path readable by all (the file's mode gains 0o444). */
   readableAll?: boolean;
   /** A Unix socket path writable by all (the file's mode gains 0o222). */

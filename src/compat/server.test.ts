@@ -2,10 +2,11 @@
 // for connections, getConnections, pauseOnConnect, listen's signal and path modes, EADDRNOTAVAIL
 // as an event, and bad input.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { hasIpv6Loopback } from '../../test/integration/fixtures/net-harness.ts';
 import { AddressInUseError, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { connect } from './create-connection.ts';
@@ -21,6 +22,8 @@ import {
   until,
   within,
 } from './test-support.ts';
+
+const ipv6Skip = hasIpv6Loopback() ? false : 'no IPv6 loopback here';
 
 function connections(loop: EventLoop, server: Server): Promise<number> {
   return within(loop, 5000, 'getConnections', new Promise((r) => server.getConnections((_e, n) => r(n))));
@@ -160,6 +163,85 @@ for (const c of defaultAndPoll()) {
         },
         { noBytes: true },
       ));
+
+    test('maxConnections: a connection over the limit is closed at once and dropped; a freed place is taken again', () =>
+      onLoop(c, async (loop) => {
+        const accepted: Socket[] = [];
+        const server = createServer({ loop }, (s) => {
+          accepted.push(s);
+          s.resume();
+        });
+        server.maxConnections = 1;
+        server.listen(0, '127.0.0.1');
+        await nextEvent(loop, server, 'listening');
+        const { port } = server.address() as AddressInfo;
+        const first = connect({ loop, port, host: '127.0.0.1' });
+        await until(loop, 'first accepted', () => accepted.length === 1);
+        const dropped = nextEvent(loop, server, 'drop');
+        const second = connect({ loop, port, host: '127.0.0.1' });
+        second.on('error', () => {}); // ECONNRESET or an end: the server closed it
+        second.resume();
+        const [info] = (await dropped) as [
+          { remotePort?: number; localPort?: number; remoteFamily?: string },
+        ];
+        await nextEvent(loop, second, 'close');
+        assert.equal(info.localPort, port);
+        assert.equal(info.remoteFamily, 'IPv4');
+        assert.equal(info.remotePort, second.localPort);
+        assert.equal(accepted.length, 1, 'the second never became a socket');
+        const firstClosed = nextEvent(loop, first, 'close');
+        first.destroy();
+        await firstClosed;
+        await until(loop, 'place freed', () => accepted[0]?.destroyed === true);
+        await loopSleep(loop, 20); // its 'close' (next tick) frees the place
+        const third = connect({ loop, port, host: '127.0.0.1' });
+        await until(loop, 'third accepted', () => accepted.length === 2);
+        const thirdClosed = nextEvent(loop, third, 'close');
+        third.destroy();
+        await thirdClosed;
+        const closed = nextEvent(loop, server, 'close');
+        server.close();
+        await closed;
+      }));
+
+    test('listen({ fd }) on a descriptor that is no socket: ENOTSOCK as an error event', () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const dir = mkdtempSync(join(tmpdir(), 'nbio-compat-fd-'));
+          const fd = openSync(join(dir, 'f'), 'w');
+          try {
+            const server = createServer({ loop });
+            server.listen({ fd });
+            const [err] = (await nextEvent(loop, server, 'error')) as [NetError];
+            assert.equal(err.code, 'ENOTSOCK');
+            assert.equal(server.listening, false);
+          } finally {
+            closeSync(fd);
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+        { noBytes: true },
+      ));
+
+    test('listen({ host: "::", ipv6Only: true }) takes no IPv4 connection', { skip: ipv6Skip }, () =>
+      onLoop(
+        c,
+        async (loop) => {
+          const server = createServer({ loop });
+          server.listen({ host: '::', port: 0, ipv6Only: true });
+          await nextEvent(loop, server, 'listening');
+          const { port } = server.address() as AddressInfo;
+          const v4 = connect({ loop, port, host: '127.0.0.1' });
+          const [err] = (await nextEvent(loop, v4, 'error')) as [NetError];
+          assert.equal(err.code, 'ECONNREFUSED');
+          const closed = nextEvent(loop, server, 'close');
+          server.close();
+          await closed;
+        },
+        { noBytes: true },
+      ),
+    );
 
     test('close() stops accepting and emits close once the last connection closed', () =>
       onLoop(c, async (loop) => {

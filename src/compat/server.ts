@@ -15,10 +15,12 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, fstatSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { createServer as createNbioServer, type Server as NbioServer } from '../net/listener.ts';
+import type { Protocol } from '../net/protocol.ts';
 import { OsError } from '../sys/errno.ts';
 import {
   type Listener,
@@ -135,9 +137,15 @@ export class Server extends EventEmitter {
         : { host: options.host ?? undefined, port: toPort(options.port ?? 0, 'listen') };
     if (listener !== undefined) this.once('listening', listener);
     this.#closing = false;
+    if (options.fd !== undefined || options.handle !== undefined) {
+      const err = descriptorListenError(options.fd);
+      process.nextTick(() => this.emit('error', err));
+      return this;
+    }
     try {
       this.#nbio = createNbioServer(this.#loop, this.#accept, {
         ...target,
+        ipv6Only: options.ipv6Only === true,
         backlog: options.backlog,
         noDelay: this.#socketOptions.noDelay,
         keepAlive: this.#socketOptions.keepAlive,
@@ -175,7 +183,41 @@ export class Server extends EventEmitter {
     else signal.addEventListener('abort', onAbort, { once: true });
   }
 
-  #accept = () =>
+  /**
+   * `net`'s `maxConnections`: with this many connections open, a new one is closed at once
+   * and `'drop'` is emitted (with its addresses). Undefined: no limit.
+   */
+  maxConnections: number | undefined = undefined;
+
+  #accept = (): Protocol => {
+    const max = this.maxConnections;
+    if (max !== undefined && max !== null && this.#connections.size >= max) return this.#dropper;
+    return this.#acceptSocket();
+  };
+
+  /** Over maxConnections: the connection is closed at once; 'drop' tells whose it was. */
+  readonly #dropper: Protocol = {
+    connectionMade: (t) => {
+      const local = t.getExtraInfo('sockname');
+      const remote = t.getExtraInfo('peername');
+      t.abort();
+      const ip = (a: typeof local) => (a === null || a.family === 'unix' ? undefined : a);
+      const l = ip(local);
+      const r = ip(remote);
+      const family = (a: typeof l) => (a === undefined ? undefined : a.family === 'ipv4' ? 'IPv4' : 'IPv6');
+      this.emit('drop', {
+        localAddress: l?.address,
+        localPort: l?.port,
+        localFamily: family(l),
+        remoteAddress: r?.address,
+        remotePort: r?.port,
+        remoteFamily: family(r),
+      });
+    },
+    dataReceived: () => {},
+  };
+
+  #acceptSocket = () =>
     acceptedSocketProtocol(this.#socketOptions, (socket) => {
       this.#connections.add(socket);
       socket.server = this;
@@ -277,4 +319,23 @@ function openToAll(path: string, options: ListenOptions): void {
   const writable = options.writableAll === true ? 0o222 : 0;
   if (readable + writable === 0) return;
   chmodSync(path, statSync(path).mode | readable | writable);
+}
+
+/**
+ * `listen({ fd })` / `listen(handle)`: nbio listens only on sockets it opens. A descriptor that
+ * is no socket gets `ENOTSOCK` as from `net`; any other, an error saying so.
+ */
+function descriptorListenError(fd: unknown): Error {
+  const cause = new InvalidArgumentError(
+    'nbio cannot listen on a descriptor or handle it did not open: listen on a port or a path instead.',
+    'NBIO_UNSUPPORTED',
+  );
+  let isSocket = false;
+  try {
+    isSocket = typeof fd === 'number' && fstatSync(fd).isSocket();
+  } catch {
+    // not an open descriptor: reported as not a socket
+  }
+  if (!isSocket) return new NetError('ENOTSOCK', 'listen', {}, { cause, errno: constants.errno.ENOTSOCK });
+  return cause;
 }

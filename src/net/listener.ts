@@ -87,6 +87,8 @@ export interface ServerOptions extends ListenTarget, Omit<SocketTransportOptions
   backlog?: number | undefined;
   /** SO_REUSEPORT: several servers (processes) share the port, the kernel spreads connections. */
   reusePort?: boolean;
+  /** IPV6_V6ONLY on an IPv6 address: `'::'` then takes no IPv4 connections (default: the system's, dual stack on Linux). */
+  ipv6Only?: boolean;
 }
 
 /** A server's counters, as a frozen plain object. */
@@ -176,7 +178,7 @@ export class Server {
     this.#transportOptions = { noDelay, keepAlive, writeBufferLimits, onClosed: this.#onConnectionClosed };
     if (options.lingerMs !== undefined)
       this.#transportOptions.lingerMs = checkDelay(options.lingerMs, 'lingerMs');
-    this.#fd = listenOn(addr, backlog, options.reusePort === true);
+    this.#fd = listenOn(addr, backlog, options.reusePort === true, options.ipv6Only === true);
     try {
       this.#address = getsockname(this.#fd) ?? addr;
       if (addr.family === 'unix') this.#unixInode = lstatSync(addr.path).ino;
@@ -389,13 +391,14 @@ export class Server {
 }
 
 /** socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen; closes the socket on any failure. */
-function listenOn(addr: SocketAddress, backlog: number, reusePort: boolean): number {
+function listenOn(addr: SocketAddress, backlog: number, reusePort: boolean, v6Only: boolean): number {
   if (addr.family === 'unix') removeStaleSocket(addr.path);
   const fd = socket(familyOf(addr), 'stream');
   try {
     // SO_REUSEADDR: a restarted server can bind while old connections sit in TIME_WAIT.
     if (addr.family !== 'unix') setIntOption(fd, sys.SOL_SOCKET, sys.SO_REUSEADDR, 1);
     if (reusePort) setIntOption(fd, sys.SOL_SOCKET, sys.SO_REUSEPORT, 1);
+    if (v6Only && addr.family === 'ipv6') setIntOption(fd, sys.IPPROTO_IPV6, sys.IPV6_V6ONLY, 1);
     bind(fd, addr);
     listen(fd, backlog);
     return fd;
