@@ -288,6 +288,53 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
       }
     });
 
+    test('a reader that pauses after every chunk: no receive while bytes are held, so they stay bounded', async () => {
+      const loop = new EventLoop({ selector: 'io_uring', mode });
+      const total = 48 * 1024 * 1024;
+      try {
+        await runFor(loop, async () => {
+          let delivered = 0;
+          let maxHeld = 0;
+          let done: () => void = () => {};
+          const finished = new Promise<void>((r) => {
+            done = r;
+          });
+          const server = createServer(
+            loop,
+            () => {
+              let t: Transport;
+              // A slow consumer: one chunk per loop turn. Each resume must not let the kernel
+              // read another socket buffer's worth ahead while earlier bytes are still held.
+              return {
+                connectionMade: (tr: Transport) => {
+                  t = tr;
+                },
+                dataReceived: (d: Buffer) => {
+                  delivered += d.length;
+                  maxHeld = Math.max(maxHeld, t.stats().bytesRead - delivered);
+                  t.pauseReading();
+                  loop.callSoon(() => t.resumeReading());
+                  if (delivered === total) done();
+                },
+                connectionLost: () => {},
+              };
+            },
+            { host: '127.0.0.1', port: 0 },
+          );
+          const [client] = await connectMany(loop, (server.address() as Ipv4Address).port, 1);
+          const mib = Buffer.alloc(1024 * 1024, 7);
+          for (let i = 0; i < total / mib.length; i++) client!.transport!.write(mib);
+          await deadline(loop, 15_000, 'every byte delivered', finished);
+          assert.ok(maxHeld < 20 * 1024 * 1024, `held at most ${maxHeld} bytes of ${total}`);
+          client!.transport!.abort();
+          server.closeConnections(true);
+          server.close();
+        });
+      } finally {
+        loop.close();
+      }
+    });
+
     test('a client that sends a lot and reads nothing: the echo server stays bounded, then both ends close', async () => {
       const loop = new EventLoop({ selector: 'io_uring', mode });
       try {

@@ -125,8 +125,12 @@ export class UringTransport extends StreamTransportCore {
   protected updateReader(): void {
     const state = this.state;
     if (state === 'closed') return;
+    // While bytes received during a pause are still held, no new receive: the kernel would read
+    // ahead of the protocol by a socket buffer's worth per pause (docs/backends/io_uring.md).
     const want =
-      !this.eofReceived && !this.#eofPending && (state === 'open' ? this.started && !this.readPaused : true);
+      !this.eofReceived &&
+      !this.#eofPending &&
+      (state === 'open' ? this.started && !this.readPaused && this.#held.length === 0 : true);
     if (want && this.#recvOp === 0) this.#recvOp = this.#cq.recv(this.fd, this.#onRecv);
     else if (!want && this.#recvOp !== 0) this.#cq.cancel(this.#recvOp);
   }
@@ -171,10 +175,11 @@ export class UringTransport extends StreamTransportCore {
     while (this.#held.length > 0 && this.state === 'open' && !this.readPaused) {
       if (!this.#deliver(this.#held.shift() as Buffer)) return;
     }
-    if (this.#eofPending && this.#held.length === 0 && this.state === 'open' && !this.readPaused) {
+    if (this.#held.length > 0 || this.state !== 'open' || this.readPaused) return;
+    if (this.#eofPending) {
       this.#eofPending = false;
       this.handleEof();
-    }
+    } else this.updateReader(); // everything held is delivered: receive again
   };
 
   // ── writing ───────────────────────────────────────────────────────────────────────────
