@@ -20,8 +20,8 @@
  * ## Pipelined responses leave together
  * While the parser runs (over the bytes of one read, or when it resumes after a response), the
  * responses written meanwhile — those of handlers that answer synchronously — are held and sent
- * in one write when it returns (or as soon as {@link HOLD_LIMIT_BYTES} are held, and always
- * before a close or an error response). A response written later (after an `await`) is sent at
+ * in one write when it returns ({@link HeldWrites}: at once above 64 KiB; always before a
+ * close or an error response). A response written later (after an `await`) is sent at
  * once.
  *
  * @module
@@ -36,19 +36,13 @@ import type { HttpParseError } from '../parser/http-parse-error.ts';
 import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
 import type { HttpLimits, MessageHead } from '../parser/message-head.ts';
 import { BodyReader, type BodySource } from './body-reader.ts';
+import { HeldWrites } from './held-writes.ts';
 import { httpDate } from './http-date.ts';
 import { type ResponseSink, ResponseWriter } from './response-writer.ts';
 import { statusText } from './status-text.ts';
 
 /** Pipelined bytes kept unparsed (waiting for earlier responses) before the socket is paused. */
 export const PIPELINE_LIMIT_BYTES = 64 * 1024;
-
-/**
- * Response bytes held while the connection parses a batch of pipelined requests, at most: above
- * this they are sent at once, so that a handler writing a large body meets the transport's
- * backpressure as it would unheld.
- */
-export const HOLD_LIMIT_BYTES = 64 * 1024;
 
 /** One request and its response. */
 export interface Exchange {
@@ -103,10 +97,8 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #lost = false;
   #peerEof = false;
   #requests = 0;
-  /** True while the parser runs: responses written meanwhile are held, then sent together. */
-  #corked = false;
-  #held: (Uint8Array | string)[] = [];
-  #heldBytes = 0;
+  /** Responses written while the parser runs are held, then sent together. */
+  readonly #out = new HeldWrites();
 
   /** @internal made by the server for each accepted socket */
   constructor(config: ConnectionConfig) {
@@ -136,16 +128,17 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   connectionMade(transport: Transport): void {
     this.#transport = transport;
+    this.#out.transport = transport;
     this.#setTimer(this.#config.headersTimeoutMs);
   }
 
   dataReceived(data: Buffer): void {
     if (this.#phase === 'idle') this.#enterHead();
-    this.#corked = true;
+    this.#out.cork();
     try {
       this.#parser.execute(data);
     } finally {
-      this.#uncork();
+      this.#out.uncork();
     }
     if (this.#parser.pendingBytes > PIPELINE_LIMIT_BYTES && !this.#pipelinePaused) {
       this.#pipelinePaused = true;
@@ -246,23 +239,11 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   }
 
   send(data: Uint8Array | string): void {
-    if (!this.#corked) this.#transport?.write(data);
-    else {
-      this.#held.push(data);
-      this.#heldBytes += data.length;
-      if (this.#heldBytes >= HOLD_LIMIT_BYTES) this.#flush(); // the transport's backpressure applies
-    }
+    this.#out.send(data);
   }
 
   sendLines(chunks: readonly (Uint8Array | string)[]): void {
-    if (!this.#corked) this.#write(chunks);
-    else {
-      for (const c of chunks) {
-        this.#held.push(c);
-        this.#heldBytes += c.length;
-      }
-      if (this.#heldBytes >= HOLD_LIMIT_BYTES) this.#flush();
-    }
+    this.#out.sendLines(chunks);
   }
 
   drain(): Promise<void> {
@@ -325,11 +306,11 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #resume = (): void => {
     if (this.#lost) return;
     if (this.#parser.pendingBytes > 0 && this.#phase === 'idle') this.#enterHead();
-    this.#corked = true;
+    this.#out.cork();
     try {
       this.#parser.resume();
     } finally {
-      this.#uncork();
+      this.#out.uncork();
     }
     if (this.#exchange === null && !this.#parser.isIdle && this.#phase === 'idle') this.#enterHead();
     if (this.#pipelinePaused && !this.#parser.isPaused) {
@@ -338,33 +319,9 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     }
   };
 
-  /** Sends what was held while corked (in one write when the transport takes several). */
-  #flush(): void {
-    const held = this.#held;
-    if (held.length === 0) return;
-    this.#held = [];
-    this.#heldBytes = 0;
-    const t = this.#transport;
-    if (t === null || t.isClosing) return;
-    if (held.length === 1) t.write(held[0] as Uint8Array | string);
-    else this.#write(held);
-  }
-
-  #uncork(): void {
-    this.#corked = false;
-    this.#flush();
-  }
-
-  #write(chunks: readonly (Uint8Array | string)[]): void {
-    const t = this.#transport;
-    if (t === null) return;
-    if (t.writeLines !== undefined) t.writeLines(chunks);
-    else for (const c of chunks) t.write(c);
-  }
-
   /** Closes after sending what is held. */
   #close(): void {
-    this.#flush();
+    this.#out.flush();
     this.#transport?.close();
   }
 
@@ -421,7 +378,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#deadlineMs = this.#timerDueMs = Number.POSITIVE_INFINITY;
     this.#closeAfter = true;
     this.#exchange = null;
-    this.#flush(); // responses to earlier pipelined requests go first
+    this.#out.flush(); // responses to earlier pipelined requests go first
     const t = this.#transport;
     if (t === null || t.isClosing) return;
     const body = `${status} ${statusText(status)}: ${why}\n`;

@@ -1,0 +1,73 @@
+/**
+ * `HeldWrites`: the writes of one server connection, held while it is corked and sent together
+ * when it is uncorked — the responses to a batch of pipelined requests leave in one `writev`
+ * instead of one `send` each. Above {@link HOLD_LIMIT_BYTES} held, they are sent at once, so
+ * that a handler writing a large body meets the transport's backpressure as it would unheld.
+ *
+ * @module
+ */
+import type { Transport } from '../../net/transport.ts';
+
+/** Bytes held at most while corked; above this they are sent at once. */
+export const HOLD_LIMIT_BYTES = 64 * 1024;
+
+/** One connection's writes, sent now or held; see the module comment. */
+export class HeldWrites {
+  #transport: Transport | null = null;
+  #corked = false;
+  #held: (Uint8Array | string)[] = [];
+  #heldBytes = 0;
+
+  /** The transport the writes go to (set when the connection is made). */
+  set transport(t: Transport) {
+    this.#transport = t;
+  }
+
+  /** From now on, writes are held until {@link uncork}. */
+  cork(): void {
+    this.#corked = true;
+  }
+
+  /** Sends what is held, and stops holding. */
+  uncork(): void {
+    this.#corked = false;
+    this.flush();
+  }
+
+  /** Sends `data` now, or holds it while corked. */
+  send(data: Uint8Array | string): void {
+    if (!this.#corked) this.#transport?.write(data);
+    else this.#hold(data);
+  }
+
+  /** Sends the pieces as one write now, or holds them while corked. */
+  sendLines(chunks: readonly (Uint8Array | string)[]): void {
+    if (!this.#corked) this.#write(chunks);
+    else for (const c of chunks) this.#hold(c);
+  }
+
+  /** Sends what is held now (still corked): before a close, or an error response. */
+  flush(): void {
+    const held = this.#held;
+    if (held.length === 0) return;
+    this.#held = [];
+    this.#heldBytes = 0;
+    const t = this.#transport;
+    if (t === null || t.isClosing) return;
+    if (held.length === 1) t.write(held[0] as Uint8Array | string);
+    else this.#write(held);
+  }
+
+  #hold(data: Uint8Array | string): void {
+    this.#held.push(data);
+    this.#heldBytes += data.length;
+    if (this.#heldBytes >= HOLD_LIMIT_BYTES) this.flush();
+  }
+
+  #write(chunks: readonly (Uint8Array | string)[]): void {
+    const t = this.#transport;
+    if (t === null) return;
+    if (t.writeLines !== undefined) t.writeLines(chunks);
+    else for (const c of chunks) t.write(c);
+  }
+}
