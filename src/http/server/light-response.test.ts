@@ -105,11 +105,16 @@ describe('LightResponse', () => {
     });
     assert.equal(r.bodyUsed, false);
     assert.equal(r.ok, true);
-    r.headers.set('x-later', '1');
+    r.headers.set('x-later', '1'); // a Headers, still unbuilt: the server sends it, change included
+    const withHeaders = lightParts(r);
+    assert.ok('light' in withHeaders && withHeaders.headers instanceof Headers);
+    assert.equal(withHeaders.headers.get('x-later'), '1');
+    assert.equal(withHeaders.headers.get('x-k'), 'v');
+    assert.equal(await r.text(), 'hey'); // reading the body builds the real one, from those fields
     const built = lightParts(r);
     assert.ok(built instanceof Native && !(built instanceof LightResponse));
     assert.equal(built.headers.get('x-later'), '1');
-    assert.equal(await r.text(), 'hey');
+    assert.equal(r.headers, built.headers);
     assert.equal(r.bodyUsed, true);
   });
 

@@ -8,9 +8,10 @@
  *
  * A `LightResponse` keeps the body (string, bytes or none), the status and a snapshot of the
  * fields, and builds the real `Response` (the one `globalThis.Response` was when this module
- * loaded) only when something needs it: `body`, `headers`, `text()`, `clone()` … — after that,
- * every member answers from the real one. `status`, `ok`, `statusText`, `type`, `url`,
- * `redirected` and `bodyUsed` answer without building it. The server ({@link serve}) sends an
+ * loaded) only when something needs it: `body`, `text()`, `clone()` … — after that,
+ * every member answers from the real one. `headers` (a `Headers` made from the snapshot),
+ * `status`, `ok`, `statusText`, `type`, `url`, `redirected` and `bodyUsed` answer without
+ * building it. The server ({@link serve}) sends an
  * unbuilt one directly, head and body in one write.
  *
  * It is a `Response` for the code that handles it: `instanceof Response` holds (its prototype
@@ -39,7 +40,7 @@ export interface LightParts {
   readonly light: true;
   readonly status: number;
   /** The fields, as given (names not lowercased), with the default content-type added. */
-  readonly headers: readonly (readonly [string, string])[];
+  readonly headers: readonly (readonly [string, string])[] | Headers;
   readonly body: string | Uint8Array | null;
 }
 
@@ -118,12 +119,16 @@ function hasField(fields: readonly (readonly [string, string])[], lowerName: str
 export class LightResponse {
   #status = 200;
   #fields: [string, string][] = [];
+  /** The fields as `Headers`, once asked for (then the ones sent, changes included). */
+  #headers: Headers | null = null;
   #body: string | Uint8Array | null = null;
   #real: Response | null = null;
 
   static {
     partsOf = (r) =>
-      r.#real !== null ? r.#real : { light: true, status: r.#status, headers: r.#fields, body: r.#body };
+      r.#real !== null
+        ? r.#real
+        : { light: true, status: r.#status, headers: r.#headers ?? r.#fields, body: r.#body };
   }
 
   /**
@@ -173,7 +178,7 @@ export class LightResponse {
     // the native constructor copies the bytes again.
     this.#real ??= new NativeResponse(this.#body as ConstructorParameters<typeof Response>[0], {
       status: this.#status,
-      headers: this.#fields,
+      headers: this.#headers ?? this.#fields,
     });
     return this.#real;
   }
@@ -224,9 +229,15 @@ export class LightResponse {
     return this.#real === null ? false : this.#real.bodyUsed;
   }
 
-  /** The fields (builds the real `Response`: they are its `Headers`). */
+  /**
+   * The fields, as a `Headers` made on first access without building the real `Response`
+   * (middleware that adds a field keeps the fast path); changes to it are what the server sends
+   * and what a real `Response` built later starts from. Once built, the real one's `Headers`.
+   */
   get headers(): Headers {
-    return this.#built().headers;
+    if (this.#real !== null) return this.#real.headers;
+    this.#headers ??= new Headers(this.#fields);
+    return this.#headers;
   }
 
   /** The body stream (builds the real `Response`). */
