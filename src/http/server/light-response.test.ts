@@ -93,7 +93,7 @@ describe('LightResponse', () => {
   test('unbuilt until asked: the server gets the parts; reading builds the real one', async () => {
     const r = new LightResponse('hey', { status: 202, headers: { 'x-k': 'v' } });
     const parts = lightParts(r);
-    assert.ok('light' in parts);
+    assert.ok(parts !== null && 'light' in parts);
     assert.deepEqual(parts, {
       light: true,
       status: 202,
@@ -107,12 +107,12 @@ describe('LightResponse', () => {
     assert.equal(r.ok, true);
     r.headers.set('x-later', '1'); // a Headers, still unbuilt: the server sends it, change included
     const withHeaders = lightParts(r);
-    assert.ok('light' in withHeaders && withHeaders.headers instanceof Headers);
+    assert.ok(withHeaders !== null && 'light' in withHeaders && withHeaders.headers instanceof Headers);
     assert.equal(withHeaders.headers.get('x-later'), '1');
     assert.equal(withHeaders.headers.get('x-k'), 'v');
     assert.equal(await r.text(), 'hey'); // reading the body builds the real one, from those fields
     const built = lightParts(r);
-    assert.ok(built instanceof Native && !(built instanceof LightResponse));
+    assert.ok(built instanceof Native && lightParts(built) === null);
     assert.equal(built.headers.get('x-later'), '1');
     assert.equal(r.headers, built.headers);
     assert.equal(r.bodyUsed, true);
@@ -125,7 +125,7 @@ describe('LightResponse', () => {
     assert.equal(await r.text(), 'abc');
     const parts = lightParts(new LightResponse(buf));
     buf[0] = 0x79;
-    assert.ok('light' in parts);
+    assert.ok(parts !== null && 'light' in parts);
     assert.equal(Buffer.from(parts.body as Uint8Array).toString(), 'zbc');
   });
 
@@ -145,9 +145,13 @@ describe('LightResponse', () => {
     try {
       assert.equal(globalThis.Response, LightResponse as unknown);
       const r = new Response('x');
-      assert.ok(r instanceof LightResponse && r instanceof Native);
+      assert.ok(lightParts(r) !== null && r instanceof Native && r instanceof Response);
       class Mine extends Response {}
-      assert.ok(new Mine('y') instanceof LightResponse);
+      const mine = new Mine('y');
+      assert.ok(lightParts(mine) !== null && mine instanceof Mine && mine instanceof Response);
+      // Node's own responses (what fetch() answers) are still `instanceof Response`.
+      assert.ok(new Native('z') instanceof Response);
+      assert.ok(!({} instanceof Response) && lightParts({}) === null);
       installLightResponse()(); // a second install's undo changes nothing
       assert.equal(globalThis.Response, LightResponse as unknown);
     } finally {

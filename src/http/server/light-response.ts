@@ -49,14 +49,15 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 /** A value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a ByteString). */
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 
-let partsOf: (r: LightResponse) => LightParts | Response;
+let partsOf: (r: object) => LightParts | Response | null;
 
 /**
- * What the server sends for `r`: its parts while it is unbuilt, else the real `Response` it
- * became (send that one as any `Response`).
+ * What the server sends for `r`: its parts while it is an unbuilt LightResponse, the real
+ * `Response` it became once built (send that one as any `Response`), or null when `r` is not a
+ * LightResponse (`instanceof` cannot tell: it answers as `Response`'s does).
  */
-export function lightParts(r: LightResponse): LightParts | Response {
-  return partsOf(r);
+export function lightParts(r: unknown): LightParts | Response | null {
+  return typeof r === 'object' && r !== null ? partsOf(r) : null;
 }
 
 function isWs(c: number): boolean {
@@ -125,10 +126,11 @@ export class LightResponse {
   #real: Response | null = null;
 
   static {
-    partsOf = (r) =>
-      r.#real !== null
-        ? r.#real
-        : { light: true, status: r.#status, headers: r.#headers ?? r.#fields, body: r.#body };
+    partsOf = (r) => {
+      if (!(#real in r)) return null;
+      if (r.#real !== null) return r.#real;
+      return { light: true, status: r.#status, headers: r.#headers ?? r.#fields, body: r.#body };
+    };
   }
 
   /**
@@ -181,6 +183,14 @@ export class LightResponse {
       headers: this.#headers ?? this.#fields,
     });
     return this.#real;
+  }
+
+  /**
+   * True for every `Response`, Node's own included: with LightResponse installed as the global
+   * `Response`, `fetch()`'s answers must still be `instanceof Response`.
+   */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return x instanceof NativeResponse;
   }
 
   /** A network error, as `Response.error()` (a native one: it has no body to save). */

@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../errors.ts';
-import { LightResponse, lightParts } from './light-response.ts';
+import { type LightResponse, lightParts } from './light-response.ts';
 import { PlainResponse } from './plain-response.ts';
 import type { ResponseWriter } from './response-writer.ts';
 
@@ -30,9 +30,9 @@ export function sendResponse(
     writer.end(result.body ?? undefined);
     return undefined;
   }
-  if (result instanceof LightResponse) {
-    const parts = lightParts(result);
-    // It became a real Response (something read its body or fields): send that one.
+  const parts = lightParts(result);
+  if (parts !== null) {
+    // A LightResponse that became a real Response (something read its body): send that one.
     if (!('light' in parts)) return sendResponse(writer, parts, isHead);
     writer.writeHead(parts.status, parts.headers);
     writer.end(parts.body ?? undefined);
