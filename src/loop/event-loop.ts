@@ -617,8 +617,8 @@ export class EventLoop implements TimerOwner {
       if (obs?.beforePoll) obs.beforePoll(timeout);
       // 3. selector.select(timeout) — the only place the loop may block
       // Time the wait only when it can block or an observer watches: a zero-timeout wait (every
-      // guest iteration) would pay two clock reads to measure nothing (the recorder then reads
-      // the clock once, after the wait).
+      // guest iteration) would pay two clock reads to measure nothing (the recorder then starts
+      // the iteration at the loop's time read after the wait).
       const timed = timeout !== 0 || obs !== undefined;
       // Lazy interest removals reach the selector now, once, before the wait.
       if (this.#io.pending) this.#io.flush();
@@ -631,7 +631,7 @@ export class EventLoop implements TimerOwner {
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
       if (obs?.afterPoll) obs.afterPoll(events, slept);
-      if (rec !== null) rec.afterPoll(events, timed ? t0 : -1, slept);
+      if (rec !== null) rec.afterPoll(events, timed ? t0 : this.#cacheOutside ? this.#now : -1, slept);
       // 5. dispatch I/O callbacks for the ready events (and the completed operations)
       if (events.length > 0) this.#dispatchIo(events);
       if (this.#completion !== null) this.#completion.runCompleted(this.#exceptions);

@@ -223,8 +223,9 @@ export class LoopRecorder implements CallbackProbe {
 
   /**
    * @internal Step 4: what the selector returned. `startMs` and `blockedMs`: when the wait began
-   * and how long it took, as the loop timed it; `startMs` −1 when the loop did not time it (a
-   * zero timeout: the wait cannot block), then the iteration starts now and blocked 0.
+   * and how long it took, as the loop timed it. A zero-timeout wait (it cannot block) is not
+   * timed: `startMs` is then the loop's time read after it (`performance.now()` ms), or −1 when
+   * the loop runs on an injected clock and the recorder reads the clock; `blockedMs` is 0.
    */
   afterPoll(
     events: readonly ReadyEvent<{ readonly owner?: Labelled | null }>[],
