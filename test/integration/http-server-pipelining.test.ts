@@ -1,10 +1,13 @@
-// Pipelined requests answered synchronously leave in one write, on every loop configuration: the
-// responses a batch of requests produces while the connection parses it are held and sent
-// together — in order, before an error response or a close that follows them.
+// Pipelined responses leave together, on every loop configuration: those a batch of requests
+// produces while the connection parses it are held and sent in one write — in order, before an
+// error response or a close that follows them; answered after an await (serve() with an async
+// handler), the pipeline is worked through in one turn and its responses held until it is, or
+// until the loop's next iteration when a handler takes longer.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { serveRaw } from '../../src/http/server/http-server.ts';
-import { onLoop, RawClient } from '../../src/http/server/test-support.ts';
+import { serve, serveRaw } from '../../src/http/server/http-server.ts';
+import { PlainResponse } from '../../src/http/server/plain-response.ts';
+import { onLoop, RawClient, sleep } from '../../src/http/server/test-support.ts';
 import type { Transport } from '../../src/net/transport.ts';
 import { loopConfigs } from '../../src/testing/loop-configs.ts';
 
@@ -39,6 +42,63 @@ for (const config of loopConfigs()) {
         );
         assert.ok(transport !== null);
         assert.equal(writeCalls(transport), 1);
+        c.close();
+        await server.close();
+      }));
+
+    test('answered after an await: ten pipelined requests in order, in two writes', () =>
+      onLoop(config, async ({ loop }) => {
+        let transport: Transport | null = null;
+        const server = serveRaw(
+          loop,
+          async ({ head, response, connection }) => {
+            transport = connection.transport;
+            await Promise.resolve();
+            response.end(`answer ${head.target.slice(1)}`);
+          },
+          { host: '127.0.0.1', port: 0 },
+        );
+        const c = await RawClient.connect(loop, server.port);
+        let batch = '';
+        for (let i = 0; i < 10; i++) batch += `GET /${i} HTTP/1.1\r\n${H}\r\n`;
+        c.send(batch);
+        await c.untilResponses(10);
+        assert.deepEqual(
+          c.responses.map((r) => r.body),
+          Array.from({ length: 10 }, (_, i) => `answer ${i}`),
+        );
+        assert.ok(transport !== null);
+        // The first response leaves at once (nothing else is known to come), the nine behind it
+        // together (a completion-based transport may gather even those two); one each was ten.
+        const writes = writeCalls(transport);
+        assert.ok(writes >= 1 && writes <= 2, `${writes} writes`);
+        c.close();
+        await server.close();
+      }));
+
+    test('a slow handler in a pipeline does not hold back the responses before it', () =>
+      onLoop(config, async ({ loop }) => {
+        let seenBeforeSlow = -1;
+        let c: RawClient | null = null;
+        const server = serve(
+          loop,
+          async (req) => {
+            if (req.head.target === '/slow') {
+              await sleep(loop, 50);
+              seenBeforeSlow = c?.responses.length ?? -1;
+            }
+            return new PlainResponse(req.head.target);
+          },
+          { host: '127.0.0.1', port: 0 },
+        );
+        c = await RawClient.connect(loop, server.port);
+        c.send(['/a', '/b', '/c', '/slow', '/d'].map((p) => `GET ${p} HTTP/1.1\r\n${H}\r\n`).join(''));
+        await c.untilResponses(5);
+        assert.deepEqual(
+          c.responses.map((r) => r.body),
+          ['/a', '/b', '/c', '/slow', '/d'],
+        );
+        assert.equal(seenBeforeSlow, 3, 'the three answers before /slow arrived while it waited');
         c.close();
         await server.close();
       }));

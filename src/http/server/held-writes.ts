@@ -15,6 +15,8 @@ export const HOLD_LIMIT_BYTES = 64 * 1024;
 export class HeldWrites {
   #transport: Transport | null = null;
   #corked = false;
+  /** Held for a pipeline (see {@link hold}), independently of cork/uncork. */
+  #holding = false;
   #held: (Uint8Array | string)[] = [];
   #heldBytes = 0;
 
@@ -28,21 +30,35 @@ export class HeldWrites {
     this.#corked = true;
   }
 
-  /** Sends what is held, and stops holding. */
+  /** Stops holding (unless {@link hold} holds) and sends what is held. */
   uncork(): void {
     this.#corked = false;
-    this.flush();
+    if (!this.#holding) this.flush();
   }
 
-  /** Sends `data` now, or holds it while corked. */
+  /**
+   * Holds writes until {@link release}, across turns of the microtask queue: while pipelined
+   * requests answered asynchronously are worked through in one turn of the loop.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Ends {@link hold} and sends what is held (unless corked). */
+  release(): void {
+    this.#holding = false;
+    if (!this.#corked) this.flush();
+  }
+
+  /** Sends `data` now, or holds it while corked or holding. */
   send(data: Uint8Array | string): void {
-    if (!this.#corked) this.#transport?.write(data);
+    if (!this.#corked && !this.#holding) this.#transport?.write(data);
     else this.#hold(data);
   }
 
-  /** Sends the pieces as one write now, or holds them while corked. */
+  /** Sends the pieces as one write now, or holds them while corked or holding. */
   sendLines(chunks: readonly (Uint8Array | string)[]): void {
-    if (!this.#corked) this.#write(chunks);
+    if (!this.#corked && !this.#holding) this.#write(chunks);
     else for (const c of chunks) this.#hold(c);
   }
 

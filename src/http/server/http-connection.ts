@@ -21,8 +21,10 @@
  * While the parser runs (over the bytes of one read, or when it resumes after a response), the
  * responses written meanwhile — those of handlers that answer synchronously — are held and sent
  * in one write when it returns ({@link HeldWrites}: at once above 64 KiB; always before a
- * close or an error response). A response written later (after an `await`) is sent at
- * once.
+ * close or an error response). When a response ends later (after an `await`) and more
+ * pipelined requests wait, the next one is parsed in a microtask of the same turn and the
+ * responses are held until the pipeline is worked through (at the latest until the loop's next
+ * iteration). A lone request's response is sent at once.
  *
  * @module
  */
@@ -99,6 +101,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   #requests = 0;
   /** Responses written while the parser runs are held, then sent together. */
   readonly #out = new HeldWrites();
+  #releaseScheduled = false;
 
   /** @internal made by the server for each accepted socket */
   constructor(config: ConnectionConfig) {
@@ -297,11 +300,41 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     }
     this.#phase = 'idle';
     this.#setTimer(this.#config.keepAliveTimeoutMs);
-    if (!this.#parser.isPaused) return;
-    // Nothing kept: resuming fires no parser event, so it is safe here (no callSoon per request).
-    if (this.#parser.pendingBytes === 0) this.#resume();
-    else this.#config.loop.callSoon(this.#resume);
+    if (!this.#parser.isPaused) {
+      if (this.#parser.pendingBytes === 0) this.#out.release();
+      return;
+    }
+    if (this.#parser.pendingBytes === 0) {
+      // Nothing kept: resuming fires no parser event, so it is safe here (no callSoon per request).
+      this.#out.release();
+      this.#resume();
+      return;
+    }
+    // Pipelined requests wait: parse the next one in this turn, in a microtask (not inside the
+    // end() that got here), holding the responses so that they leave together — when the
+    // pipeline is worked through, or at the latest on the loop's next iteration.
+    this.#out.hold();
+    if (!this.#releaseScheduled) {
+      this.#releaseScheduled = true;
+      this.#config.loop.callSoon(this.#releaseHeld);
+    }
+    queueMicrotask(this.#resumeInTurn);
   }
+
+  #releaseHeld = (): void => {
+    this.#releaseScheduled = false;
+    this.#out.release();
+  };
+
+  #resumeInTurn = (): void => {
+    try {
+      this.#resume();
+    } catch (err) {
+      // Outside the loop's callbacks: report here, as the loop would have.
+      this.#config.loop.reportException(err, 'HTTP connection (pipelined request)');
+      this.#transport?.abort();
+    }
+  };
 
   #resume = (): void => {
     if (this.#lost) return;
