@@ -12,6 +12,11 @@
  * called after patching and after unpatching, so `import { connect } from 'node:net'` sees the
  * same values (note: that call syncs *every* built-in's named exports with its CommonJS object).
  *
+ * Node's own clients are reached too (unless `{ clients: false }`): `http.Agent.prototype.
+ * createConnection` (which captured the original `net.createConnection` when `http` loaded) and
+ * `tls.connect` without a `socket` (whose `TLSSocket` would connect through libuv) are replaced,
+ * so `http.get`, `https.get` and `tls.connect` open nbio sockets (patch-clients.ts).
+ *
  * With `{ servers: true }`, `net.createServer` and `net.Server` are replaced too (the names in
  * {@link SERVER_PATCHED_NAMES}); the patched `net.Server` is callable with and without `new`
  * and can be subclassed, as Node's is.
@@ -21,10 +26,6 @@
  *   load time, so even `{ servers: true }` changes nothing for them. Serve with nbio's
  *   `createServer` and hand its sockets to Node's server:
  *   `compatServer.on('connection', (s) => httpServer.emit('connection', s))`.
- * - `http.Agent`: `Agent.prototype.createConnection` captured the original `net.createConnection`
- *   when `http` loaded. Pass `createConnection` in the request options or the Agent instead.
- * - `tls.connect()` without a `socket` option: `TLSSocket` extends the original `net.Socket` and
- *   connects through libuv. Give it an nbio socket: `tls.connect({ socket: connect(…) })`.
  * - Sockets constructed with `fd` or `handle` (stdio pipes, child-process pipes, IPC): the
  *   patched `net.Socket` hands those to the original class, because they wrap descriptors Node
  *   opened and manages. Everything else it builds becomes a compat Socket.
@@ -51,6 +52,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import { counters } from './compat-stats.ts';
 import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
 import { resolveLoop } from './default-loop.ts';
+import { type ConnectFunction, patchClients } from './patch-clients.ts';
 import { type ConnectionListener, Server, type ServerOptions } from './server.ts';
 import { Socket } from './socket.ts';
 
@@ -67,6 +69,8 @@ type PatchedName = (typeof PATCHED_NAMES)[number] | (typeof SERVER_PATCHED_NAMES
 
 /** The original descriptors of the names replaced, to put back. */
 let saved: Map<PatchedName, PropertyDescriptor> | null = null;
+/** Puts `http`'s and `tls`'s hook points back (patch-clients.ts), when they were patched. */
+let restoreClients: (() => void) | null = null;
 
 /** Options of {@link patchNet}. */
 export interface PatchNetOptions {
@@ -74,6 +78,12 @@ export interface PatchNetOptions {
   loop?: EventLoop;
   /** Replace `net.createServer` and `net.Server` too (default false). */
   servers?: boolean;
+  /**
+   * Reach Node's own clients too (default true): `http.Agent.prototype.createConnection` and
+   * `tls.connect` without a `socket`, so `http.get`, `https.get` and `tls.connect` open nbio
+   * sockets (patch-clients.ts).
+   */
+  clients?: boolean;
 }
 
 /**
@@ -109,6 +119,11 @@ export function patchNet(options: PatchNetOptions = {}): void {
   // A function, not a class: Node's internals call `net.Socket({ handle })` without `new`.
   // Sockets wrapping a descriptor or handle Node opened stay Node's (see the module comment).
   function PatchedSocket(this: unknown, opts?: SocketOptions | number): unknown {
+    // A subclass of Node's own Socket initialising itself through `net.Socket` read at call
+    // time (TLSSocket does `Reflect.apply(net.Socket, this, [{ handle }])`): Node's constructor.
+    if (new.target === undefined && this instanceof original) {
+      return Reflect.apply(original, this, [opts]);
+    }
     // `new net.Socket(4)` is net's shorthand for `{ fd: 4 }` (a cluster worker's descriptor).
     if (
       typeof opts === 'number' ||
@@ -150,6 +165,7 @@ export function patchNet(options: PatchNetOptions = {}): void {
   }
   for (const [name, d] of before) Object.defineProperty(nodeNet, name, { ...d, value: values.get(name) });
   saved = before;
+  if (options.clients !== false) restoreClients = patchClients(connect as ConnectFunction);
   syncBuiltinESMExports();
 }
 
@@ -189,6 +205,8 @@ export function unpatchNet(): void {
   if (saved === null) return;
   for (const [name, d] of saved) Object.defineProperty(nodeNet, name, d);
   saved = null;
+  restoreClients?.();
+  restoreClients = null;
   syncBuiltinESMExports();
 }
 

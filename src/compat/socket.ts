@@ -75,6 +75,11 @@ export class Socket extends AddressedDuplex {
   #writer = this.#newWriter();
   /** The compat Server that accepted this socket (`net`'s `socket.server`); null for a client. */
   server: Server | null = null;
+  /**
+   * `net`'s `_parent`: the socket this one wraps, always null here. Node's TLS walks a wrapped
+   * socket's `_parent` chain until null (its write timers), so it must be null, not absent.
+   */
+  readonly _parent: null = null;
   #destroyCb: Callback | null = null;
   #destroyErr: Error | null = null;
   #bytesRead = 0;
