@@ -200,9 +200,8 @@ export class RecorderRing {
     return (k % (this.capacity + 1)) * ROW;
   }
 
-  /** Starts iteration k's row: empty, its logs starting at their current ends. */
-  open(k: number): void {
-    const r = k % (this.capacity + 1);
+  /** Starts row `r` (iteration k's is `k % (capacity + 1)`): empty, its logs starting at their current ends. */
+  open(r: number): void {
     const b = r * ROW;
     const rows = this.rows;
     rows[b + R_BLOCKED] = 0;
@@ -215,34 +214,27 @@ export class RecorderRing {
     this.records[r] = null;
   }
 
-  /** Closes iteration k's row: the number of entries each log got since `open(k)`. */
-  seal(k: number): void {
-    const b = this.base(k);
-    const rows = this.rows;
-    rows[b + R_EV_N] = this.events.n - (rows[b + R_EV_AT] ?? 0);
-    rows[b + R_CB_N] = this.callbacks.n - (rows[b + R_CB_AT] ?? 0);
-    rows[b + R_IN_N] = this.interest.n - (rows[b + R_IN_AT] ?? 0);
-  }
-
-  /** Sets the loop's counters of row k. */
-  counters(k: number, ready: number, timersPending: number, readers: number, writers: number): void {
-    const b = this.base(k);
+  /**
+   * Closes row `r` after its iteration: the loop's counters, and the number of entries each log
+   * got since `open(r)`. The system calls are appended by the caller between `syscallsAt(r)` and
+   * this call.
+   */
+  seal(r: number, ready: number, timersPending: number, readers: number, writers: number): void {
+    const b = r * ROW;
     const rows = this.rows;
     rows[b + R_READY] = ready;
     rows[b + R_TIMERS_PENDING] = timersPending;
     rows[b + R_READERS] = readers;
     rows[b + R_WRITERS] = writers;
+    rows[b + R_EV_N] = this.events.n - (rows[b + R_EV_AT] ?? 0);
+    rows[b + R_CB_N] = this.callbacks.n - (rows[b + R_CB_AT] ?? 0);
+    rows[b + R_IN_N] = this.interest.n - (rows[b + R_IN_AT] ?? 0);
+    rows[b + R_SC_N] = this.syscalls.n - (rows[b + R_SC_AT] ?? 0);
   }
 
-  /** Marks where row k's system calls start in their log (before appending them). */
-  syscallsAt(k: number): void {
-    this.rows[this.base(k) + R_SC_AT] = this.syscalls.n;
-  }
-
-  /** Row k's system-call entry count (after appending them). */
-  syscallsDone(k: number): void {
-    const b = this.base(k);
-    this.rows[b + R_SC_N] = this.syscalls.n - (this.rows[b + R_SC_AT] ?? 0);
+  /** Marks where row `r`'s system calls start in their log (before appending them). */
+  syscallsAt(r: number): void {
+    this.rows[r * ROW + R_SC_AT] = this.syscalls.n;
   }
 
   /**

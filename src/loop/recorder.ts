@@ -127,7 +127,8 @@ export class LoopRecorder implements CallbackProbe {
     if (capacity !== this.#capacity) {
       const old = this.#ring;
       const ring = new RecorderRing(capacity, old);
-      if (old === null) ring.open(0);
+      if (old === null)
+        ring.open(0); // iteration 0, row 0
       else {
         // the newest records that fit, and the iteration being recorded
         this.#first = Math.max(this.#first, this.#written - capacity);
@@ -346,15 +347,17 @@ export class LoopRecorder implements CallbackProbe {
     if (rows[b + R_WOKE] === 0 && rows[b + R_TIMEOUT] !== 0) rows[b + R_WOKE] = B_TIMEOUT;
     rows[b + R_ITERATION] = iteration;
     rows[b + R_DURATION] = endMs - (rows[b + R_START] ?? endMs);
-    ring.counters(k, ready, timersPending, readers, writers);
-    ring.gauges[this.#r] = this.#sampleGauges(endMs);
-    ring.syscallsAt(k);
+    const r = this.#r;
+    ring.gauges[r] = this.#sampleGauges(endMs);
+    ring.syscallsAt(r);
     this.#syscallsSinceLast(ring);
-    ring.syscallsDone(k);
-    ring.seal(k);
+    ring.seal(r, ready, timersPending, readers, writers);
     this.#written = k + 1;
-    ring.open(k + 1);
-    this.#setRow(k + 1);
+    // the next row, without a modulo: rows are k % (capacity + 1)
+    const next = r === this.#capacity ? 0 : r + 1;
+    ring.open(next);
+    this.#r = next;
+    this.#b = next * ROW;
     if (this.#listeners.size === 0) return;
     const record = ring.record(k);
     for (const l of this.#listeners) {
