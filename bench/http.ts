@@ -11,7 +11,8 @@
  * - nginx (`nginx-light`, one process, `return 200`/a static file): the ceiling.
  *
  * For short comparisons while working: `B3_PEERS=serve,Node http,uvicorn` (substrings of the peer
- * names), `B3_WORKLOADS=hello,echo` (ids: hello, close, big, echo), `B3_ROUNDS`, `B3_SECONDS`.
+ * names), `B3_WORKLOADS=hello,echo` (ids: hello, close, big, echo; and `pipelined`, 16 requests
+ * per write, run only when named), `B3_ROUNDS`, `B3_SECONDS`.
  *
  * Workloads: `GET /` hello world keep-alive; the same with `Connection: close`; `GET /big`
  * (100 KiB); `POST /echo` of 16 KiB (nginx has no echo: skipped there). Per run: req/s, server
@@ -45,6 +46,8 @@ interface Workload {
   readonly title: string;
   readonly path: string;
   readonly wrkArgs: readonly string[];
+  /** Run only when B3_WORKLOADS names it. */
+  readonly optIn?: boolean;
 }
 
 function workloads(): Workload[] {
@@ -54,11 +57,23 @@ function workloads(): Workload[] {
     lua,
     'wrk.method = "POST"\nwrk.body = string.rep("x", 16384)\nwrk.headers["Content-Type"] = "application/octet-stream"\n',
   );
+  const pipelined = join(BUILD_DIR, 'wrk-pipeline-16.lua');
+  writeFileSync(
+    pipelined,
+    'init = function(args)\n  local r = {}\n  for i = 1, 16 do r[i] = wrk.format(nil, "/") end\n  req = table.concat(r)\nend\nrequest = function() return req end\n',
+  );
   return [
     { id: 'hello', title: 'hello, keep-alive', path: '/', wrkArgs: [] },
     { id: 'close', title: 'hello, Connection: close', path: '/', wrkArgs: ['-H', 'Connection: close'] },
     { id: 'big', title: '100 KiB body', path: '/big', wrkArgs: [] },
     { id: 'echo', title: 'POST /echo 16 KiB', path: '/echo', wrkArgs: ['-s', lua] },
+    {
+      id: 'pipelined',
+      title: 'hello, 16 pipelined requests per write',
+      path: '/',
+      wrkArgs: ['-s', pipelined],
+      optIn: true,
+    },
   ];
 }
 
@@ -210,8 +225,8 @@ async function runB3(ctx: BenchContext): Promise<string> {
   if (spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status !== 0)
     throw new Error('wrk is not installed (apt-get install wrk).');
   const onlyLoads = envList('B3_WORKLOADS');
-  const loads = (quick ? workloads().slice(0, 1) : workloads()).filter(
-    (w) => onlyLoads === null || onlyLoads.includes(w.id),
+  const loads = (quick ? workloads().slice(0, 1) : workloads()).filter((w) =>
+    onlyLoads === null ? w.optIn !== true : onlyLoads.includes(w.id),
   );
   const rounds = Number(process.env.B3_ROUNDS) || (quick ? 1 : ROUNDS);
   const seconds = Number(process.env.B3_SECONDS) || (quick ? 2 : RUN_SECONDS);

@@ -70,8 +70,9 @@ export class HeldWrites {
     this.#heldBytes = 0;
     const t = this.#transport;
     if (t === null || t.isClosing) return;
-    if (held.length === 1) t.write(held[0] as Uint8Array | string);
-    else this.#write(held);
+    const pieces = held.length === 1 ? held : joinStrings(held);
+    if (pieces.length === 1) t.write(pieces[0] as Uint8Array | string);
+    else this.#write(pieces);
   }
 
   #hold(data: Uint8Array | string): void {
@@ -86,4 +87,23 @@ export class HeldWrites {
     if (t.writeLines !== undefined) t.writeLines(chunks);
     else for (const c of chunks) t.write(c);
   }
+}
+
+/**
+ * `chunks` with each run of adjacent strings joined into one (small responses become one
+ * string, encoded once, instead of one buffer each in the `writev`).
+ */
+function joinStrings(chunks: readonly (Uint8Array | string)[]): (Uint8Array | string)[] {
+  const out: (Uint8Array | string)[] = [];
+  let text = '';
+  for (const c of chunks) {
+    if (typeof c === 'string') text += c;
+    else {
+      if (text.length > 0) out.push(text);
+      text = '';
+      out.push(c);
+    }
+  }
+  if (text.length > 0) out.push(text);
+  return out;
 }
