@@ -13,7 +13,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
-import { SYSCALL_KINDS, startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
+import { startCountingSyscalls } from '../sys/syscall-counter.ts';
 import { formatRecords } from './recorder-format.ts';
 import {
   kindCode,
@@ -37,6 +37,9 @@ import type {
   TimeoutReason,
   WakeReason,
 } from './recorder-types.ts';
+import { SyscallDelta } from './syscall-delta.ts';
+
+export { BothProbes } from './both-probes.ts';
 
 /** Hooks around each callback the loop runs (the recorder and the watchdog implement it). */
 export interface CallbackProbe {
@@ -85,7 +88,7 @@ export class LoopRecorder implements CallbackProbe {
   readonly #gauges = new Map<string, () => number>();
   #gaugeSample: Readonly<Record<string, number>> = {};
   #gaugeAtMs = Number.NEGATIVE_INFINITY;
-  readonly #sysBase = new Float64Array(2 * SYSCALL_KINDS.length);
+  readonly #syscalls = new SyscallDelta();
   /** The callbacks-log index of the callback running now, or −1. */
   #cbOpen = -1;
   /** When the wait or the last callback of this iteration ended; −1 outside an iteration. */
@@ -141,7 +144,7 @@ export class LoopRecorder implements CallbackProbe {
     if (!this.#enabled) {
       this.#enabled = true;
       this.#stopCounting = startCountingSyscalls();
-      this.#takeSyscallBaseline();
+      this.#syscalls.baseline();
       this.#host.probesChanged();
     }
   }
@@ -350,7 +353,7 @@ export class LoopRecorder implements CallbackProbe {
     const r = this.#r;
     ring.gauges[r] = this.#sampleGauges(endMs);
     ring.syscallsAt(r);
-    this.#syscallsSinceLast(ring);
+    this.#syscalls.appendSince(ring.syscalls, this.#makeRoomFor);
     ring.seal(r, ready, timersPending, readers, writers);
     this.#written = k + 1;
     // the next row, without a modulo: rows are k % (capacity + 1)
@@ -380,6 +383,8 @@ export class LoopRecorder implements CallbackProbe {
     return Math.max(this.#first, this.#written - this.#capacity);
   }
 
+  readonly #makeRoomFor = (log: Log): void => this.#makeRoom(log);
+
   /** A log has no room for `entries` more: raise its floor to the oldest kept iteration's
    *  entries, and grow it while that is not enough. */
   #makeRoom(log: Log, entries = 1): void {
@@ -400,57 +405,5 @@ export class LoopRecorder implements CallbackProbe {
     this.#gaugeSample = sample;
     this.#gaugeAtMs = nowMs;
     return sample;
-  }
-
-  #takeSyscallBaseline(): void {
-    this.#sysBase.set(syscallCounter.calls, 0);
-    this.#sysBase.set(syscallCounter.bytes, SYSCALL_KINDS.length);
-  }
-
-  /** System calls since the previous iteration ended, appended to the ring's syscall log (kinds
-   *  with calls only), so calls made from microtasks between two iterations count in the next one. */
-  #syscallsSinceLast(ring: RecorderRing): void {
-    const calls = syscallCounter.calls;
-    const bytes = syscallCounter.bytes;
-    const base = this.#sysBase;
-    const n = calls.length;
-    const log = ring.syscalls;
-    for (let k = 0; k < n; k++) {
-      const c = calls[k]!; // same lengths
-      const dc = c - base[k]!;
-      if (dc === 0) continue;
-      const by = bytes[k]!;
-      if (log.n - log.floor > log.mask) this.#makeRoom(log);
-      const j = log.n++ & log.mask;
-      log.f64[3 * j] = k;
-      log.f64[3 * j + 1] = dc;
-      log.f64[3 * j + 2] = by - base[n + k]!;
-      base[k] = c;
-      base[n + k] = by;
-    }
-  }
-}
-
-/** Runs two probes around each callback (recorder and watchdog both on). */
-export class BothProbes implements CallbackProbe {
-  readonly #a: CallbackProbe;
-  readonly #b: CallbackProbe;
-
-  /** @param a runs first on begin, last on end; @param b the inner one */
-  constructor(a: CallbackProbe, b: CallbackProbe) {
-    this.#a = a;
-    this.#b = b;
-  }
-
-  /** @inheritDoc */
-  begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
-    this.#a.begin(kind, fd, fn, owner);
-    this.#b.begin(kind, fd, fn, owner);
-  }
-
-  /** @inheritDoc */
-  end(): void {
-    this.#b.end();
-    this.#a.end();
   }
 }
