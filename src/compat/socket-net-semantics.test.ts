@@ -191,7 +191,7 @@ for (const c of loopCases()) {
         { noBytes: true },
       ));
 
-    test('resetAndDestroy: never connected → ERR_SOCKET_CLOSED; connected → closed at once; bufferSize', () =>
+    test('resetAndDestroy: never connected → ERR_SOCKET_CLOSED; connected → an RST, the peer gets ECONNRESET; bufferSize', () =>
       onLoop(c, async (loop) => {
         const idle = new Socket({ loop });
         assert.equal(idle.bufferSize, undefined);
@@ -200,7 +200,12 @@ for (const c of loopCases()) {
         assert.equal((err as { code?: string }).code, 'ERR_SOCKET_CLOSED');
 
         const peers: Socket[] = [];
-        const { server, port } = await listen(loop, (s) => peers.push(s));
+        const peerErrors: { code?: string; message: string }[] = [];
+        const { server, port } = await listen(loop, (s) => {
+          peers.push(s);
+          s.on('error', (e) => peerErrors.push(e));
+          s.resume();
+        });
         const s = connect({ loop, port, host: '127.0.0.1' });
         s.resetAndDestroy(); // while connecting: once connected
         await nextEvent(loop, s, 'close');
@@ -211,10 +216,15 @@ for (const c of loopCases()) {
         assert.equal(t.destroyed, true);
         await nextEvent(loop, t, 'close');
         await until(loop, 'both accepted', () => peers.length === 2);
-        for (const p of peers) {
-          p.on('error', () => {});
-          if (!p.destroyed) p.destroy();
-        }
+        // The reset reached the peers: an RST (SO_LINGER 0), so ECONNRESET, not an end.
+        await until(loop, 'both peers closed', () => peers.every((p) => p.destroyed));
+        assert.deepEqual(
+          peerErrors.map((e) => [e.code, e.message]),
+          [
+            ['ECONNRESET', 'read ECONNRESET'],
+            ['ECONNRESET', 'read ECONNRESET'],
+          ],
+        );
         await closeServer(loop, server);
       }));
 

@@ -81,6 +81,8 @@ export class Socket extends AddressedDuplex {
    */
   readonly _parent: null = null;
   #destroyCb: Callback | null = null;
+  /** resetAndDestroy(): the destroy resets the connection. */
+  #resetting = false;
   #destroyErr: Error | null = null;
   #bytesRead = 0;
   /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
@@ -248,6 +250,7 @@ export class Socket extends AddressedDuplex {
     this.#lost = false;
     this.#dial = null;
     this.#destroyErr = null;
+    this.#resetting = false;
     this.#readPaused = false;
     this.#bytesRead = 0;
     this.#writer = this.#newWriter();
@@ -351,7 +354,8 @@ export class Socket extends AddressedDuplex {
     }
     this.#destroyCb = cb;
     this.#destroyErr = err;
-    if (err === null && this.#writer.finished) t.close();
+    if (this.#resetting) t.reset?.() ?? t.abort();
+    else if (err === null && this.#writer.finished) t.close();
     else t.abort();
   }
 
@@ -383,15 +387,21 @@ export class Socket extends AddressedDuplex {
   }
 
   /**
-   * Closes the connection at once and destroys the socket (`net`'s `resetAndDestroy`): while
-   * connecting, once connected; never connected (or already closed): `'error'` with
-   * `ERR_SOCKET_CLOSED`. nbio aborts the transport (a plain close, buffered bytes dropped): no
-   * RST is forced with SO_LINGER 0 as Node does, so the peer sees an end, not ECONNRESET.
+   * Resets the connection and destroys the socket (`net`'s `resetAndDestroy`): the transport's
+   * `reset()` (SO_LINGER 0, then close: buffered bytes dropped, the peer gets an RST and
+   * ECONNRESET). While connecting, once connected; never connected (or already closed):
+   * `'error'` with `ERR_SOCKET_CLOSED`.
    */
   resetAndDestroy(): this {
-    if (this.#connecting) this.once('connect', () => this.destroy());
-    else if (this.#transport !== null && !this.#lost) this.destroy();
-    else {
+    if (this.#connecting) {
+      this.once('connect', () => {
+        this.#resetting = true;
+        this.destroy();
+      });
+    } else if (this.#transport !== null && !this.#lost) {
+      this.#resetting = true;
+      this.destroy();
+    } else {
       this.destroy(new NetError('ERR_SOCKET_CLOSED', undefined, {}, { message: 'Socket is closed' }));
     }
     return this;

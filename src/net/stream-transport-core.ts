@@ -31,7 +31,7 @@ import type { TimerHandle } from '../loop/handle.ts';
 import { sys } from '../sys/constants.ts';
 import { close as closeFd } from '../sys/fd.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
-import { getpeername, getsockname, setIntOption, shutdown } from '../sys/socket.ts';
+import { getpeername, getsockname, setIntOption, setLingerReset, shutdown } from '../sys/socket.ts';
 import { FlowControl } from './flow-control.ts';
 import type { Protocol } from './protocol.ts';
 import {
@@ -174,6 +174,21 @@ export abstract class StreamTransportCore implements Transport {
   /** @inheritDoc */
   abort(): void {
     this.finish(undefined);
+  }
+
+  /**
+   * Closes at once with a reset (Node's `resetAndDestroy`): SO_LINGER 0, then `abort()`, so
+   * the peer gets an RST (ECONNRESET) instead of an end. On a Unix socket, a plain `abort()`.
+   */
+  reset(): void {
+    if (this.#isTcp && this.fd >= 0 && this.state !== 'closed') {
+      try {
+        setLingerReset(this.fd);
+      } catch {
+        // the connection is already gone: abort() closes it all the same
+      }
+    }
+    this.abort();
   }
 
   /** @inheritDoc */

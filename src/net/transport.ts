@@ -58,6 +58,11 @@ export interface Transport {
   close(): void;
   /** Closes at once, dropping buffered data; `connectionLost()` follows. Idempotent. */
   abort(): void;
+  /**
+   * Closes at once with a reset where the protocol has one (TCP: SO_LINGER 0, the peer gets an
+   * RST), else as `abort()`; `connectionLost()` follows.
+   */
+  reset?(): void;
   /** Stops calling `dataReceived` (the socket is no longer read: the peer sees backpressure). */
   pauseReading(): void;
   /** Resumes calling `dataReceived`. */

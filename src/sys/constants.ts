@@ -22,6 +22,8 @@ export interface SysConstants {
   SO_REUSEADDR: number;
   SO_REUSEPORT: number;
   SO_KEEPALIVE: number;
+  /** struct linger { int l_onoff; int l_linger; }: on with 0 makes close() send an RST. */
+  SO_LINGER: number;
   SO_ERROR: number;
   SO_SNDBUF: number;
   SO_RCVBUF: number;
@@ -86,6 +88,7 @@ const linux: SysConstants = {
   SO_REUSEADDR: 2,
   SO_REUSEPORT: 15,
   SO_KEEPALIVE: 9,
+  SO_LINGER: 13,
   SO_ERROR: 4,
   SO_SNDBUF: 7,
   SO_RCVBUF: 8,
@@ -144,6 +147,7 @@ const bsdCommon = {
   SO_REUSEADDR: 0x4,
   SO_REUSEPORT: 0x200,
   SO_KEEPALIVE: 0x8,
+  SO_LINGER: 0x80,
   SO_ERROR: 0x1007,
   SO_SNDBUF: 0x1001,
   SO_RCVBUF: 0x1002,

@@ -174,6 +174,20 @@ export function getIntOption(fd: number, level: number, name: number): number {
   return intOpt[0]!; // an Int32Array(1)
 }
 
+const lingerOpt = new Int32Array(2);
+
+/**
+ * SO_LINGER with `l_onoff` 1 and `l_linger` 0: the next close(2) of `fd` drops what is unsent
+ * and resets the connection (the peer gets an RST, ECONNRESET) instead of a graceful FIN.
+ */
+export function setLingerReset(fd: number): void {
+  lingerOpt[0] = 1;
+  lingerOpt[1] = 0;
+  if (c.setsockopt(fd, sys.SOL_SOCKET, sys.SO_LINGER, lingerOpt, 8) !== 0) {
+    throw new OsError('setsockopt', lastErrno(), `fd ${fd}`);
+  }
+}
+
 /** setsockopt(2) of an int-valued option. */
 export function setIntOption(fd: number, level: number, name: number, value: number): void {
   intOpt[0] = value;
