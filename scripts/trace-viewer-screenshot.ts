@@ -70,6 +70,14 @@ try {
   await page.waitForTimeout(500);
   await page.mouse.click(20, 166); // expand the kernel-wait track
   await page.mouse.click(20, 145); // expand the loop's track: iterations, callbacks nested
+  // DevTools first shows the whole run; the echo load fills its middle. Zoom in there ('w', as
+  // in the panel's own shortcuts, zooms toward the pointer) so iterations, their callbacks and
+  // the kernel waits between them can be read.
+  await page.mouse.move(800, 160);
+  for (let i = 0; i < 9; i++) {
+    await page.keyboard.press('w');
+    await page.waitForTimeout(150);
+  }
   await page.mouse.move(800, 500); // no tooltip in the picture
   await page.waitForTimeout(1000);
   await page.screenshot({ path: out });
