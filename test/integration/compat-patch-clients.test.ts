@@ -4,54 +4,29 @@
 // self-signed certificate is made by the openssl CLI at test time. After unpatchNet() the
 // hook points are Node's again.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type tlsTypes from 'node:tls';
 import { compatStats } from '../../src/compat/compat-stats.ts';
 import { patchNet, unpatchNet } from '../../src/compat/patch-net.ts';
 import { Socket } from '../../src/compat/socket.ts';
 import { describeWithFdCheck, onLoop } from '../../src/compat/test-support.ts';
+import { opensslSkipReason, selfSignedLocalhost } from './fixtures/self-signed.ts';
 
 const require = createRequire(import.meta.url);
 const cjsTls = require('tls') as typeof tlsTypes;
 const cjsNet = require('net') as typeof import('node:net');
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !hasOpenssl() && 'the openssl CLI is not installed (apt-get install -y openssl)';
+const skip = opensslSkipReason();
 
 let key = Buffer.alloc(0);
 let cert = Buffer.alloc(0);
 before(() => {
   if (skip) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nbio-patch-tls-'));
-  try {
-    const out = (f: string) => join(dir, f);
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-        .concat(['-keyout', out('key.pem'), '-out', out('cert.pem'), '-days', '1', '-subj', '/CN=localhost'])
-        .concat(['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(out('key.pem'));
-    cert = readFileSync(out('cert.pem'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  ({ key, cert } = selfSignedLocalhost());
 });
 
 /** Listens on 127.0.0.1:0 (a Node server: the peer) and resolves with its port. */

@@ -4,11 +4,7 @@
 // openssl CLI at test time. A handshake against a plain-text peer (either way round) fails with
 // a clean error, and no descriptor is left behind.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type * as NodeNet from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, test } from 'node:test';
 import tls from 'node:tls';
 import { compatStats } from '../../src/compat/compat-stats.ts';
@@ -23,54 +19,16 @@ import {
   until,
 } from '../../src/compat/test-support.ts';
 import type { EventLoop } from '../../src/loop/event-loop.ts';
+import { opensslSkipReason, selfSignedLocalhost } from './fixtures/self-signed.ts';
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = !hasOpenssl() && 'the openssl CLI is not installed (apt-get install -y openssl)';
+const skip = opensslSkipReason();
 if (skip) console.log(`# compat-tls skipped: ${skip}`);
 
 let key = Buffer.alloc(0);
 let cert = Buffer.alloc(0);
-
 before(() => {
   if (skip) return;
-  const dir = mkdtempSync(join(tmpdir(), 'nbio-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  ({ key, cert } = selfSignedLocalhost());
 });
 
 /** An nbio server whose connections speak TLS through Node's TLSSocket; uppercases lines. */
