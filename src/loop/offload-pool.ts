@@ -28,8 +28,6 @@
  *
  * @module
  */
-import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   AbortedError,
@@ -39,85 +37,30 @@ import {
   InvalidArgumentError,
 } from '../errors.ts';
 import type { EventLoop } from './event-loop.ts';
+import type {
+  OffloadCallback,
+  OffloadPoolOptions,
+  OffloadPoolStats,
+  OffloadTask,
+  Slot,
+  Task,
+  WorkerMessage,
+} from './offload-pool-types.ts';
+import { checkTaskInput, reviveError } from './offload-task.ts';
 import type { ThreadsafeChannel } from './threadsafe.ts';
+import { workerExecArgv } from './worker-exec-argv.ts';
 
-/** Options of {@link OffloadPool}. */
-export interface OffloadPoolOptions {
-  /** Shown in stats, errors and traces (e.g. `'nbio-resolver'`). */
-  name: string;
-  /** Most worker threads at once. Default 2. */
-  size?: number;
-  /** Most tasks waiting for a worker; `submit` throws NBIO_BUSY beyond it. Default 1024. */
-  maxQueue?: number;
-}
-
-/** What `submit` returns. */
-export interface OffloadTask {
-  /** Cancels the task: see the module comment. Idempotent; harmless after the callback ran. */
-  cancel(): void;
-}
-
-/** The callback of a task; runs on the loop. */
-export type OffloadCallback = (err: Error | null, result?: unknown) => void;
-
-/** Counters of one pool, as a frozen plain object. */
-export interface OffloadPoolStats {
-  readonly name: string;
-  readonly size: number;
-  /** Worker threads alive now. */
-  readonly workers: number;
-  /** Workers running a task now. */
-  readonly busy: number;
-  /** Tasks waiting for a worker. */
-  readonly queueLength: number;
-  /** Tasks whose export returned. */
-  readonly completed: number;
-  /** Tasks whose export threw, or whose worker died. */
-  readonly failed: number;
-  /** Tasks cancelled or aborted. */
-  readonly cancelled: number;
-  /** Mean time in the queue before a worker took the task (ms). */
-  readonly waitMsAvg: number;
-  /** Longest time in the queue (ms). */
-  readonly waitMsMax: number;
-}
+export type {
+  OffloadCallback,
+  OffloadPoolOptions,
+  OffloadPoolStats,
+  OffloadTask,
+} from './offload-pool-types.ts';
+export { workerExecArgv } from './worker-exec-argv.ts';
 
 /** The largest pool: more threads than this is a design problem, not a tuning knob. */
 const MAX_SIZE = 64;
 const BOOTSTRAP = new URL('./offload-worker.mjs', import.meta.url);
-
-interface Task {
-  readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
-  readonly args: unknown[];
-  readonly callback: OffloadCallback;
-  readonly submittedAt: number;
-  state: 'queued' | 'running' | 'settled';
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-interface Slot {
-  readonly worker: Worker;
-  readonly channel: ThreadsafeChannel;
-  task: Task | null;
-  alive: boolean;
-  /** What the worker's last 'error' event carried (newer @types/node type it `unknown`: a thread can throw anything). */
-  lastError: unknown;
-}
-
-interface ErrorData {
-  name: string;
-  message: string;
-  stack?: string;
-  props: Record<string, unknown>;
-}
-
-type WorkerMessage =
-  | { type: 'done'; id: number; ok: true; value: unknown }
-  | { type: 'done'; id: number; ok: false; error: ErrorData }
-  | { type: 'exit'; code: number };
 
 /** A pool of worker threads for blocking calls; see the module comment. */
 export class OffloadPool {
@@ -199,23 +142,7 @@ export class OffloadPool {
     if (this.#loop.isClosed) {
       throw new ClosedResourceError(`Cannot submit to OffloadPool '${this.name}': its event loop is closed.`);
     }
-    const module = moduleSpecifier(modulePath);
-    if (typeof exportName !== 'string' || exportName.length === 0) {
-      throw new InvalidArgumentError('Cannot submit a task without an export name: pass the function name.');
-    }
-    if (!Array.isArray(args)) throw new InvalidArgumentError('Cannot submit: args must be an array.');
-    if (typeof callback !== 'function')
-      throw new InvalidArgumentError('Cannot submit: callback is not a function.');
-    let copied: unknown[];
-    try {
-      copied = structuredClone(args);
-    } catch (err) {
-      throw new InvalidArgumentError(
-        `Cannot submit ${exportName}(): its arguments cannot cross to a worker thread (${(err as Error).message}). Pass structured-cloneable data: no functions, no class instances with private state.`,
-        'NBIO_INVALID_ARGUMENT',
-        { cause: err },
-      );
-    }
+    const { module, args: copied } = checkTaskInput(modulePath, exportName, args, callback);
     const signal = options?.signal;
     const task: Task = {
       id: this.#nextId++,
@@ -477,51 +404,4 @@ export class OffloadPool {
       for (const w of waiters) w();
     });
   }
-}
-
-/** Options a worker must not inherit: they describe the main script, not a thread. */
-const MAIN_ONLY =
-  /^(-e|--eval|-p|--print|--input-type|-c|--check|-i|--interactive|--test|--test-.*|--watch|--watch-.*)$/;
-const TAKES_VALUE =
-  /^(-e|--eval|-p|--print|--input-type|--watch-path|--test-(name-pattern|skip-pattern|reporter|reporter-destination|timeout|concurrency|shard|isolation|global-setup|coverage-[a-z]+))$/;
-
-/**
- * The parent's Node options minus those about the main script, or null when there are none to
- * drop. A worker inherits the parent's options, and `--input-type=module` (from
- * `node --input-type=module -e …`) makes every worker fail to start (measured,
- * ERR_INPUT_TYPE_NOT_ALLOWED).
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] | null {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!; // i < execArgv.length
-    const [flag = '', value] = arg.split('=', 2); // split returns at least one element
-    if (!MAIN_ONLY.test(flag)) {
-      out.push(arg);
-      continue;
-    }
-    // `--flag value`: skip the value too.
-    if (value === undefined && TAKES_VALUE.test(flag)) i++;
-  }
-  return out.length === execArgv.length ? null : out;
-}
-
-function moduleSpecifier(p: string | URL): string {
-  const text = p instanceof URL ? p.href : p;
-  if (typeof text === 'string') {
-    if (text.startsWith('file:') || text.startsWith('node:')) return text;
-    if (isAbsolute(text)) return pathToFileURL(text).href;
-  }
-  throw new InvalidArgumentError(
-    `Cannot submit a task from module ${JSON.stringify(text)}: pass an absolute path, a file: URL such as new URL('./tasks.ts', import.meta.url), or a node: builtin.`,
-  );
-}
-
-/** Rebuilds an Error from the data a worker sent (class identity cannot cross threads). */
-function reviveError(data: ErrorData): Error {
-  const err = new Error(data.message);
-  Object.assign(err, data.props);
-  err.name = data.name;
-  if (data.stack !== undefined) err.stack = data.stack;
-  return err;
 }
