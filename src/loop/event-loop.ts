@@ -31,103 +31,34 @@ import {
   checkDelay,
   InvalidArgumentError,
 } from '../errors.ts';
-import { createSelector, defaultSelector } from '../selector/default-selector.ts';
-import { Ready, type ReadyEvent, type Selector, type SelectorName } from '../selector/selector.ts';
-import { UvPoll } from '../sys/uv-poll.ts';
+import { Ready, type ReadyEvent, type Selector } from '../selector/selector.ts';
 import { type Clock, MonotonicClock } from './clock.ts';
+import { CloseHooks, type LoopCloseTarget } from './close-hooks.ts';
+import type { EventLoopOptions, EventLoopStats, RunMode } from './event-loop-types.ts';
 import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
+import { GuestDriver, type GuestWakeReason } from './guest-driver.ts';
 import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
 import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
+import { openLoopSelector, openWaker } from './open-loop-selector.ts';
+import { ownerWaitCap, timeoutReason } from './owner-wait-cap.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import { BothProbes, type CallbackProbe, LoopRecorder } from './recorder.ts';
 import { traceToFile } from './recorder-trace.ts';
-import type { Labelled, TimeoutReason, WakeReason } from './recorder-types.ts';
+import type { Labelled, WakeReason } from './recorder-types.ts';
 import { SignalHandlers } from './signals.ts';
 import { ThreadsafeChannel } from './threadsafe.ts';
 import { TimerHeap } from './timer-heap.ts';
-import { Waker } from './waker.ts';
+import type { Waker } from './waker.ts';
 
-/** How the loop waits: inside libuv (guest) or in its own selector call (owner). */
-export type RunMode = 'guest' | 'owner';
-
-/** Options for {@link EventLoop}. */
-export interface EventLoopOptions {
-  /** A selector instance or backend name; default: the best for this platform. */
-  selector?: Selector<Watcher> | SelectorName;
-  /** Run mode; default guest when the selector has a pollable fd, else owner. */
-  mode?: RunMode;
-  /** Clock to schedule by (tests pass a fake one). */
-  clock?: Clock;
-  /** Hooks around each phase (tracing). */
-  observer?: LoopObserver;
-  /** Start the flight recorder (`loop.recorder`) with a ring of this many iterations. */
-  recorder?: number;
-  /** Called with context when a callback throws; default (also when `undefined`): logs to stderr. */
-  exceptionHandler?: ExceptionHandler | undefined;
-}
-
-/** Counters of one loop, as a frozen plain object. */
-export interface EventLoopStats {
-  readonly backend: SelectorName;
-  readonly mode: RunMode;
-  readonly iterations: number;
-  readonly ioCallbacks: number;
-  readonly timersFired: number;
-  readonly soonCallbacks: number;
-  readonly exceptions: number;
-  readonly readers: number;
-  readonly writers: number;
-  readonly timersPending: number;
-  readonly ready: number;
-  /** Total time spent inside the selector wait (ms). */
-  readonly pollMs: number;
-}
-
-/**
- * Owner mode with signal handlers: the longest single wait. A signal that lands while this
- * thread runs JS (between Node's own poll phase and our blocking wait) is queued by Node's C
- * handler in libuv's signal pipe, which only libuv watches: it does not interrupt our wait
- * with EINTR. Capping the wait bounds how long such a signal can go unnoticed, at the cost of
- * 20 wake-ups per second, and only while a signal handler is installed. (Guest mode has no
- * such gap: libuv itself waits.)
- */
-const SIGNAL_WAIT_CAP_MS = 50;
-
-/**
- * Owner mode: the longest wait while Node has a ref'd timer pending (`'Timeout'` in
- * `process.getActiveResourcesInfo()`). Node's timers run only between our iterations, and Node
- * exposes no public way to learn when its earliest timer is due (its timer list is internal;
- * `process._getActiveHandles()` does not list timers on Node 20), so the wait is bounded instead:
- * a Node timer fires at most about this late, at the cost of up to 250 wake-ups a second while
- * one is pending and nbio has nothing due sooner. No Node timer, no cap (docs/loop-iteration.md).
- */
-const NODE_TIMER_WAIT_CAP_MS = 4;
+export type { LoopCloseTarget } from './close-hooks.ts';
+export type { EventLoopOptions, EventLoopStats, RunMode } from './event-loop-types.ts';
 
 /** The arguments of every callback scheduled without any. */
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** The loop's own waker, as the flight recorder names it. */
 const WAKER_LABEL = Object.freeze({ label: 'waker' });
-
-/** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
-const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
-
-/** A new waker; if that fails (EMFILE …), closes `selector` first, which the loop would own. */
-function openWaker(selector: Selector<Watcher>): Waker {
-  try {
-    return new Waker();
-  } catch (err) {
-    selector.close();
-    throw err;
-  }
-}
-
-/** @internal What `onCloseCall` takes: an object told when the loop closes (a transport). */
-export interface LoopCloseTarget {
-  /** Runs first thing in `close()`, as an `onClose` hook. */
-  loopClosing(): void;
-}
 
 /** An event loop; see the module comment for its modes. */
 export class EventLoop implements TimerOwner {
@@ -154,7 +85,7 @@ export class EventLoop implements TimerOwner {
   readonly #exceptions: ExceptionReporter;
   readonly #waker: Waker;
   readonly #channels = new Set<ThreadsafeChannel>();
-  readonly #closeHooks = new Set<(() => void) | LoopCloseTarget>();
+  readonly #closeHooks = new CloseHooks();
   #sequence = 0;
   /** The loop's cached time (libuv's `uv_now`) while `#nowCached`; see `timerBase()`. */
   #now = 0;
@@ -173,13 +104,8 @@ export class EventLoop implements TimerOwner {
   #running = false;
   #stopping = false;
   #runWaiters: (() => void)[] = [];
-  // guest mode
-  #uvPoll: UvPoll | null = null;
-  #uvRefed = true;
-  #immediate: NodeJS.Immediate | null = null;
-  #nodeTimer: NodeJS.Timeout | null = null;
-  #nodeTimerWhen = Number.POSITIVE_INFINITY;
-  #nodeTimerRefed = true;
+  /** Guest mode: the Node side (libuv's watch, the Immediate, the Node timer); else null. */
+  #guest: GuestDriver | null = null;
   /** Pending timers that were `unref()`ed (ref/unref: see `unrefFd`). */
   #unrefTimers = 0;
   /** Descriptors whose watchers do not keep the process alive (`unrefFd`). */
@@ -192,19 +118,9 @@ export class EventLoop implements TimerOwner {
 
   /** @param options see {@link EventLoopOptions} */
   constructor(options: EventLoopOptions = {}) {
-    const s = options.selector;
-    this.selector =
-      s === undefined ? defaultSelector<Watcher>() : typeof s === 'string' ? createSelector<Watcher>(s) : s;
-    const pollable = this.selector.capabilities.pollableFd !== null;
-    this.mode = options.mode ?? (pollable ? 'guest' : 'owner');
-    if (this.mode === 'guest' && !pollable) {
-      const name = this.selector.capabilities.name;
-      this.selector.close();
-      throw new InvalidArgumentError(
-        `Cannot run the ${name} selector in guest mode: it has no descriptor libuv could watch. Use mode 'owner', or the epoll/kqueue selector.`,
-        'NBIO_UNSUPPORTED',
-      );
-    }
+    const opened = openLoopSelector(options);
+    this.selector = opened.selector;
+    this.mode = opened.mode;
     this.#clock = options.clock ?? new MonotonicClock();
     // The real clock is also cached for one JS turn outside iterations (see timerBase); an
     // injected one (a FakeClock, moved by the test between calls) is read on every call there.
@@ -238,9 +154,9 @@ export class EventLoop implements TimerOwner {
     if (options.recorder !== undefined) this.recorder.enable(options.recorder);
     if (this.mode === 'guest') {
       try {
-        this.#uvPoll = new UvPoll(this.selector.capabilities.pollableFd!, () => {
-          if (this.#rec !== null) this.#trigger = 'uv-poll';
-          this.#guestTick();
+        this.#guest = new GuestDriver(this.selector.capabilities.pollableFd!, this.#timers, this.#clock, {
+          wake: this.#onGuestWake,
+          timersHold: () => this.#timers.size > this.#unrefTimers,
         });
       } catch (err) {
         this.#releaseAfterFailedStart();
@@ -276,7 +192,7 @@ export class EventLoop implements TimerOwner {
     this.#checkOpen('callSoon');
     const h = new Handle(callback as unknown as (...a: never[]) => void, args.length === 0 ? NO_ARGS : args);
     this.#ready.push(h);
-    if (this.mode === 'guest' && !this.#inIteration) this.#scheduleGuestTick();
+    if (this.#guest !== null && !this.#inIteration) this.#guest.scheduleTick();
     return h;
   }
 
@@ -299,8 +215,7 @@ export class EventLoop implements TimerOwner {
     // escape and V8 need not keep one per timer.
     const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
     this.#timers.push(t);
-    if (this.mode === 'guest' && !this.#inIteration && when < this.#nodeTimerWhen) this.#armNodeTimer();
-    else if (!this.#nodeTimerRefed) this.#syncNodeTimerRef();
+    if (this.#guest !== null) this.#guest.timerAdded(when, !this.#inIteration);
     return t;
   }
 
@@ -328,9 +243,9 @@ export class EventLoop implements TimerOwner {
     if (t.active && !t.hasRef()) this.#unrefTimers--;
     this.#timers.remove(t);
     // Guest mode: with no timer left, disarm the Node timer so a cancelled timer neither wakes
-    // us nor keeps the process alive. Otherwise it stays armed (lazy, see #armNodeTimer).
-    if (this.mode === 'guest' && !this.#inIteration && !this.#closed && this.#timers.size === 0)
-      this.#armNodeTimer();
+    // us nor keeps the process alive. Otherwise it stays armed (lazy, see GuestDriver.armNodeTimer).
+    if (this.#guest !== null && !this.#inIteration && !this.#closed && this.#timers.size === 0)
+      this.#guest.armNodeTimer();
   }
 
   /** @internal TimerOwner: a timer's deadline moved from `previousWhen`. */
@@ -339,13 +254,14 @@ export class EventLoop implements TimerOwner {
     t.sequence = this.#sequence++;
     if (!t.active && !t.hasRef()) this.#unrefTimers++;
     this.#timers.update(t, previousWhen);
-    if (this.mode === 'guest' && !this.#inIteration && t.when < this.#nodeTimerWhen) this.#armNodeTimer();
+    const guest = this.#guest;
+    if (guest !== null && !this.#inIteration && t.when < guest.nodeTimerWhen) guest.armNodeTimer();
   }
 
   /** @internal TimerOwner: `t.ref()`/`t.unref()` was called. */
   timerRefChanged(t: TimerHandle): void {
     if (t.active) this.#unrefTimers += t.hasRef() ? -1 : 1;
-    this.#syncNodeTimerRef();
+    this.#guest?.syncNodeTimerRef();
   }
 
   // ── I/O watchers ──────────────────────────────────────────────────────────────────────
@@ -607,10 +523,18 @@ export class EventLoop implements TimerOwner {
         timeout = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
       }
       if (maxTimeoutMs !== null && (timeout === null || timeout > maxTimeoutMs)) timeout = maxTimeoutMs;
-      if (this.mode === 'owner' && timeout !== 0) timeout = this.#ownerWaitCap(timeout);
+      if (this.mode === 'owner' && timeout !== 0) timeout = ownerWaitCap(timeout, this.#signals.size);
       const rec = this.#rec;
       if (rec !== null) {
-        rec.beginIteration(timeout, this.#timeoutReason(timeout, maxTimeoutMs), this.#trigger);
+        const reason = timeoutReason(timeout, maxTimeoutMs, {
+          ready: this.#ready.length,
+          stopping: this.#stopping,
+          mode: this.mode,
+          timers: this.#timers,
+          clock: this.#clock,
+          signalHandlers: this.#signals.size,
+        });
+        rec.beginIteration(timeout, reason, this.#trigger);
         this.#trigger = null;
       }
       // 2. observer.beforePoll(timeout)
@@ -654,7 +578,7 @@ export class EventLoop implements TimerOwner {
       this.#nowCached = false;
     }
     // 8. let microtasks drain: guest mode by returning to libuv; owner mode in run().
-    if (this.mode === 'guest' && !this.#closed) this.#afterGuestIteration();
+    if (this.#guest !== null && !this.#closed) this.#afterGuestIteration(this.#guest);
   }
 
   /**
@@ -672,17 +596,7 @@ export class EventLoop implements TimerOwner {
       throw new BusyResourceError('Cannot close a running loop: call stop() and await run() first.');
     }
     this.#closing = true;
-    const hooks = [...this.#closeHooks];
-    this.#closeHooks.clear();
-    for (const hook of hooks) {
-      if (typeof hook === 'function') this.#runGuarded(hook, 'close hook');
-      else
-        try {
-          hook.loopClosing();
-        } catch (err) {
-          this.#exceptions.report(err, 'close hook');
-        }
-    }
+    this.#closeHooks.runAll(this.#exceptions);
     this.#closed = true;
     for (const ch of [...this.#channels]) ch.close();
     this.#signals.clear();
@@ -690,11 +604,7 @@ export class EventLoop implements TimerOwner {
     this.#unrefTimers = 0;
     this.#unrefFds.clear();
     this.#ready.clear();
-    if (this.#immediate !== null) clearImmediate(this.#immediate);
-    if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
-    this.#immediate = null;
-    this.#nodeTimer = null;
-    this.#uvPoll?.close(); // before the selector's fd closes (a stale watch aborts the process)
+    this.#guest?.close(); // before the selector's fd closes (a stale watch aborts the process)
     this.#io.clear();
     this.#waker.close();
     this.selector.close();
@@ -803,43 +713,6 @@ export class EventLoop implements TimerOwner {
     if (this.mode === 'owner') this.#waker.wake();
   }
 
-  /**
-   * Owner mode, before a wait that may block: Node's own work must not be left waiting behind
-   * it. A library's `setImmediate` queued from a microtask lands *after* the turn run() yields
-   * with, so it would only run after our wait returns (measured: undici stalled 5 s between two
-   * keep-alive requests). `process.getActiveResourcesInfo()` (public, ~0.2 µs) says whether an
-   * Immediate is pending: then we only check the kernel (timeout 0) and yield again. While a
-   * ref'd Node timer is pending, the wait is capped at NODE_TIMER_WAIT_CAP_MS.
-   */
-  #ownerWaitCap(timeout: number | null): number | null {
-    const nodeResources = process.getActiveResourcesInfo();
-    if (nodeResources.includes('Immediate')) return 0;
-    // A Node timer is due at a time we cannot see: wake often enough to let it fire nearly on time.
-    if (nodeResources.includes('Timeout') && (timeout === null || timeout > NODE_TIMER_WAIT_CAP_MS))
-      return NODE_TIMER_WAIT_CAP_MS;
-    if (this.#signals.size > 0 && (timeout === null || timeout > SIGNAL_WAIT_CAP_MS))
-      return SIGNAL_WAIT_CAP_MS;
-    return timeout;
-  }
-
-  /** Recording: why step 1 chose `timeout` (recomputed from the same state). */
-  #timeoutReason(timeout: number | null, maxTimeoutMs: number | null): TimeoutReason {
-    if (this.#ready.length > 0) return 'ready';
-    if (this.#stopping) return 'stopping';
-    if (this.mode === 'guest') return 'guest';
-    const next = this.#timers.peek();
-    const natural = next === undefined ? null : Math.max(0, next.when - this.#clock.now());
-    if (timeout === 0 && natural !== 0 && maxTimeoutMs !== 0) return 'node-immediate';
-    if (
-      timeout === SIGNAL_WAIT_CAP_MS &&
-      this.#signals.size > 0 &&
-      (maxTimeoutMs === null || maxTimeoutMs > timeout)
-    )
-      return 'signal-cap';
-    if (maxTimeoutMs !== null && (natural === null || natural > maxTimeoutMs)) return 'caller';
-    return next === undefined ? 'forever' : 'timer';
-  }
-
   /** Installs the callback probes of the recorder and the watchdog (both, one or none). */
   #probesChanged(): void {
     const rec = this.recorder.enabled ? this.recorder : null;
@@ -866,85 +739,31 @@ export class EventLoop implements TimerOwner {
 
   // guest mode ───────────────────────────────────────────────────────────────────────────
 
-  #guestTick = (): void => {
-    this.#immediate = null;
-    if (this.#rec !== null && this.#trigger === null) this.#trigger = 'immediate';
+  /** libuv called back (GuestDriver): note why while recording, then run one iteration. */
+  readonly #onGuestWake = (reason: GuestWakeReason): void => {
+    if (this.#rec !== null && (reason !== 'immediate' || this.#trigger === null)) this.#trigger = reason;
     if (this.#closed || this.#inIteration) return;
     this.runOnce(0);
   };
 
-  #scheduleGuestTick(): void {
-    if (this.#immediate === null && !this.#closed) this.#immediate = setImmediate(this.#guestTick);
-  }
-
-  #afterGuestIteration(): void {
+  #afterGuestIteration(guest: GuestDriver): void {
     if (this.#io.pending) queueMicrotask(this.#flushIo);
-    if (this.#ready.length > 0) this.#scheduleGuestTick();
-    this.#armNodeTimer();
+    if (this.#ready.length > 0) guest.scheduleTick();
+    guest.armNodeTimer();
     this.#updateRef();
   }
 
-  /**
-   * Keeps one Node timer armed no later than the earliest nbio timer (guest mode). Lazy, like
-   * Node's own timer lists: when the earliest deadline moves *later* (a cancel, a sliding idle
-   * timeout) the armed timer stays, fires early, finds nothing due and re-arms; only a deadline
-   * moving *earlier* re-arms at once. With no timers left it is cleared, so a cancelled timer
-   * never keeps the process alive.
-   */
-  #armNodeTimer(): void {
-    const next = this.#timers.peek();
-    if (next === undefined) {
-      if (this.#nodeTimer !== null) {
-        clearTimeout(this.#nodeTimer);
-        this.#nodeTimer = null;
-        this.#nodeTimerWhen = Number.POSITIVE_INFINITY;
-      }
-      return;
-    }
-    if (this.#nodeTimer !== null && this.#nodeTimerWhen <= next.when) return;
-    if (this.#nodeTimer !== null) clearTimeout(this.#nodeTimer);
-    this.#nodeTimerWhen = next.when;
-    // Node rounds delays to whole ms; round up so the timer is due when we wake.
-    const delay = Math.min(Math.max(0, Math.ceil(next.when - this.#clock.now())), MAX_NODE_TIMER_MS);
-    this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
-    this.#nodeTimerRefed = true;
-    this.#syncNodeTimerRef();
-  }
-
-  /** The Node timer holds the process only while a referenced nbio timer is pending. */
-  #syncNodeTimerRef(): void {
-    const timer = this.#nodeTimer;
-    if (timer === null) return;
-    const want = this.#timers.size > this.#unrefTimers;
-    if (want === this.#nodeTimerRefed) return;
-    this.#nodeTimerRefed = want;
-    if (want) timer.ref();
-    else timer.unref();
-  }
-
-  #onNodeTimer = (): void => {
-    if (this.#rec !== null) this.#trigger = 'node-timer';
-    this.#nodeTimer = null;
-    this.#nodeTimerWhen = Number.POSITIVE_INFINITY;
-    if (this.#closed || this.#inIteration) return;
-    this.runOnce(0);
-  };
-
+  /** Guest mode: libuv's watch holds the process while the loop has work (see `unrefFd`). */
   #updateRef(): void {
-    const poll = this.#uvPoll;
-    if (poll === null) return;
+    const guest = this.#guest;
+    if (guest === null) return;
     // The waker's own reader does not count as work; operations a completion transport waits
     // for (io_uring receives, sends) do.
-    const want =
+    guest.hold(
       this.#running ||
-      this.#io.watched - this.#unrefWatched() > 1 ||
-      (this.#completion?.pendingOperations ?? 0) > 0;
-    if (want !== this.#uvRefed) {
-      this.#uvRefed = want;
-      if (want) poll.ref();
-      else poll.unref();
-    }
-    this.#syncNodeTimerRef();
+        this.#io.watched - this.#unrefWatched() > 1 ||
+        (this.#completion?.pendingOperations ?? 0) > 0,
+    );
   }
 
   /** How many watched fds were `unrefFd`ed. */

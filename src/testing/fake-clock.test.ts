@@ -11,8 +11,8 @@ const invalid = (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_
 
 /**
  * Waits, bounded, until Node has no Immediate and no ref'd timer of its own pending. An owner
- * loop never blocks while it has (it polls with timeout 0, or at most 4 ms: event-loop.ts,
- * `#ownerWaitCap`), so a test that reads the wait the loop chose needs Node idle. On Node 24,
+ * loop never blocks while it has (it polls with timeout 0, or at most 4 ms: owner-wait-cap.ts,
+ * `ownerWaitCap`), so a test that reads the wait the loop chose needs Node idle. On Node 24,
  * tsx's start-up work (connects and immediates) is still pending during the first tests.
  */
 async function nodeSettled(): Promise<void> {
