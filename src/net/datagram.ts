@@ -28,14 +28,13 @@
  *
  * @module
  */
-import { AddressInUseError, ClosedResourceError, InvalidArgumentError } from '../errors.ts';
+import { ClosedResourceError, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import { sys } from '../sys/constants.ts';
 import { OsError } from '../sys/errno.ts';
 import { close as closeFd, isOpen, setNonBlocking } from '../sys/fd.ts';
-import type { Ipv4Address, Ipv6Address, SocketAddress } from '../sys/sockaddr.ts';
+import type { SocketAddress } from '../sys/sockaddr.ts';
 import {
-  bind,
   connect,
   describe,
   getpeername,
@@ -47,89 +46,27 @@ import {
   socket,
   WOULD_BLOCK,
 } from '../sys/socket.ts';
-import { checkHost, checkPort, ipLiteralAddress } from './address.ts';
+import {
+  bindOrExplain,
+  checkDestination,
+  type DatagramEndpointOptions,
+  endpointAddress,
+} from './datagram-options.ts';
+import type {
+  DatagramProtocol,
+  DatagramProtocolFactory,
+  DatagramTransport,
+  DatagramTransportStats,
+} from './datagram-protocol.ts';
 import type { ExtraInfo } from './transport.ts';
 
-/** Callbacks of a UDP endpoint. Only `datagramReceived` is required. */
-export interface DatagramProtocol {
-  /** The endpoint is ready; keep `transport` to send. */
-  connectionMade?(transport: DatagramTransport): void;
-  /** One datagram arrived from `from`. */
-  datagramReceived(data: Buffer, from: SocketAddress): void;
-  /** The socket reported an error (the endpoint stays open). */
-  errorReceived?(error: Error): void;
-  /** The endpoint is closed; called exactly once. */
-  connectionLost?(error?: Error): void;
-  /** More than 64 KiB wait in the send queue: stop sending. */
-  pauseWriting?(): void;
-  /** The send queue is down to 16 KiB: send again. */
-  resumeWriting?(): void;
-}
-
-/** Makes the endpoint's protocol. */
-export type DatagramProtocolFactory = () => DatagramProtocol;
-
-/** A host (IP literal or 'localhost') and port. */
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** Options of {@link createDatagramEndpoint}. */
-export interface DatagramEndpointOptions {
-  /** bind() here (port 0: a free port). Default: unbound until the first send. */
-  localAddress?: HostPort;
-  /** connect() to this peer: `sendto` needs no address, and only its datagrams arrive. */
-  remoteAddress?: HostPort;
-  /** The socket's family when the addresses do not say; default 'ipv4'. */
-  family?: 'ipv4' | 'ipv6';
-  /** SO_REUSEADDR before bind(). */
-  reuseAddress?: boolean;
-  /**
-   * An existing datagram socket to adopt instead of creating one (IPv4, IPv6 or Unix; bound
-   * and connected already as needed). The endpoint owns it from then on and closes it. No
-   * other option may be given with it.
-   */
-  sock?: number;
-}
-
-/** Counters of one endpoint, as a frozen plain object. */
-export interface DatagramTransportStats {
-  readonly fd: number;
-  readonly datagramsSent: number;
-  readonly datagramsReceived: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  /** Bytes queued, waiting for the socket. */
-  readonly bufferedAmount: number;
-  /** Datagrams queued. */
-  readonly queuedDatagrams: number;
-  /** Errors reported to errorReceived. */
-  readonly errors: number;
-  readonly isClosing: boolean;
-}
-
-/** A UDP endpoint. */
-export interface DatagramTransport {
-  /**
-   * Sends one datagram to `to` (or to the connected peer when `to` is left out).
-   * @throws ClosedResourceError after close()/abort(); InvalidArgumentError for bad data or
-   *   address, or an address other than the connected peer's
-   */
-  sendto(data: Uint8Array | string, to?: SocketAddress): void;
-  /** Stops reading, sends what is queued, then closes; `connectionLost()` follows. Idempotent. */
-  close(): void;
-  /** Closes at once, dropping queued datagrams; `connectionLost()` follows. Idempotent. */
-  abort(): void;
-  /** `'sockname'`, `'peername'` (null unless connected) or `'fd'` (−1 once closed). */
-  getExtraInfo<K extends 'sockname' | 'peername' | 'fd'>(name: K): ExtraInfo[K];
-  /** Bytes queued, waiting for the socket. */
-  readonly bufferedAmount: number;
-  /** True once close()/abort() was called. */
-  readonly isClosing: boolean;
-  /** Counters. */
-  stats(): DatagramTransportStats;
-}
+export type { DatagramEndpointOptions, HostPort } from './datagram-options.ts';
+export type {
+  DatagramProtocol,
+  DatagramProtocolFactory,
+  DatagramTransport,
+  DatagramTransportStats,
+} from './datagram-protocol.ts';
 
 /** Datagrams read per readable event at most (libuv's uv__udp_recvmsg reads 32, for fairness). */
 export const MAX_DATAGRAMS_PER_READ = 32;
@@ -211,65 +148,6 @@ function adopt(
   }
   setNonBlocking(fd);
   return new UdpTransport(loop, fd, local.family, protocolFactory(), remote);
-}
-
-function endpointAddress(
-  what: string,
-  hp: HostPort,
-  family: 'ipv4' | 'ipv6' | undefined,
-): Ipv4Address | Ipv6Address {
-  if (hp === null || typeof hp !== 'object') {
-    throw new InvalidArgumentError(`Invalid ${what}: pass { host, port }.`);
-  }
-  const port = checkPort(hp.port);
-  const host = checkHost(hp.host);
-  if (host.toLowerCase() === 'localhost') {
-    return family === 'ipv6'
-      ? { family, address: '::1', port }
-      : { family: 'ipv4', address: '127.0.0.1', port };
-  }
-  const addr = ipLiteralAddress(host, port);
-  if (addr === null) {
-    throw new InvalidArgumentError(
-      `Cannot use host '${host}' as ${what}: datagram endpoints are created synchronously and take an IP address or 'localhost'. Resolve the name first with resolve().`,
-    );
-  }
-  if (family !== undefined && addr.family !== family) {
-    throw new InvalidArgumentError(`${what} ${describe(addr)} is not an ${family} address, as family says.`);
-  }
-  return addr;
-}
-
-function bindOrExplain(fd: number, addr: SocketAddress): void {
-  try {
-    bind(fd, addr);
-  } catch (err) {
-    if (err instanceof OsError && err.code === 'EADDRINUSE') {
-      throw new AddressInUseError(describe(addr), { cause: err });
-    }
-    throw err;
-  }
-}
-
-/** `to` checked against the socket's family, IP text normalised. */
-function checkDestination(to: SocketAddress, family: SocketAddress['family']): SocketAddress {
-  let addr: SocketAddress | null = null;
-  if (to !== null && typeof to === 'object' && to.family === family) {
-    if (to.family === 'unix') addr = typeof to.path === 'string' && to.path.length > 0 ? to : null;
-    else {
-      addr = ipLiteralAddress(String(to.address), checkPort(to.port));
-      if (addr !== null && to.family === 'ipv6' && to.scopeId !== undefined) {
-        (addr as Ipv6Address).scopeId = to.scopeId;
-      }
-    }
-  }
-  if (addr === null) {
-    const shape = family === 'unix' ? '{ family, path }' : '{ family, address, port } with an IP literal';
-    throw new InvalidArgumentError(
-      `Cannot send to ${JSON.stringify(to)}: pass an ${family} address ${shape}.`,
-    );
-  }
-  return addr;
 }
 
 interface Queued {
