@@ -29,49 +29,24 @@
  * @module
  */
 import { BrokenResourceError, TimeoutError } from '../../errors.ts';
-import type { EventLoop } from '../../loop/event-loop.ts';
-import type { TimerHandle } from '../../loop/handle.ts';
 import type { Protocol } from '../../net/protocol.ts';
 import type { Transport } from '../../net/transport.ts';
 import type { HeaderList } from '../parser/header-list.ts';
 import type { HttpParseError } from '../parser/http-parse-error.ts';
 import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
-import type { HttpLimits, MessageHead } from '../parser/message-head.ts';
+import type { MessageHead } from '../parser/message-head.ts';
 import { BodyReader, type BodySource } from './body-reader.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
+import type { ConnectionConfig, Exchange } from './exchange.ts';
 import { HeldWrites } from './held-writes.ts';
 import { httpDate } from './http-date.ts';
 import { type ResponseSink, ResponseWriter } from './response-writer.ts';
 import { statusText } from './status-text.ts';
 
+export type { ConnectionConfig, Exchange } from './exchange.ts';
+
 /** Pipelined bytes kept unparsed (waiting for earlier responses) before the socket is paused. */
 export const PIPELINE_LIMIT_BYTES = 64 * 1024;
-
-/** One request and its response. */
-export interface Exchange {
-  /** The request head (method, target, fields, framing). */
-  readonly head: MessageHead;
-  /** The request body, as it arrives. */
-  readonly body: BodyReader;
-  /** Where the response goes. */
-  readonly response: ResponseWriter;
-  /** The connection (peer address, an abort signal). */
-  readonly connection: HttpConnection;
-}
-
-/** What a connection needs from its server. */
-export interface ConnectionConfig {
-  readonly loop: EventLoop;
-  readonly limits: HttpLimits;
-  readonly headersTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  /** A request head arrived: start handling it. */
-  readonly dispatch: (exchange: Exchange) => void;
-  /** True once the server is shutting down (responses then carry `Connection: close`). */
-  readonly isClosing: () => boolean;
-  /** The connection is gone. */
-  readonly forget: (connection: HttpConnection) => void;
-}
 
 type Phase = 'idle' | 'head' | 'body' | 'handling';
 
@@ -80,11 +55,8 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   readonly #config: ConnectionConfig;
   readonly #parser: HttpParser;
   #transport: Transport | null = null;
-  #timer: TimerHandle | null = null;
-  /** Loop time when the current phase's timeout is due (Infinity: none). */
-  #deadlineMs = Number.POSITIVE_INFINITY;
-  /** Loop time the armed timer fires at (Infinity: not armed). */
-  #timerDueMs = Number.POSITIVE_INFINITY;
+  /** The current phase's timeout (see the module comment). */
+  readonly #timer: DeadlineTimer;
   #phase: Phase = 'idle';
   #requestStartMs = 0;
   #exchange: Exchange | null = null;
@@ -107,6 +79,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   constructor(config: ConnectionConfig) {
     this.#config = config;
     this.#parser = new HttpParser('request', this, config.limits);
+    this.#timer = new DeadlineTimer(config.loop, this.#onTimeout);
   }
 
   /** The transport (for the peer's address: `getExtraInfo('peername')`). */
@@ -159,7 +132,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   connectionLost(error?: Error): void {
     this.#lost = true;
-    this.#timer?.cancel();
+    this.#timer.cancel();
     const ex = this.#exchange;
     if (ex !== null) {
       ex.body.fail(
@@ -191,7 +164,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     if (this.#phase === 'body') {
       const leftMs = this.#config.requestTimeoutMs - (this.#config.loop.time() - this.#requestStartMs);
       this.#setTimer(Math.max(0, leftMs));
-    } else this.#deadlineMs = Number.POSITIVE_INFINITY;
+    } else this.#timer.clear();
     this.#requestComplete = false;
     this.#responseEnded = false;
     const body = new BodyReader(this, head.framing === 'none');
@@ -216,7 +189,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     const ex = this.#exchange;
     ex?.body.end();
     this.#requestComplete = true;
-    if (this.#phase === 'body') this.#deadlineMs = Number.POSITIVE_INFINITY;
+    if (this.#phase === 'body') this.#timer.clear();
     this.#phase = 'handling';
     if (this.#responseEnded) this.#next();
     else this.#parser.pause();
@@ -364,31 +337,13 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     this.#setTimer(this.#config.headersTimeoutMs);
   }
 
-  /**
-   * Sets the phase's timeout. Lazily: the timer is moved only when the new deadline comes
-   * before the armed one; one that fires early re-arms for what is left (a keep-alive request
-   * changes the deadline three times and touches the loop's timer heap not at all).
-   */
+  /** Sets the phase's timeout, `ms` from now (lazily: see deadline-timer.ts). */
   #setTimer(ms: number): void {
-    if (this.#lost) return;
-    const deadlineMs = this.#config.loop.time() + ms;
-    this.#deadlineMs = deadlineMs;
-    if (this.#timerDueMs <= deadlineMs) return;
-    this.#timerDueMs = deadlineMs;
-    if (this.#timer === null) this.#timer = this.#config.loop.callLater(ms, this.#onTimer);
-    else this.#timer.reschedule(ms);
+    if (!this.#lost) this.#timer.set(ms);
   }
 
-  #onTimer = (): void => {
-    this.#timerDueMs = Number.POSITIVE_INFINITY;
-    const deadlineMs = this.#deadlineMs;
-    if (deadlineMs === Number.POSITIVE_INFINITY) return; // no timeout in this phase
-    const leftMs = deadlineMs - this.#config.loop.time();
-    if (leftMs > 0) {
-      this.#timerDueMs = deadlineMs;
-      this.#timer?.reschedule(leftMs);
-      return;
-    }
+  /** The phase's deadline passed. */
+  #onTimeout = (): void => {
     const phase = this.#phase;
     if (phase === 'idle') this.#close();
     else if (phase === 'head') this.#reject(408, 'the request head did not arrive in time');
@@ -407,8 +362,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
 
   /** Answers with an error status and closes; nothing behind it is read. */
   #reject(status: number, why: string): void {
-    this.#timer?.cancel();
-    this.#deadlineMs = this.#timerDueMs = Number.POSITIVE_INFINITY;
+    this.#timer.stop();
     this.#closeAfter = true;
     this.#exchange = null;
     this.#out.flush(); // responses to earlier pipelined requests go first
