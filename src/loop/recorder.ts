@@ -14,6 +14,7 @@
 import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
 import { startCountingSyscalls } from '../sys/syscall-counter.ts';
+import { GaugeSampler } from './gauge-sampler.ts';
 import { formatRecords } from './recorder-format.ts';
 import {
   kindCode,
@@ -85,9 +86,7 @@ export class LoopRecorder implements CallbackProbe {
   #enabled = false;
   #stopCounting: (() => void) | null = null;
   readonly #listeners = new Set<(record: IterationRecord) => void>();
-  readonly #gauges = new Map<string, () => number>();
-  #gaugeSample: Readonly<Record<string, number>> = {};
-  #gaugeAtMs = Number.NEGATIVE_INFINITY;
+  readonly #gauges = new GaugeSampler();
   readonly #syscalls = new SyscallDelta();
   /** The callbacks-log index of the callback running now, or −1. */
   #cbOpen = -1;
@@ -208,10 +207,7 @@ export class LoopRecorder implements CallbackProbe {
    * Costs nothing while not recording. @returns a function that unregisters it
    */
   gauge(name: string, read: () => number): () => void {
-    this.#gauges.set(name, read);
-    return () => {
-      if (this.#gauges.get(name) === read) this.#gauges.delete(name);
-    };
+    return this.#gauges.add(name, read);
   }
 
   // ── hooks the loop calls while recording (@internal) ──────────────────────────────────
@@ -351,7 +347,7 @@ export class LoopRecorder implements CallbackProbe {
     rows[b + R_ITERATION] = iteration;
     rows[b + R_DURATION] = endMs - (rows[b + R_START] ?? endMs);
     const r = this.#r;
-    ring.gauges[r] = this.#sampleGauges(endMs);
+    ring.gauges[r] = this.#gauges.sample(endMs);
     ring.syscallsAt(r);
     this.#syscalls.appendSince(ring.syscalls, this.#makeRoomFor);
     ring.seal(r, ready, timersPending, readers, writers);
@@ -390,20 +386,5 @@ export class LoopRecorder implements CallbackProbe {
   #makeRoom(log: Log, entries = 1): void {
     this.#ring!.raiseFloors(this.#oldest()); // enabled
     while (log.n + entries - log.floor > log.mask + 1) log.grow();
-  }
-
-  #sampleGauges(nowMs: number): Readonly<Record<string, number>> {
-    if (this.#gauges.size === 0 || nowMs - this.#gaugeAtMs < 1) return this.#gaugeSample;
-    const sample: Record<string, number> = {};
-    for (const [name, read] of this.#gauges) {
-      try {
-        sample[name] = read();
-      } catch {
-        this.#gauges.delete(name);
-      }
-    }
-    this.#gaugeSample = sample;
-    this.#gaugeAtMs = nowMs;
-    return sample;
   }
 }
