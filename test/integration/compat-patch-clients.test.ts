@@ -22,8 +22,8 @@ const cjsNet = require('net') as typeof import('node:net');
 
 const skip = opensslSkipReason();
 
-let key = Buffer.alloc(0);
-let cert = Buffer.alloc(0);
+let key: Buffer = Buffer.alloc(0);
+let cert: Buffer = Buffer.alloc(0);
 before(() => {
   if (skip) return;
   ({ key, cert } = selfSignedLocalhost());

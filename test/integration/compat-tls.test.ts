@@ -24,8 +24,8 @@ import { opensslSkipReason, selfSignedLocalhost } from './fixtures/self-signed.t
 const skip = opensslSkipReason();
 if (skip) console.log(`# compat-tls skipped: ${skip}`);
 
-let key = Buffer.alloc(0);
-let cert = Buffer.alloc(0);
+let key: Buffer = Buffer.alloc(0);
+let cert: Buffer = Buffer.alloc(0);
 before(() => {
   if (skip) return;
   ({ key, cert } = selfSignedLocalhost());
