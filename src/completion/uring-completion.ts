@@ -21,7 +21,7 @@
 
 import { sys } from '../sys/constants.ts';
 import { close as closeFd } from '../sys/fd.ts';
-import { CqeFlag, cqeBufferId, IoUring, SetupFlag } from '../sys/io-uring.ts';
+import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
   CompletionQueue,
@@ -32,36 +32,14 @@ import type {
 } from './completion.ts';
 import { Kind, type Op, OpTable } from './op-table.ts';
 import { SEND_CHUNK_SIZE, SendArena } from './send-arena.ts';
+import { SubmitHooks } from './submit-hooks.ts';
+import { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SETUP_FLAGS, SQ_ENTRIES } from './uring-setup.ts';
 
-/** SQ entries of a loop's ring (the CQ gets {@link CQ_ENTRIES}). */
-export const SQ_ENTRIES = 512;
-/** CQ entries: room for the multishot completions of a busy iteration before the kernel backlog. */
-export const CQ_ENTRIES = 4096;
-/**
- * Buffers in the provided-buffer ring shared by every receive of a loop. A buffer is held from
- * its completion until the callback has run, so an iteration that reaps more receive
- * completions than this runs the ring dry: each receive then ends with ENOBUFS and is submitted
- * again. 256 did at 500 echo connections (~270 completions per iteration: 30 871 ENOBUFS per
- * 60 k round trips, ~1.5 µs more user CPU per round trip); 1024 had none. Pages are touched only
- * as far as receives fill them (64 B messages: the first page of each buffer).
- */
-export const RECV_BUFFERS = 1024;
-/** Bytes per receive buffer (the most one receive completion delivers). */
-export const RECV_BUFFER_SIZE = 16 * 1024;
-
-/**
- * `COOP_TASKRUN`: the kernel does not interrupt this thread to post each completion (it posts
- * them at its next entry into the kernel: our io_uring_enter or libuv's epoll_wait);
- * `SINGLE_ISSUER`: only this thread submits. Measured with 64 B echo, 50 connections: 6.5–7.4 µs
- * of server CPU per round trip against 8.0–9.9 with no flags (same run, shared machine). Never
- * `DEFER_TASKRUN`: libuv would not see the ring fd readable (docs/backends/io_uring.md).
- */
-const SETUP_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.SINGLE_ISSUER;
+export { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SQ_ENTRIES } from './uring-setup.ts';
 
 const ENOBUFS = 105;
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
-const NO_HOOK = (): void => {};
 
 /** io_uring as a {@link CompletionQueue}; see the module comment. */
 export class UringCompletion implements CompletionQueue {
@@ -79,10 +57,8 @@ export class UringCompletion implements CompletionQueue {
   readonly #ops = new OpTable();
   /** Operations in flight that are not the readiness adapter's polls. */
   #userOps = 0;
-  // Hooks to run before the next submission; #hookN of them (arrays reused, never shrunk).
-  #hooks: (() => void)[] = [];
-  #hookN = 0;
-  #spareHooks: (() => void)[] = [];
+  /** Hooks to run before the next submission. */
+  readonly #hooks = new SubmitHooks();
   #flushScheduled = false;
   #closed = false;
   // Completions reaped, waiting for runCompleted(): #doneN entries of parallel arrays (no
@@ -201,7 +177,7 @@ export class UringCompletion implements CompletionQueue {
 
   /** @inheritDoc */
   beforeSubmit(fn: () => void): void {
-    this.#hooks[this.#hookN++] = fn;
+    this.#hooks.add(fn);
     this.#scheduleFlush();
   }
 
@@ -209,7 +185,7 @@ export class UringCompletion implements CompletionQueue {
 
   /** @inheritDoc */
   wait(timeoutMs: number | null): void {
-    this.#runHooks();
+    this.#hooks.run();
     const ring = this.#ring;
     if (timeoutMs === 0 || ring.cqReady > 0) {
       if (ring.pending > 0 || ring.cqOverflowPending) ring.enter(0, 0, ring.cqOverflowPending);
@@ -225,7 +201,7 @@ export class UringCompletion implements CompletionQueue {
    * `select()`), and so is everything behind the first of them: the ring fd stays readable.
    */
   submitAndRunInline(exceptions: ExceptionSink): number {
-    this.#runHooks();
+    this.#hooks.run();
     if (this.#ring.pending === 0 || this.#closed) return 0;
     this.#ring.submit();
     this.#completions += this.#ring.reapWhile(this.#onCqe, this.#notPoll);
@@ -241,7 +217,7 @@ export class UringCompletion implements CompletionQueue {
   #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#closed) return;
-    this.#runHooks();
+    this.#hooks.run();
     if (this.#ring.pending > 0) this.#ring.submit();
   };
 
@@ -249,22 +225,6 @@ export class UringCompletion implements CompletionQueue {
     if (this.autoFlush && !this.#flushScheduled && !this.#closed) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
-    }
-  }
-
-  #runHooks(): void {
-    // Hooks may add hooks (a send completing at once queues the next): run until none is left.
-    for (let round = 0; this.#hookN > 0 && round < 4; round++) {
-      const hooks = this.#hooks;
-      const n = this.#hookN;
-      this.#hooks = this.#spareHooks;
-      this.#hookN = 0;
-      for (let i = 0; i < n; i++) {
-        const h = hooks[i] as () => void;
-        hooks[i] = NO_HOOK; // keep nothing alive
-        h();
-      }
-      this.#spareHooks = hooks;
     }
   }
 
@@ -419,8 +379,7 @@ export class UringCompletion implements CompletionQueue {
     this.#closeUndelivered();
     this.#ops.clear();
     this.#userOps = 0;
-    this.#hooks = [];
-    this.#hookN = 0;
+    this.#hooks.clear();
     this.#doneOps = [];
     this.#doneN = 0;
     // Ring first: closing it cancels what is in flight and drops the buffer group with it
