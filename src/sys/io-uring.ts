@@ -2,6 +2,8 @@
  * io_uring(7) from TypeScript, without liburing: io_uring_setup(2), the three mmap'd regions
  * (SQ ring, CQ ring, SQE array) seen through `koffi.view`, io_uring_enter(2), SQE encoding for
  * the operations nbio uses, and the completion queue read in place. Linux on x86_64/arm64 only.
+ * Setup, teardown and the availability check are in io-uring-setup.ts, the CQ reader in
+ * io-uring-cq.ts.
  *
  * ## Ordering (docs/backends/io_uring.md)
  * - SQEs are written first, then the SQ tail is published with `Atomics.store` (a release), and
@@ -15,60 +17,41 @@
  * @module
  */
 
-import { lastErrno, libc } from './binding.ts';
+import { lastErrno } from './binding.ts';
 import { EAGAIN, EINTR, errnoName, OsError } from './errno.ts';
 import { close as closeFd } from './fd.ts';
 import {
   CQE_BUFFER_SHIFT,
-  Cqe,
-  CqOff,
   EnterFlag,
-  Feature,
   GeteventsArg,
-  MmapOffset,
   ioUringSyscalls as nr,
   Op,
   OpFlag,
-  Params,
-  SetupFlag,
   Sqe,
   SqeFlag,
-  SqOff,
   SqRingFlag,
 } from './io-uring-abi.ts';
-import { Mapping, PAGE_SIZE, pageAlign } from './io-uring-mem.ts';
+import { CompletionRing, type CqeSink } from './io-uring-cq.ts';
+import type { Mapping } from './io-uring-mem.ts';
+import {
+  AUX_SIZE,
+  type IoUringAvailability,
+  type IoUringOptions,
+  ioUringAvailability,
+  type RingLayout,
+  setupRing,
+  ioUringSyscall as sys,
+  unmapRings,
+} from './io-uring-setup.ts';
 import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 export { CQE_BUFFER_SHIFT, CqeFlag, OpFlag, SetupFlag } from './io-uring-abi.ts';
-
-const sys =
-  nr === null
-    ? null
-    : libc.func(
-        'long syscall(long number, intptr_t a, intptr_t b, intptr_t c, intptr_t d, intptr_t e, intptr_t f)',
-      );
+export type { CqeSink } from './io-uring-cq.ts';
+export type { IoUringAvailability, IoUringOptions } from './io-uring-setup.ts';
 
 const ETIME = 62;
 const EBUSY = 16;
-/** Bytes of per-SQE scratch memory (a timespec or a sockaddr the kernel reads while submitting). */
-const AUX_SIZE = 128;
 const TWO_32 = 2 ** 32;
-
-/** Options for {@link IoUring.create}. */
-export interface IoUringOptions {
-  /** `IORING_SETUP_*` flags (see {@link SetupFlag}); never DEFER_TASKRUN for a ring libuv watches. */
-  flags?: number;
-  /** CQ size (power of two ≥ entries); default twice `entries`. */
-  cqEntries?: number;
-}
-
-/** Receives one completion: the user data given at submit, the result (≥ 0, or −errno) and the CQE flags. */
-export type CqeSink = (userData: number, res: number, flags: number) => void;
-
-/** Whether io_uring can be used here, and if not, why (sysctl, seccomp, an old kernel, not Linux). */
-export type IoUringAvailability = { available: true } | { available: false; reason: string };
-
-let availability: IoUringAvailability | undefined;
 
 /** An io_uring instance: the ring fd, its mappings and the SQE encoders. */
 export class IoUring {
@@ -81,12 +64,10 @@ export class IoUring {
   readonly features: number;
   /** Calls to io_uring_enter so far. */
   enters = 0;
-  readonly #ring: Mapping;
-  readonly #cqRing: Mapping;
-  readonly #sqeMap: Mapping;
+  /** The mappings (unmapped on close). */
+  readonly #layout: RingLayout;
   readonly #aux: Mapping;
   readonly #sq32: Uint32Array;
-  readonly #cq32: Uint32Array;
   readonly #sqe8: Uint8Array;
   readonly #sqe16: Uint16Array;
   readonly #sqe32: Uint32Array;
@@ -96,110 +77,45 @@ export class IoUring {
   readonly #iSqTail: number;
   readonly #iSqFlags: number;
   readonly #sqMask: number;
-  readonly #iCqHead: number;
-  readonly #iCqTail: number;
-  readonly #iCqes: number;
-  readonly #cqMask: number;
-  readonly #cqRes: Int32Array;
+  /** The completion queue, read in place. */
+  readonly #cq: CompletionRing;
   /** The SQ tail as we know it (SQEs prepared); published on submit. */
   #sqTail: number;
   #closed = false;
 
-  private constructor(fd: number, p: DataView) {
-    this.fd = fd;
-    this.sqEntries = p.getUint32(Params.sq_entries, true);
-    this.cqEntries = p.getUint32(Params.cq_entries, true);
-    this.features = p.getUint32(Params.features, true);
-    const sq = (f: number) => p.getUint32(Params.sq_off + f, true);
-    const cq = (f: number) => p.getUint32(Params.cq_off + f, true);
-    const sqSize = sq(SqOff.array) + this.sqEntries * 4;
-    const cqSize = cq(CqOff.cqes) + this.cqEntries * Cqe.SIZE;
-    const single = (this.features & Feature.SINGLE_MMAP) !== 0;
-    this.#ring = Mapping.map(single ? Math.max(sqSize, cqSize) : sqSize, fd, MmapOffset.SQ_RING);
-    this.#cqRing = single ? this.#ring : Mapping.map(cqSize, fd, MmapOffset.CQ_RING);
-    this.#sqeMap = Mapping.map(this.sqEntries * Sqe.SIZE, fd, MmapOffset.SQES);
-    this.#aux = Mapping.map(pageAlign(this.sqEntries * AUX_SIZE + PAGE_SIZE));
-    this.#sq32 = new Uint32Array(this.#ring.buffer);
-    this.#cq32 = new Uint32Array(this.#cqRing.buffer);
-    this.#cqRes = new Int32Array(this.#cqRing.buffer);
-    this.#sqe8 = new Uint8Array(this.#sqeMap.buffer);
-    this.#sqe16 = new Uint16Array(this.#sqeMap.buffer);
-    this.#sqe32 = new Uint32Array(this.#sqeMap.buffer);
-    this.#sqe32s = new Int32Array(this.#sqeMap.buffer);
-    this.#aux64 = new BigInt64Array(this.#aux.buffer);
-    this.#iSqHead = sq(SqOff.head) / 4;
-    this.#iSqTail = sq(SqOff.tail) / 4;
-    this.#iSqFlags = sq(SqOff.flags) / 4;
-    this.#sqMask = this.#sq32[sq(SqOff.ring_mask) / 4] ?? 0;
-    this.#iCqHead = cq(CqOff.head) / 4;
-    this.#iCqTail = cq(CqOff.tail) / 4;
-    this.#iCqes = cq(CqOff.cqes) / 4;
-    this.#cqMask = this.#cq32[cq(CqOff.ring_mask) / 4] ?? 0;
-    // The SQ array maps ring slots to SQE indexes: identity, written once.
-    const arr = sq(SqOff.array) / 4;
-    for (let i = 0; i < this.sqEntries; i++) this.#sq32[arr + i] = i;
+  private constructor(layout: RingLayout) {
+    this.fd = layout.fd;
+    this.sqEntries = layout.sqEntries;
+    this.cqEntries = layout.cqEntries;
+    this.features = layout.features;
+    this.#layout = layout;
+    this.#aux = layout.aux;
+    this.#sq32 = new Uint32Array(layout.sqRing.buffer);
+    this.#sqe8 = new Uint8Array(layout.sqes.buffer);
+    this.#sqe16 = new Uint16Array(layout.sqes.buffer);
+    this.#sqe32 = new Uint32Array(layout.sqes.buffer);
+    this.#sqe32s = new Int32Array(layout.sqes.buffer);
+    this.#aux64 = new BigInt64Array(layout.aux.buffer);
+    this.#iSqHead = layout.iSqHead;
+    this.#iSqTail = layout.iSqTail;
+    this.#iSqFlags = layout.iSqFlags;
+    this.#sqMask = layout.sqMask;
+    this.#cq = new CompletionRing(layout);
     this.#sqTail = this.#sq32[this.#iSqTail] ?? 0;
   }
 
   /**
-   * io_uring_setup(2) and the mappings.
+   * io_uring_setup(2) and the mappings (io-uring-setup.ts).
    * @param entries SQ size (rounded up to a power of two by the kernel)
    * @throws OsError (ENOSYS: no io_uring; EPERM: disabled by sysctl `kernel.io_uring_disabled` or seccomp)
    */
   static create(entries: number, options: IoUringOptions = {}): IoUring {
-    if (sys === null || nr === null) throw new Error('io_uring exists only on Linux (x86_64, arm64).');
-    const params = Mapping.map(PAGE_SIZE);
-    try {
-      const p = new DataView(params.buffer);
-      let flags = options.flags ?? 0;
-      if (options.cqEntries !== undefined) {
-        flags |= SetupFlag.CQSIZE;
-        p.setUint32(Params.cq_entries, options.cqEntries, true);
-      }
-      p.setUint32(Params.flags, flags, true);
-      const fd = Number(sys(nr.setup, entries, params.address, 0, 0, 0, 0));
-      if (fd < 0) throw new OsError('io_uring_setup', lastErrno());
-      try {
-        return new IoUring(fd, p);
-      } catch (err) {
-        closeFd(fd);
-        throw err;
-      }
-    } finally {
-      params.unmap();
-    }
+    return new IoUring(setupRing(entries, options));
   }
 
   /** Whether io_uring works here (tried once: a small ring is set up and closed); the reason if not. */
   static availability(): IoUringAvailability {
-    if (availability !== undefined) return availability;
-    if (nr === null) {
-      availability = {
-        available: false,
-        reason: `io_uring is Linux-only (x86_64, arm64); this is ${process.platform}/${process.arch}`,
-      };
-      return availability;
-    }
-    try {
-      const r = IoUring.create(2);
-      const need = Feature.NODROP | Feature.EXT_ARG | Feature.FAST_POLL;
-      const ok = (r.features & need) === need;
-      r.close();
-      availability = ok
-        ? { available: true }
-        : {
-            available: false,
-            reason:
-              'this kernel lacks IORING_FEAT_NODROP/EXT_ARG/FAST_POLL (Linux ≥ 5.11 needed; 6.0 for multishot recv)',
-          };
-    } catch (err) {
-      const e = err as OsError;
-      availability = {
-        available: false,
-        reason: `io_uring_setup failed with ${e.code ?? String(err)} (disabled by sysctl kernel.io_uring_disabled, or by a seccomp filter such as a container's)`,
-      };
-    }
-    return availability;
+    return ioUringAvailability();
   }
 
   // ── submission ────────────────────────────────────────────────────────────────────────
@@ -397,7 +313,7 @@ export class IoUring {
 
   /** Completions waiting in the CQ ring (read with acquire order). */
   get cqReady(): number {
-    return (Atomics.load(this.#cq32, this.#iCqTail) - (this.#cq32[this.#iCqHead] ?? 0)) >>> 0;
+    return this.#cq.ready;
   }
 
   /** True when the kernel holds completions that did not fit (IORING_SQ_CQ_OVERFLOW): enter with GETEVENTS. */
@@ -410,22 +326,7 @@ export class IoUring {
    * consumed before the kernel may reuse them). @returns how many
    */
   reap(sink: CqeSink): number {
-    const cq = this.#cq32;
-    let head = cq[this.#iCqHead] ?? 0;
-    const tail = Atomics.load(cq, this.#iCqTail);
-    const n = (tail - head) >>> 0;
-    for (let k = 0; k < n; k++) {
-      const w = this.#iCqes + (head & this.#cqMask) * (Cqe.SIZE / 4);
-      const ud = (cq[w] ?? 0) + (cq[w + 1] ?? 0) * TWO_32;
-      const res = this.#cqRes[w + Cqe.res / 4] ?? 0;
-      const flags = cq[w + Cqe.flags / 4] ?? 0;
-      head = (head + 1) >>> 0;
-      // Release each entry before the callback runs: a sink that submits and enters again
-      // must not see (or let the kernel keep) entries already handed out.
-      Atomics.store(cq, this.#iCqHead, head);
-      sink(ud, res, flags);
-    }
-    return n;
+    return this.#cq.reap(sink);
   }
 
   /**
@@ -434,22 +335,7 @@ export class IoUring {
    * @returns how many were handed out
    */
   reapWhile(sink: CqeSink, take: (userData: number) => boolean): number {
-    const cq = this.#cq32;
-    let head = cq[this.#iCqHead] ?? 0;
-    const tail = Atomics.load(cq, this.#iCqTail);
-    let n = 0;
-    while (head !== tail) {
-      const w = this.#iCqes + (head & this.#cqMask) * (Cqe.SIZE / 4);
-      const ud = (cq[w] ?? 0) + (cq[w + 1] ?? 0) * TWO_32;
-      if (!take(ud)) break;
-      const res = this.#cqRes[w + Cqe.res / 4] ?? 0;
-      const flags = cq[w + Cqe.flags / 4] ?? 0;
-      head = (head + 1) >>> 0;
-      Atomics.store(cq, this.#iCqHead, head);
-      n++;
-      sink(ud, res, flags);
-    }
-    return n;
+    return this.#cq.reapWhile(sink, take);
   }
 
   /** True after close(). */
@@ -461,10 +347,7 @@ export class IoUring {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#sqeMap.unmap();
-    if (this.#cqRing !== this.#ring) this.#cqRing.unmap();
-    this.#ring.unmap();
-    this.#aux.unmap();
+    unmapRings(this.#layout);
     closeFd(this.fd);
   }
 
