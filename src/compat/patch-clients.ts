@@ -3,8 +3,9 @@
  * `https` and `tls` captured or bypass `net.connect` at load time, so swapping `net`'s
  * functions alone does not reach them.
  *
- * - `http.Agent.prototype.createConnection` *is* the original `net.createConnection` (copied
- *   when `http` loaded): it is replaced on the prototype, so the default agent (`http.get`,
+ * - `http.Agent.prototype.createConnection` is the original `net.createConnection` on Node 20
+ *   (copied when `http` loaded; Node 22 and 24 wrap it in a function of their own, which holds
+ *   the same captured reference): it is replaced on the prototype, so the default agent (`http.get`,
  *   `http.request`, `fetch`-free code) and every Agent that does not override it get nbio
  *   sockets.
  * - `tls.connect()` without a `socket` connects through `TLSSocket`, which extends the
