@@ -1,6 +1,6 @@
 /**
  * The one place that picks a backend: kqueue | epoll > poll > select, by what this platform
- * has. Plain code, no configuration object (STYLE.md, example 3).
+ * has. Plain code, no configuration object: a reader sees the whole choice in one function.
  *
  * @module
  */
