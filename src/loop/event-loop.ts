@@ -548,9 +548,11 @@ export class EventLoop implements TimerOwner {
       if (this.#io.pending) this.#io.flush();
       const t0 = timed ? performance.now() : 0;
       const events = this.selector.select(timeout);
-      const slept = timed ? performance.now() - t0 : 0;
-      // The loop's time for this iteration (libuv's uv_update_time after the poll).
-      this.#now = this.#clock.now();
+      const t1 = timed ? performance.now() : 0;
+      const slept = t1 - t0;
+      // The loop's time for this iteration (libuv's uv_update_time after the poll); the real
+      // clock is performance.now(), so a timed wait's end is that time already.
+      this.#now = timed && this.#cacheOutside ? t1 : this.#clock.now();
       this.#nowCached = true;
       this.#pollMs += slept;
       // 4. observer.afterPoll(events, sleptMs)
