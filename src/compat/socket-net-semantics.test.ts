@@ -5,27 +5,17 @@
 // On every loop: the default guest loop and each backend in each mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EventLoop } from '../loop/event-loop.ts';
 import { connect } from './create-connection.ts';
-import { createServer, type Server } from './server.ts';
-import { type AddressInfo, Socket } from './socket.ts';
-import { describeWithFdCheck, loopCases, nextEvent, onLoop, until } from './test-support.ts';
-
-async function listen(
-  loop: EventLoop,
-  onConnection: (s: Socket) => void,
-): Promise<{ server: Server; port: number }> {
-  const server = createServer({ loop }, onConnection);
-  server.listen(0, '127.0.0.1');
-  await nextEvent(loop, server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function closeServer(loop: EventLoop, server: Server): Promise<void> {
-  const closed = nextEvent(loop, server, 'close');
-  server.close();
-  await closed;
-}
+import { Socket } from './socket.ts';
+import {
+  closeServer,
+  describeWithFdCheck,
+  listen,
+  loopCases,
+  nextEvent,
+  onLoop,
+  until,
+} from './test-support.ts';
 
 test('bytesWritten read on the prototype is undefined (as net.Socket.prototype.bytesWritten)', () => {
   assert.equal(Socket.prototype.bytesWritten, undefined);

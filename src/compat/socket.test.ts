@@ -6,15 +6,16 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClosedResourceError, ConnectionRefusedError, InvalidArgumentError } from '../errors.ts';
-import type { EventLoop } from '../loop/event-loop.ts';
 import { compatStats } from './compat-stats.ts';
 import { connect } from './create-connection.ts';
 import { getDefaultLoop } from './default-loop.ts';
 import { NetError } from './net-error.ts';
-import { createServer, type Server, type ServerOptions } from './server.ts';
-import { type AddressInfo, Socket } from './socket.ts';
+import { createServer } from './server.ts';
+import { Socket } from './socket.ts';
 import {
+  closeServer,
   describeWithFdCheck,
+  listen,
   loopCases,
   loopSleep,
   nextEvent,
@@ -22,24 +23,6 @@ import {
   until,
   within,
 } from './test-support.ts';
-
-/** A listening compat server; `onConnection` defaults to echo. */
-async function listen(
-  loop: EventLoop,
-  onConnection: (s: Socket) => void = (s) => s.pipe(s),
-  options: ServerOptions = {},
-): Promise<{ server: Server; port: number }> {
-  const server = createServer({ ...options, loop }, onConnection);
-  server.listen(0, '127.0.0.1');
-  await nextEvent(loop, server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function closeServer(loop: EventLoop, server: Server): Promise<void> {
-  const closed = nextEvent(loop, server, 'close');
-  server.close();
-  await closed;
-}
 
 /** Collects a socket's data. */
 function collect(s: Socket): { data: () => Buffer; bytes: () => number } {

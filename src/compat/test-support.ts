@@ -17,6 +17,8 @@ import type { SelectorName } from '../selector/selector.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { deadline as within } from '../testing/loop-configs.ts';
 import { getDefaultLoop, setDefaultLoop } from './default-loop.ts';
+import { createServer, type Server, type ServerOptions } from './server.ts';
+import type { AddressInfo, Socket } from './socket.ts';
 
 /** A loop to run a test on: the compat default loop, or a fresh one of a backend and mode. */
 export interface LoopCase {
@@ -153,4 +155,23 @@ export function until(
     };
     check();
   });
+}
+
+/** A compat server listening on 127.0.0.1 on a free port; `onConnection` defaults to echo. */
+export async function listen(
+  loop: EventLoop,
+  onConnection: (s: Socket) => void = (s) => s.pipe(s),
+  options: ServerOptions = {},
+): Promise<{ server: Server; port: number }> {
+  const server = createServer({ ...options, loop }, onConnection);
+  server.listen(0, '127.0.0.1');
+  await nextEvent(loop, server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Closes `server` and waits for its 'close' (bounded by `ms` of loop time). */
+export async function closeServer(loop: EventLoop, server: Server, ms = 5000): Promise<void> {
+  const closed = nextEvent(loop, server, 'close', ms);
+  server.close();
+  await closed;
 }

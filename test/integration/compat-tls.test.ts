@@ -12,6 +12,7 @@ import { connect } from '../../src/compat/create-connection.ts';
 import { createServer, type Server } from '../../src/compat/server.ts';
 import type { AddressInfo, Socket } from '../../src/compat/socket.ts';
 import {
+  closeServer,
   defaultAndPoll,
   describeWithFdCheck,
   nextEvent,
@@ -46,12 +47,6 @@ async function tlsOverNbio(loop: EventLoop): Promise<{ server: Server; port: num
   return { server, port: (server.address() as AddressInfo).port, raw };
 }
 
-async function closeServer(loop: EventLoop, server: Server): Promise<void> {
-  const closed = nextEvent(loop, server, 'close', 10_000);
-  server.close();
-  await closed;
-}
-
 describeWithFdCheck('tls over nbio sockets', () => {
   for (const c of defaultAndPoll()) {
     test(`a verified TLS 1.3 session, client and server both on nbio sockets (${c.name})`, { skip }, () =>
@@ -84,7 +79,7 @@ describeWithFdCheck('tls over nbio sockets', () => {
         assert.equal(raw[0]?.transport?.stats().fd, -1);
         const stats = compatStats();
         assert.ok(stats.bytesRead - stats0.bytesRead > 2 * payload.length, 'both directions, both ends');
-        await closeServer(loop, server);
+        await closeServer(loop, server, 10_000);
       }),
     );
 
@@ -108,7 +103,7 @@ describeWithFdCheck('tls over nbio sockets', () => {
         await closed;
         await until(loop, 'the nbio socket closed', () => socket.destroyed);
         assert.equal(socket.transport?.stats().fd, -1, 'the descriptor is released');
-        await closeServer(loop, plain);
+        await closeServer(loop, plain, 10_000);
       }),
     );
 
@@ -135,7 +130,7 @@ describeWithFdCheck('tls over nbio sockets', () => {
         assert.match(String(serverErrors[0]?.code), /^ERR_SSL_/);
         await until(loop, 'server raw socket closed', () => raw.length === 1 && raw[0]?.destroyed === true);
         assert.equal(raw[0]?.transport?.stats().fd, -1);
-        await closeServer(loop, server);
+        await closeServer(loop, server, 10_000);
       }),
     );
   }
