@@ -210,7 +210,7 @@ export class SocketTransport extends StreamTransportCore {
 
   // ── writing ───────────────────────────────────────────────────────────────────────────
 
-  /** Sends what the socket takes now (only when nothing is queued), queues copies of the rest. */
+  /** Sends what the socket takes now (only when nothing is queued), queues the rest by reference (not copied: see `write`). */
   #send(bufs: Uint8Array[]): void {
     let first = 0;
     let n = 0;
