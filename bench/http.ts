@@ -2,9 +2,9 @@
  * `npm run bench -- http` — B3, the HTTP/1.1 server benchmark of issue 10: `wrk -t1 -c100`
  * pinned to core 1 against each server pinned to core 0, in the same run:
  *
- * - nbio: `serveRaw` (the low-level API; what `nbio http` runs), `serve()` returning WHATWG
- *   `Response`s (Node's own, then nbio's `LightResponse` installed as the global `Response`),
- *   `serve()` returning `PlainResponse`s;
+ * - nbio: `serveRaw` (the low-level API), `serve()` returning WHATWG `Response`s (its default:
+ *   nbio's `LightResponse` as the global `Response`, what `nbio http` runs; then Node's own,
+ *   with `overrideGlobalObjects: false`), `serve()` returning `PlainResponse`s;
  * - Node `http`, and Node `http` fed by nbio's compat sockets;
  * - uvicorn (uvloop + httptools), aiohttp, Tornado's HTTPServer, Twisted web (Debian packages,
  *   run with /usr/bin/python3, installed here when missing);
@@ -131,13 +131,13 @@ http { access_log off; keepalive_requests 1000000;
 const PEERS: readonly Peer[] = [
   { name: 'nbio serveRaw', command: tsx('bench/servers/http-nbio.ts', '--api', 'raw'), missing: () => null },
   {
-    name: 'nbio serve (Response)',
-    command: tsx('bench/servers/http-nbio.ts', '--api', 'fetch'),
+    name: 'nbio serve (default: LightResponse)',
+    command: tsx('bench/servers/http-nbio.ts', '--api', 'light'),
     missing: () => null,
   },
   {
-    name: 'nbio serve (Response, installLightResponse)',
-    command: tsx('bench/servers/http-nbio.ts', '--api', 'light'),
+    name: "nbio serve (Node's Response)",
+    command: tsx('bench/servers/http-nbio.ts', '--api', 'fetch'),
     missing: () => null,
   },
   {

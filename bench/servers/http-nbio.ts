@@ -1,16 +1,16 @@
 /**
  * B3 server: nbio's HTTP server with the routes every B3 peer has — `GET /` hello world,
  * `GET /big` 100 KiB, `POST /echo` the body back. `--api raw` is the low-level `serveRaw`
- * (what `nbio http` runs), `--api fetch` the fetch-shaped `serve()` returning WHATWG
- * `Response`s, `--api light` the same handler after `installLightResponse()` (the global
- * `Response` is nbio's `LightResponse`), `--api plain` the same returning `PlainResponse`s.
+ * `--api light` the fetch-shaped `serve()` with its default (the global `Response` is nbio's
+ * `LightResponse` while it runs; what `nbio http` runs), `--api fetch` the same handler with
+ * `overrideGlobalObjects: false` (Node's own `Response`), `--api plain` the same returning
+ * `PlainResponse`s.
  *
  *   node --import tsx bench/servers/http-nbio.ts --api raw|fetch|light|plain --port <p> [--backend b]
  *
  * @module
  */
 import { serve, serveRaw } from '../../src/http/server/http-server.ts';
-import { installLightResponse } from '../../src/http/server/light-response.ts';
 import { PlainResponse } from '../../src/http/server/plain-response.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import type { SelectorName } from '../../src/selector/selector.ts';
@@ -26,7 +26,6 @@ const BIG = Buffer.alloc(100 * 1024, 0x62);
 const TEXT = { 'content-type': 'text/plain' };
 const BYTES = { 'content-type': 'application/octet-stream' };
 const options = { host: '127.0.0.1', port };
-if (api === 'light') installLightResponse();
 
 const server =
   api === 'raw'
@@ -59,7 +58,7 @@ const server =
             if (path === '/echo') return new Response(await req.arrayBuffer(), { headers: BYTES });
             return new Response(null, { status: 404 });
           },
-          options,
+          { ...options, overrideGlobalObjects: api === 'light' },
         )
       : serve(
           loop,

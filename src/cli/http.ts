@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Exchange } from '../http/server/http-connection.ts';
-import { serveRaw } from '../http/server/http-server.ts';
+import { serve } from '../http/server/http-server.ts';
+import type { ServerRequest } from '../http/server/server-request.ts';
 import { EventLoop } from '../loop/event-loop.ts';
 import { allBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
@@ -53,33 +53,23 @@ export function parseHttpArgs(argv: readonly string[]): HttpCliOptions {
 }
 
 const HELLO = 'hello world';
+const TEXT = { 'content-type': 'text/plain' };
 
-/** The handler of `nbio http` (low-level API: the fast path). */
-export function helloEchoHandler(ex: Exchange): void | Promise<void> {
-  const { head, response } = ex;
-  const path = head.target;
-  if (path === '/' && (head.method === 'GET' || head.method === 'HEAD')) {
-    response.writeHead(200, [['content-type', 'text/plain']]);
-    response.end(HELLO);
-    return;
+/**
+ * The handler of `nbio http`: fetch-shaped, as a user writes one for {@link serve} (whose default
+ * makes `new Response(...)` a LightResponse). A body with a Content-Length is read whole and
+ * sent back with its length; a chunked one is streamed back (chunked) with backpressure.
+ */
+export function helloEchoHandler(req: ServerRequest): Response | Promise<Response> {
+  const path = req.head.target;
+  const method = req.method;
+  if (path === '/' && (method === 'GET' || method === 'HEAD')) return new Response(HELLO, { headers: TEXT });
+  if (path === '/echo' && (method === 'POST' || method === 'PUT')) {
+    const headers = { 'content-type': req.headerList.get('content-type') ?? 'application/octet-stream' };
+    if (req.head.framing !== 'length') return new Response(req.body, { headers });
+    return req.bytes().then((body) => new Response(body, { headers }));
   }
-  if (path === '/echo' && (head.method === 'POST' || head.method === 'PUT')) return echoBody(ex);
-  response.writeHead(404, [['content-type', 'text/plain']]);
-  response.end('not found\n');
-}
-
-async function echoBody({ head, body, response }: Exchange): Promise<void> {
-  const type = head.headers.get('content-type') ?? 'application/octet-stream';
-  if (head.framing === 'length')
-    response.writeHead(200, [
-      ['content-type', type],
-      ['content-length', String(head.contentLength)],
-    ]);
-  else response.writeHead(200, [['content-type', type]]);
-  for (let c = await body.read(); c !== null; c = await body.read()) {
-    if (!response.write(c)) await response.drain();
-  }
-  response.end();
+  return new Response('not found\n', { status: 404, headers: TEXT });
 }
 
 /** Runs the server until SIGINT/SIGTERM. Resolves with the exit code. */
@@ -91,10 +81,10 @@ export async function http(argv: readonly string[]): Promise<number> {
   }
   const opts = parsed.values;
   const loop = new EventLoop(opts.backend ? { selector: opts.backend } : {});
-  let server: ReturnType<typeof serveRaw>;
+  let server: ReturnType<typeof serve>;
   try {
     const host = await resolveListenHost(loop, opts.host);
-    server = serveRaw(loop, helloEchoHandler, { host, port: opts.port });
+    server = serve(loop, helloEchoHandler, { host, port: opts.port });
   } catch (err) {
     loop.close();
     throw err;

@@ -25,6 +25,7 @@ export {
   type HttpServerOptions,
   type HttpServerStats,
   type RawHandler,
+  type ServeOptions,
   serve,
   serveRaw,
 } from './server/http-server.ts';

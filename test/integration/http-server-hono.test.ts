@@ -1,13 +1,14 @@
 // A Hono app (npm hono, code nobody here wrote) served unchanged through `app.fetch` by nbio's
 // fetch-shaped serve(), on every loop configuration: routing with params and query, middleware,
-// c.req.json() and c.req.header(), c.json/c.text/c.body, streaming, notFound and onError; then
-// the same with nbio's LightResponse installed as the global Response.
+// c.req.json() and c.req.header(), c.json/c.text/c.body, streaming, notFound and onError — with
+// serve()'s default (LightResponse as the global Response while it runs), with
+// `overrideGlobalObjects: false` (Node's own Response), and under the user's own install.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Hono } from 'hono';
 import { streamText } from 'hono/streaming';
 import { serve } from '../../src/http/server/http-server.ts';
-import { installLightResponse } from '../../src/http/server/light-response.ts';
+import { installLightResponse, LightResponse } from '../../src/http/server/light-response.ts';
 import { onLoop, RawClient } from '../../src/http/server/test-support.ts';
 import { type LoopConfig, loopConfigs } from '../../src/testing/loop-configs.ts';
 
@@ -38,13 +39,15 @@ function makeApp(): Hono {
 }
 
 /** Serves makeApp() and checks every route's answer. */
-function checkApp(config: LoopConfig): Promise<void> {
+function checkApp(config: LoopConfig, overrideGlobalObjects = true): Promise<void> {
   return onLoop(config, async ({ loop }) => {
     const app = makeApp();
     const server = serve(loop, (req) => app.fetch(req as unknown as Request), {
       host: '127.0.0.1',
       port: 0,
+      overrideGlobalObjects,
     });
+    assert.equal(globalThis.Response === (LightResponse as unknown), overrideGlobalObjects);
     const c = await RawClient.connect(loop, server.port);
     const H = 'Host: example.test\r\nUser-Agent: raw/1\r\n';
     c.send(`GET / HTTP/1.1\r\n${H}\r\n`);
@@ -77,10 +80,13 @@ for (const config of loopConfigs()) {
   describe(`Hono on nbio (${config.backend}, ${config.mode})`, () => {
     test('routes, params, JSON in and out, middleware, streaming, 404 and onError', () => checkApp(config));
 
-    test('the same with LightResponse as the global Response (installLightResponse)', async () => {
+    test('the same with Node’s own Response (overrideGlobalObjects: false)', () => checkApp(config, false));
+
+    test('the same under the user’s own installLightResponse()', async () => {
       const undo = installLightResponse();
       try {
         await checkApp(config);
+        assert.equal(globalThis.Response, LightResponse as unknown);
       } finally {
         undo();
       }

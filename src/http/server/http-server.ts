@@ -20,6 +20,7 @@ import { createServer, type Server, type ServerOptions } from '../../net/listene
 import type { SocketAddress } from '../../sys/sockaddr.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from '../parser/message-head.ts';
 import { type ConnectionConfig, type Exchange, HttpConnection } from './http-connection.ts';
+import { installLightResponse, type LightResponse } from './light-response.ts';
 import type { PlainResponse } from './plain-response.ts';
 import { sendResponse } from './send-response.ts';
 import { ServerRequest } from './server-request.ts';
@@ -32,6 +33,19 @@ export interface HttpServerOptions extends ServerOptions, HttpLimits {
   readonly keepAliveTimeoutMs?: number;
   /** From a request's first byte until its body is complete. Default 300 000 ms. */
   readonly requestTimeoutMs?: number;
+}
+
+/** Options of {@link serve}: those of {@link serveRaw}, and whether to replace the global `Response`. */
+export interface ServeOptions extends HttpServerOptions {
+  /**
+   * Make {@link LightResponse} the global `Response` while this server runs (default true; the
+   * name and default of `@hono/node-server`'s option). Only `Response` is replaced — the
+   * `Request` a handler gets is nbio's own either way. The install is counted: the global is put
+   * back when the last server that installed it has closed (not while the user's own
+   * `installLightResponse()` still holds it). `false` leaves the global alone: handlers that
+   * build Node's own `Response` then pay for its stream.
+   */
+  readonly overrideGlobalObjects?: boolean;
 }
 
 /** A fetch-shaped handler. */
@@ -49,10 +63,19 @@ export interface HttpServerStats {
   readonly handlerErrors: number;
 }
 
-/** Starts a fetch-shaped server; see the module comment. */
-export function serve(loop: EventLoop, handler: FetchHandler, options: HttpServerOptions = {}): HttpServer {
+/**
+ * Starts a fetch-shaped server; see the module comment. Unless `overrideGlobalObjects` is
+ * false, the global `Response` is {@link LightResponse} until the server has closed.
+ */
+export function serve(loop: EventLoop, handler: FetchHandler, options: ServeOptions = {}): HttpServer {
   if (typeof handler !== 'function')
     throw new InvalidArgumentError('serve() needs a handler: (request) => Response.');
+  const override = options.overrideGlobalObjects ?? true;
+  if (typeof override !== 'boolean') {
+    throw new InvalidArgumentError(
+      `Invalid overrideGlobalObjects ${String(override)}: use true (the default) or false.`,
+    );
+  }
   const server = new HttpServer(loop, options, (ex) => {
     let result: unknown;
     try {
@@ -68,6 +91,8 @@ export function serve(loop: EventLoop, handler: FetchHandler, options: HttpServe
       );
     else answer(server, ex, result);
   });
+  // After the listener exists (a failed listen installs nothing).
+  if (override) server.releaseOnClose(installLightResponse());
   return server;
 }
 
@@ -97,6 +122,8 @@ export class HttpServer {
   #closing = false;
   #closed: Promise<void> | null = null;
   #whenEmpty: (() => void) | null = null;
+  /** Run once the server has closed (releasing the global LightResponse install). */
+  #onClosed: (() => void) | null = null;
   #requests = 0;
   #handlerErrors = 0;
   /** `host:port` for request URLs when a request has no Host (HTTP/1.0). */
@@ -187,12 +214,20 @@ export class HttpServer {
           : this.#loop.callLater(options.timeoutMs, () => this.#listener.closeConnections(true));
       this.#whenEmpty = () => {
         timer?.cancel();
+        const onClosed = this.#onClosed;
+        this.#onClosed = null;
+        onClosed?.();
         resolve();
       };
       if (this.#connections.size === 0) this.#whenEmpty();
       for (const c of [...this.#connections]) c.closeIfIdle();
     });
     return this.#closed;
+  }
+
+  /** @internal `release` runs once the server has closed (after its last connection) */
+  releaseOnClose(release: () => void): void {
+    this.#onClosed = release;
   }
 
   /** @internal a handler threw or rejected: 500 if nothing was sent, else abort; report it */

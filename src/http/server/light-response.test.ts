@@ -1,6 +1,6 @@
 // LightResponse against Node's own Response: the same status, fields, body and errors for the
 // same arguments, whether the fast path took them or the native constructor did; built only when
-// asked; bytes copied at construction; installLightResponse() and its undo.
+// asked; bytes copied at construction; installLightResponse() and its undo (counted).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { installLightResponse, LightResponse, lightParts } from './light-response.ts';
@@ -152,11 +152,23 @@ describe('LightResponse', () => {
       // Node's own responses (what fetch() answers) are still `instanceof Response`.
       assert.ok(new Native('z') instanceof Response);
       assert.ok(!({} instanceof Response) && lightParts({}) === null);
-      installLightResponse()(); // a second install's undo changes nothing
+      installLightResponse()(); // a second install's undo leaves the first one's in place
       assert.equal(globalThis.Response, LightResponse as unknown);
     } finally {
       undo();
     }
+    assert.equal(globalThis.Response, Native);
+  });
+
+  test('installs are counted: the global comes back after the last undo, each undo counts once', () => {
+    const first = installLightResponse();
+    const second = installLightResponse();
+    first();
+    first(); // a second call of the same undo does nothing
+    assert.equal(globalThis.Response, LightResponse as unknown);
+    second();
+    assert.equal(globalThis.Response, Native);
+    second();
     assert.equal(globalThis.Response, Native);
   });
 });

@@ -24,8 +24,8 @@
  *
  * Use it by name (`import { LightResponse as Response } from 'nbio/http'`), or, for code that
  * says `new Response(...)` itself (Hono, code written for `Deno.serve`), make it the global one
- * with {@link installLightResponse} — a process-wide change, opt-in, undone by the function it
- * returns.
+ * with {@link installLightResponse} — a process-wide change, undone by the function it returns.
+ * {@link serve} does that by default while a server runs (option `overrideGlobalObjects`).
  *
  * @module
  */
@@ -305,28 +305,44 @@ export class LightResponse {
 Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
 Object.setPrototypeOf(LightResponse, NativeResponse);
 
+/** Holders of the global install (servers and `installLightResponse()` calls not yet undone). */
+let holders = 0;
+/** The global `Response` before the first holder installed LightResponse. */
+let replaced: unknown = null;
+
 /**
  * Makes {@link LightResponse} the global `Response` (process-wide: every `new Response(...)`
- * from then on, in any module, makes one), and returns the function that puts back the one that
- * was there. Calling it again while installed changes nothing (its undo does nothing either).
+ * from then on, in any module, makes one), and returns the function that releases it. Installs
+ * are counted — {@link serve} makes one per server unless told not to — and the `Response` that
+ * was there before the first one is put back when the last is released. Each returned function
+ * releases once; calling it again does nothing. When the global is already LightResponse but no
+ * install holds it (someone set it by hand), this changes nothing and its undo does nothing.
  */
 export function installLightResponse(): () => void {
-  const previous = globalThis.Response;
-  if (previous === (LightResponse as unknown)) return () => {};
+  if (holders === 0) {
+    if (globalThis.Response === (LightResponse as unknown)) return () => {};
+    replaced = globalThis.Response;
+    setGlobalResponse(LightResponse);
+  }
+  holders++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holders--;
+    if (holders === 0) {
+      // Put back only what this module replaced (leave a global someone else set since).
+      if (globalThis.Response === (LightResponse as unknown)) setGlobalResponse(replaced);
+      replaced = null;
+    }
+  };
+}
+
+function setGlobalResponse(value: unknown): void {
   Object.defineProperty(globalThis, 'Response', {
-    value: LightResponse,
+    value,
     writable: true,
     configurable: true,
     enumerable: false,
   });
-  return () => {
-    if (globalThis.Response === (LightResponse as unknown)) {
-      Object.defineProperty(globalThis, 'Response', {
-        value: previous,
-        writable: true,
-        configurable: true,
-        enumerable: false,
-      });
-    }
-  };
 }
