@@ -37,6 +37,8 @@ export class BodyQueue {
   #paused = false;
   #cancelled = false;
   #waiter: { resolve: (c: Buffer | null) => void; reject: (e: unknown) => void } | null = null;
+  /** The trailer fields of a chunked body (names and values alternating), set just before the end. */
+  trailers: readonly string[] | null = null;
 
   /** @param flow the connection's side; @param highWaterMark bytes before the socket is paused */
   constructor(flow: BodyFlow, highWaterMark = BODY_HIGH_WATER_MARK) {

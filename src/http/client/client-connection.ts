@@ -222,6 +222,11 @@ export class ClientConnection implements Protocol, ResponseEvents, BodyFlow {
   }
 
   /** @inheritDoc */
+  onTrailers(rawTrailers: string[]): void {
+    this.#user?.onTrailers?.(rawTrailers);
+  }
+
+  /** @inheritDoc */
   onEnd(reusable: boolean): void {
     this.#user?.onEnd(reusable);
   }

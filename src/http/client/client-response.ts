@@ -33,6 +33,7 @@ export class ClientResponse implements AsyncIterable<Buffer> {
   readonly #body: BodyQueue;
   #headers: ResponseHeaders | null = null;
   #stream: ReadableStream<Uint8Array> | null = null;
+  #trailers: ResponseHeaders | null = null;
   #used = false;
 
   /** @internal made by the client: the decoded head, the body queue, the URL */
@@ -60,6 +61,18 @@ export class ClientResponse implements AsyncIterable<Buffer> {
   /** Names and values alternating, as received. */
   get rawHeaders(): readonly string[] {
     return this.#head.rawHeaders;
+  }
+
+  /**
+   * The trailer fields of a chunked body (RFC 9112 §7.1.2), read-only like {@link headers},
+   * once the whole body has arrived: read it to its end first (`await res.text()`, the stream's
+   * or the iterator's last chunk). Null before that, and when the body had none.
+   */
+  get trailers(): ResponseHeaders | null {
+    const raw = this.#body.trailers;
+    if (raw === null) return null;
+    this.#trailers ??= new ResponseHeaders(raw);
+    return this.#trailers;
   }
 
   /** The Content-Length the server announced, or -1. */

@@ -163,6 +163,11 @@ export class Exchange implements ConnectionUser {
   }
 
   /** @inheritDoc */
+  onTrailers(rawTrailers: string[]): void {
+    if (this.#body !== null) this.#body.trailers = rawTrailers;
+  }
+
+  /** @inheritDoc */
   onEnd(reusable: boolean): void {
     this.#body?.end();
     this.#responseDone = true;

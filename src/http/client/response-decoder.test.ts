@@ -8,13 +8,22 @@ interface Outcome {
   heads: Omit<ResponseHead, 'rawHeaders'>[];
   headers: string[][];
   body: string;
+  trailers: string[][];
   ends: boolean[];
   error: string | null;
   eofClean: boolean | null;
 }
 
 function decode(method: string, pieces: Buffer[], eof = false): Outcome {
-  const out: Outcome = { heads: [], headers: [], body: '', ends: [], error: null, eofClean: null };
+  const out: Outcome = {
+    heads: [],
+    headers: [],
+    body: '',
+    trailers: [],
+    ends: [],
+    error: null,
+    eofClean: null,
+  };
   const d = new ResponseDecoder({
     onHead: (h) => {
       const { rawHeaders, ...rest } = h;
@@ -24,6 +33,7 @@ function decode(method: string, pieces: Buffer[], eof = false): Outcome {
     onBody: (c) => {
       out.body += c.toString('latin1');
     },
+    onTrailers: (t) => out.trailers.push(t),
     onEnd: (r) => out.ends.push(r),
   });
   d.expect(method);
@@ -73,6 +83,7 @@ test('chunked body with extensions and trailer fields', () => {
   );
   assert.equal(o.error, null);
   assert.equal(o.body, 'hello 0123456789');
+  assert.deepEqual(o.trailers, [['X-T', '1']]);
   assert.deepEqual(o.ends, [true]);
 });
 
@@ -82,6 +93,7 @@ test('chunked body with an empty trailer', () => {
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
   );
   assert.equal(o.body, 'abc');
+  assert.deepEqual(o.trailers, [], 'an empty trailer section reports none');
   assert.deepEqual(o.ends, [true]);
 });
 

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { HeaderList } from '../parser/header-list.ts';
 import type { HttpParseError } from '../parser/http-parse-error.ts';
 import { HttpParser, type HttpParserHandler } from '../parser/http-parser.ts';
 import type { MessageHead } from '../parser/message-head.ts';
@@ -46,6 +47,11 @@ export interface ResponseEvents {
   onHead(head: ResponseHead): void;
   /** A piece of the body (a slice of the fed buffer: keep it, it is not reused). */
   onBody(chunk: Buffer): void;
+  /**
+   * The trailer fields of a chunked body (names and values alternating, as received), just
+   * before `onEnd`; not called when the body had none.
+   */
+  onTrailers?(rawTrailers: string[]): void;
   /** The response is complete. `reusable`: the connection may carry the next request. */
   onEnd(reusable: boolean): void;
 }
@@ -171,6 +177,14 @@ export class ResponseDecoder implements HttpParserHandler {
   /** @inheritDoc */
   onBody(chunk: Buffer): void {
     this.#events.onBody(chunk);
+  }
+
+  /** @inheritDoc */
+  onTrailers(trailers: HeaderList): void {
+    if (trailers.size === 0 || this.#events.onTrailers === undefined) return;
+    const raw: string[] = [];
+    for (let i = 0; i < trailers.size; i++) raw.push(trailers.name(i), trailers.value(i));
+    this.#events.onTrailers(raw);
   }
 
   /** @inheritDoc */

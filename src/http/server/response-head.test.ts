@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { httpDate } from './http-date.ts';
-import { headString, serializeFields } from './response-head.ts';
+import { headString, serializeFields, serializeTrailers } from './response-head.ts';
 
 test('records, iterables and Headers serialize alike; arrays repeat a field', () => {
   assert.equal(
@@ -20,7 +20,14 @@ test('Content-Length, Transfer-Encoding and Connection are the server’s to wri
     'Transfer-Encoding': 'chunked',
     Connection: 'keep-alive, close',
   });
-  assert.deepEqual(f, { lines: '', contentLength: 5, close: true, hasDate: false });
+  assert.deepEqual(f, {
+    lines: '',
+    contentLength: 5,
+    close: true,
+    hasDate: false,
+    hasTrailer: false,
+    framingNames: ['Transfer-Encoding', 'Connection'],
+  });
   const head = headString(200, f, 'length', 5, false, 1);
   assert.match(head, /^HTTP\/1\.1 200 OK\r\nDate: .+ GMT\r\nContent-Length: 5\r\nConnection: close\r\n\r\n$/);
   assert.match(
@@ -43,6 +50,34 @@ test('CR, LF or NUL in a value, or a bad name, is an InvalidArgumentError', () =
       (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
     );
   }
+});
+
+test('trailer fields: serialized with their names; framing and routing fields refused', () => {
+  assert.deepEqual(serializeTrailers({ 'X-Sum': '5', 'grpc-status': '0' }), {
+    lines: 'X-Sum: 5\r\ngrpc-status: 0\r\n',
+    names: ['X-Sum', 'grpc-status'],
+  });
+  for (const bad of [
+    { 'Content-Length': '1' },
+    { 'transfer-encoding': 'chunked' },
+    { Connection: 'close' },
+    { Trailer: 'x' },
+    { Host: 'h' },
+    { 'Content-Type': 'text/plain' },
+    { 'x-a': 'v\r\n' },
+  ]) {
+    assert.throws(
+      () => serializeTrailers(bad),
+      (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
+      JSON.stringify(bad),
+    );
+  }
+  const head = headString(200, serializeFields(undefined), 'chunked', -1, true, 1, ['X-Sum']);
+  assert.match(head, /\r\nTrailer: X-Sum\r\n/);
+  assert.doesNotMatch(
+    headString(200, serializeFields(undefined), 'length', 1, true, 1, ['X-Sum']),
+    /Trailer/,
+  );
 });
 
 test('the Date value is an IMF-fixdate, formatted once per second', () => {

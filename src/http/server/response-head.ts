@@ -25,6 +25,10 @@ export interface SerializedFields {
   close: boolean;
   /** The caller set a Date of its own. */
   hasDate: boolean;
+  /** The caller set a Trailer field (announcing trailer names). */
+  hasTrailer: boolean;
+  /** Transfer-Encoding or Connection fields the caller set (not copied: the server decides). */
+  framingNames?: string[];
 }
 
 const BAD_VALUE = /[\r\n\0]/;
@@ -46,7 +50,13 @@ function checkName(name: string): void {
  * @throws InvalidArgumentError for a bad name, or a value with CR, LF or NUL
  */
 export function serializeFields(input: HeaderInput | undefined): SerializedFields {
-  const out: SerializedFields = { lines: '', contentLength: -1, close: false, hasDate: false };
+  const out: SerializedFields = {
+    lines: '',
+    contentLength: -1,
+    close: false,
+    hasDate: false,
+    hasTrailer: false,
+  };
   if (input === undefined) return out;
   if (input instanceof Headers) {
     input.forEach((v, k) => {
@@ -80,16 +90,69 @@ function addField(out: SerializedFields, name: string, value: string): void {
     out.contentLength = Number(value.trim());
     return;
   }
-  if (lower === 'transfer-encoding') return; // the server frames the body itself
+  if (lower === 'transfer-encoding') {
+    (out.framingNames ??= []).push(name); // the server frames the body itself
+    return;
+  }
   if (lower === 'connection') {
+    (out.framingNames ??= []).push(name);
     if (/(^|,)\s*close\s*(,|$)/i.test(value)) out.close = true;
     return;
   }
   if (lower === 'date') out.hasDate = true;
+  else if (lower === 'trailer') out.hasTrailer = true;
   out.lines += `${name}: ${value}\r\n`;
 }
 
-/** The status line, the fields and the server's own fields, through the blank line. */
+/**
+ * Fields a trailer section may not carry: framing, routing, and what the head must have decided
+ * (RFC 9110 §6.5.1; the ones Node's and Go's servers refuse or drop).
+ */
+const NOT_IN_TRAILERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'trailer',
+  'host',
+  'connection',
+  'keep-alive',
+  'te',
+  'upgrade',
+  'content-type',
+  'content-encoding',
+  'content-range',
+  'cache-control',
+  'expect',
+  'authorization',
+  'set-cookie',
+]);
+
+/**
+ * Checks and serializes trailer fields.
+ * @throws InvalidArgumentError for a bad name or value, or a field trailers may not carry
+ */
+export function serializeTrailers(input: HeaderInput): { lines: string; names: string[] } {
+  const fields = serializeFields(input);
+  const names: string[] = [];
+  for (const line of fields.lines.split('\r\n')) {
+    if (line.length > 0) names.push(line.slice(0, line.indexOf(':')));
+  }
+  const refused = [
+    ...names,
+    ...(fields.contentLength >= 0 ? ['Content-Length'] : []),
+    ...(fields.framingNames ?? []),
+  ].find((n) => NOT_IN_TRAILERS.has(n.toLowerCase()));
+  if (refused !== undefined) {
+    throw new InvalidArgumentError(
+      `'${refused}' cannot be a trailer field (it frames, routes or describes the whole message): send it in the head.`,
+    );
+  }
+  return { lines: fields.lines, names };
+}
+
+/**
+ * The status line, the fields and the server's own fields, through the blank line.
+ * `trailerNames`: announced in a `Trailer` field (null: none).
+ */
 export function headString(
   status: number,
   fields: SerializedFields,
@@ -97,8 +160,11 @@ export function headString(
   length: number,
   keepAlive: boolean,
   requestMinor: number,
+  trailerNames: readonly string[] | null = null,
 ): string {
   let s = `HTTP/1.1 ${status} ${statusText(status)}\r\n${fields.lines}`;
+  if (trailerNames !== null && trailerNames.length > 0 && framing === 'chunked')
+    s += `Trailer: ${trailerNames.join(', ')}\r\n`;
   if (!fields.hasDate) s += `Date: ${httpDate()}\r\n`;
   if (framing === 'length') s += `Content-Length: ${length}\r\n`;
   else if (framing === 'chunked') s += 'Transfer-Encoding: chunked\r\n';

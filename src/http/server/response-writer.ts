@@ -7,12 +7,23 @@
  *
  * HEAD requests and 1xx/204/304 responses get no body bytes, whatever is written.
  *
+ * Trailers (RFC 9112 §7.1.2): `addTrailers()` before `end()` makes the body chunked (a
+ * `Trailer` field announces the names when the head has not gone out yet) and sends the fields
+ * after the last chunk. A response with a Content-Length, or to an HTTP/1.0 client, cannot carry
+ * them: `addTrailers()` throws an InvalidArgumentError.
+ *
  * @module
  */
 import { BrokenResourceError, ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
 import type { Transport } from '../../net/transport.ts';
 import type { MessageHead } from '../parser/message-head.ts';
-import { type HeaderInput, headString, type SerializedFields, serializeFields } from './response-head.ts';
+import {
+  type HeaderInput,
+  headString,
+  type SerializedFields,
+  serializeFields,
+  serializeTrailers,
+} from './response-head.ts';
 
 /** What a ResponseWriter needs from its connection. */
 export interface ResponseSink {
@@ -47,6 +58,8 @@ export class ResponseWriter {
   #bytesLeft = 0;
   #continueSent = false;
   #abandoned = false;
+  /** Serialized trailer fields (`Name: value\r\n` lines) and their names, once added. */
+  #trailers: { lines: string; names: string[] } | null = null;
 
   /** @internal made by the connection */
   constructor(sink: ResponseSink, request: MessageHead) {
@@ -117,6 +130,40 @@ export class ResponseWriter {
     return !this.#sink.writePaused;
   }
 
+  /**
+   * Adds trailer fields, sent after the last chunk of the body (call before `end()`; more than
+   * once adds more). The body is sent chunked; if the head has not gone out yet, it announces
+   * the names in a `Trailer` field (unless the caller set one).
+   * @throws InvalidArgumentError when the response has a Content-Length (set by the caller, or
+   *   the head already went out with one), the client speaks HTTP/1.0 (no chunked encoding), a
+   *   field is bad, or names a framing or routing field (Content-Length, Transfer-Encoding,
+   *   Trailer, Host, Connection …); ClosedResourceError after `end()`
+   */
+  addTrailers(fields: HeaderInput): this {
+    if (this.#ended) throw new ClosedResourceError('addTrailers() after end(): add trailers before end().');
+    if (this.#request.versionMinor === 0) {
+      throw new InvalidArgumentError(
+        'Trailers need a chunked body, which an HTTP/1.0 client cannot read: send these fields in the head.',
+      );
+    }
+    const length = this.#headSent
+      ? this.#framing === 'length'
+        ? 0
+        : -1
+      : (this.#fields?.contentLength ?? -1);
+    if (length >= 0) {
+      throw new InvalidArgumentError(
+        'Trailers need a chunked body, and this response has a Content-Length: leave Content-Length out to send trailers.',
+      );
+    }
+    const t = serializeTrailers(fields);
+    this.#trailers =
+      this.#trailers === null
+        ? t
+        : { lines: this.#trailers.lines + t.lines, names: [...this.#trailers.names, ...t.names] };
+    return this;
+  }
+
   /** Resolves when more may be written (the transport's buffer drained). */
   drain(): Promise<void> {
     return this.#sink.drain();
@@ -128,6 +175,10 @@ export class ResponseWriter {
    */
   end(chunk?: Uint8Array | string): void {
     if (this.#ended) return;
+    if (this.#trailers !== null) {
+      this.#endWithTrailers(chunk);
+      return;
+    }
     if (!this.#headSent) {
       if (chunk === undefined || chunk.length === 0) this.#sendHead(0, null);
       else this.#sendHead(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length, chunk);
@@ -162,6 +213,15 @@ export class ResponseWriter {
     this.#headSent = true;
   }
 
+  /** end() of a response with trailers: chunked, the last chunk followed by the fields. */
+  #endWithTrailers(chunk: Uint8Array | string | undefined): void {
+    if (!this.#headSent) this.#sendHead(-1, null);
+    if (chunk !== undefined && chunk.length > 0) this.write(chunk);
+    if (this.#framing === 'chunked' && !this.#noBody && !this.#sink.transport.isClosing)
+      this.#sink.send(`0\r\n${this.#trailers?.lines ?? ''}\r\n`);
+    this.#finish();
+  }
+
   #finish(): void {
     this.#ended = true;
     if (this.#framing === 'length' && this.#bytesLeft > 0 && !this.#noBody) {
@@ -174,6 +234,11 @@ export class ResponseWriter {
   /** Sends the head; with `body` (end() before any write), head and body in one write. */
   #sendHead(bodyLength: number, body: Uint8Array | string | null): void {
     const fields = this.#fields ?? serializeFields(undefined);
+    if (this.#trailers !== null && fields.contentLength >= 0) {
+      throw new InvalidArgumentError(
+        'Trailers need a chunked body, and this response has a Content-Length: leave Content-Length out to send trailers.',
+      );
+    }
     if (
       fields.contentLength >= 0 &&
       bodyLength > fields.contentLength &&
@@ -204,7 +269,8 @@ export class ResponseWriter {
     this.#framing = framing;
     this.#keepAlive = keepAlive;
     this.#bytesLeft = length;
-    const head = headString(status, fields, framing, length, keepAlive, req.versionMinor);
+    const trailerNames = this.#trailers === null || fields.hasTrailer ? null : this.#trailers.names;
+    const head = headString(status, fields, framing, length, keepAlive, req.versionMinor, trailerNames);
     const sink = this.#sink;
     if (sink.transport.isClosing) return;
     if (body === null || this.#noBody) sink.send(head);
