@@ -28,6 +28,9 @@ export interface Op {
   readonly slot: number;
   /** The SQE's user data; 0 once ended. */
   id: number;
+  /** `id`'s low and high 32-bit words, as a CQE carries them (compared as integers while reaping). */
+  idLo: number;
+  idHi: number;
   /** Added and not released yet. */
   inUse: boolean;
   kind: Kind;
@@ -41,6 +44,8 @@ export interface Op {
 
 /** Slots per sequence number: the most operations in flight at once. */
 export const SLOT_SPACE = 2 ** 20;
+const SLOT_MASK = SLOT_SPACE - 1;
+const TWO_32 = 2 ** 32;
 
 /** The table; see the module comment. */
 export class OpTable {
@@ -66,6 +71,8 @@ export class OpTable {
       this.#slots.push({
         slot,
         id: 0,
+        idLo: 0,
+        idHi: 0,
         inUse: false,
         kind,
         fd,
@@ -76,7 +83,10 @@ export class OpTable {
       });
     }
     const op = this.#slots[slot] as Op;
-    op.id = this.#sequence++ * SLOT_SPACE + slot;
+    const id = this.#sequence++ * SLOT_SPACE + slot;
+    op.id = id;
+    op.idLo = id >>> 0;
+    op.idHi = Math.floor(id / TWO_32);
     op.inUse = true;
     op.kind = kind;
     op.fd = fd;
@@ -91,10 +101,21 @@ export class OpTable {
     return op !== undefined && op.id === id && id !== 0 ? op : undefined;
   }
 
+  /**
+   * The live operation a CQE's user data names, given as its low and high 32-bit words: the
+   * reaping loop's lookup, integer operations only (the slot is the low word's low 20 bits).
+   */
+  lookup(lo: number, hi: number): Op | undefined {
+    const op = this.#slots[lo & SLOT_MASK];
+    return op !== undefined && op.idLo === lo && op.idHi === hi && op.id !== 0 ? op : undefined;
+  }
+
   /** Its last completion was reaped: its id no longer matches. */
   end(op: Op): void {
     if (op.id === 0) return;
     op.id = 0;
+    op.idLo = 0;
+    op.idHi = 0;
     this.#live--;
   }
 

@@ -38,6 +38,7 @@ import { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SETUP_FLAGS, SQ_ENTRIES } f
 export { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SQ_ENTRIES } from './uring-setup.ts';
 
 const ENOBUFS = 105;
+const SETTLED = Promise.resolve();
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
 
@@ -204,14 +205,9 @@ export class UringCompletion implements CompletionQueue {
     this.#hooks.run();
     if (this.#ring.pending === 0 || this.#closed) return 0;
     this.#ring.submit();
-    this.#completions += this.#ring.reapWhile(this.#onCqe, this.#notPoll);
+    this.#completions += this.#reap(true);
     return this.runCompleted(exceptions);
   }
-
-  #notPoll = (userData: number): boolean => {
-    const op = this.#ops.get(userData);
-    return op === undefined || !op.immediate;
-  };
 
   /** The guest-mode flush at the end of a JS turn (see the module comment). */
   #flush = (): void => {
@@ -224,46 +220,81 @@ export class UringCompletion implements CompletionQueue {
   #scheduleFlush(): void {
     if (this.autoFlush && !this.#flushScheduled && !this.#closed) {
       this.#flushScheduled = true;
-      queueMicrotask(this.#flush);
+      // A reaction on a settled promise, not queueMicrotask: Node's queueMicrotask makes an
+      // AsyncResource and a bound function per call (~100 bytes, async-hook bookkeeping when it
+      // runs). Same microtask queue, same turn. A throw there is an unhandled rejection.
+      SETTLED.then(this.#flush);
     }
   }
 
   #reapAll(): void {
     const ring = this.#ring;
-    this.#completions += ring.reap(this.#onCqe);
+    this.#completions += this.#reap(false);
     // The CQ was full: the kernel kept the rest (IORING_FEAT_NODROP); GETEVENTS moves them in.
     for (let i = 0; i < 8 && ring.cqOverflowPending; i++) {
       this.#overflows++;
       ring.enter(0, 0, true);
-      this.#completions += ring.reap(this.#onCqe);
+      this.#completions += this.#reap(false);
     }
   }
 
-  #onCqe = (userData: number, res: number, flags: number): void => {
-    if (userData === UNWATCHED) return;
-    const op = this.#ops.get(userData);
-    const more = (flags & CqeFlag.MORE) !== 0;
-    if (op === undefined) {
-      if (flags & CqeFlag.BUFFER) this.#recycle[this.#recycleN++] = cqeBufferId(flags);
-      return;
-    }
-    if (!more) {
-      this.#ops.end(op);
-      if (!op.immediate) this.#userOps--;
-    }
-    if (op.immediate) {
-      try {
-        op.cb?.(res, more);
-      } finally {
-        if (!more) this.#ops.release(op);
+  /**
+   * Reads the CQ in place in one pass, with no call per completion: each CQE's user data words
+   * find its operation in the table (integer compares only), and the completion is recorded in
+   * the reused arrays for runCompleted(); the head is released once, after the pass. A CQE
+   * nobody waits for (a cancel's, or a late one of an ended operation) is dropped, its buffer
+   * recycled. A readiness poll's callback runs here (the head released first: it may submit);
+   * with `stopAtPoll` the pass stops before it instead, leaving it and the rest in the CQ.
+   * @returns the completions consumed
+   */
+  #reap(stopAtPoll: boolean): number {
+    const cq = this.#ring.cq;
+    const words = cq.words;
+    const results = cq.results;
+    const iHead = cq.head;
+    const base = cq.entries;
+    const mask = cq.mask;
+    const ops = this.#ops;
+    const start = words[iHead] as number;
+    const tail = Atomics.load(words, cq.tail);
+    let head = start;
+    while (head !== tail) {
+      const w = base + ((head & mask) << 2);
+      const flags = words[w + 3] as number;
+      const op = ops.lookup(words[w] as number, words[w + 1] as number);
+      if (op === undefined) {
+        // A cancel's own CQE (UNWATCHED) or a late one of an ended operation.
+        if (flags & CqeFlag.BUFFER) this.#recycle[this.#recycleN++] = cqeBufferId(flags);
+        head = (head + 1) >>> 0;
+        continue;
       }
-      return;
+      const res = results[w + 2] as number;
+      const more = (flags & CqeFlag.MORE) !== 0;
+      if (op.immediate) {
+        if (stopAtPoll) break;
+        head = (head + 1) >>> 0;
+        Atomics.store(words, iHead, head);
+        if (!more) ops.end(op);
+        try {
+          op.cb?.(res, more);
+        } finally {
+          if (!more) ops.release(op);
+        }
+        continue;
+      }
+      head = (head + 1) >>> 0;
+      if (!more) {
+        ops.end(op);
+        this.#userOps--;
+      }
+      const n = this.#doneN++;
+      this.#doneOps[n] = op;
+      this.#doneRes[n] = res;
+      this.#doneFlags[n] = flags;
     }
-    const n = this.#doneN++;
-    this.#doneOps[n] = op;
-    this.#doneRes[n] = res;
-    this.#doneFlags[n] = flags;
-  };
+    Atomics.store(words, iHead, head);
+    return (head - start) >>> 0;
+  }
 
   /** @inheritDoc */
   runCompleted(exceptions: ExceptionSink): number {

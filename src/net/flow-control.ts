@@ -75,7 +75,9 @@ export class FlowControl {
         n = 0;
       }
     }
-    if (done > 0) chunks.splice(0, done);
+    // One chunk done (the common case) is a shift: splice would also build the array it returns.
+    if (done === 1) chunks.shift();
+    else if (done > 0) chunks.splice(0, done);
   }
 
   /** Drops everything queued (abort). */

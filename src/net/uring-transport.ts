@@ -28,6 +28,7 @@ import type { Protocol } from './protocol.ts';
 import { StreamTransportCore } from './stream-transport-core.ts';
 import { checkTransportFd, type StreamTransportOptions, toBytes } from './stream-transport-options.ts';
 
+const EMPTY = new Uint8Array(0);
 const ENOBUFS = 105;
 const ECANCELED = 125;
 
@@ -54,6 +55,7 @@ function completionOf(loop: EventLoop): CompletionQueue {
  * `writeCalls` SENDs submitted (no system call each).
  */
 export class UringTransport extends StreamTransportCore {
+  static readonly #one: Uint8Array[] = [];
   readonly #cq: CompletionQueue;
   /** The multishot receive in flight (op id), 0 when none; kept until its last completion. */
   #recvOp = 0;
@@ -83,7 +85,11 @@ export class UringTransport extends StreamTransportCore {
     const buf = toBytes(data, 'write');
     this.checkWritable('write');
     if (buf.length === 0) return;
-    this.flow.push([buf]);
+    // A reused one-element array: no allocation per write (push keeps the buffer, not the array).
+    const one = UringTransport.#one;
+    one[0] = buf;
+    this.flow.push(one);
+    one[0] = EMPTY;
     this.#queueFlush();
     this.flowChanged();
   }

@@ -26,6 +26,24 @@ export class CompletionRing {
   readonly #iCqTail: number;
   readonly #iCqes: number;
   readonly #cqMask: number;
+  /**
+   * The CQ ring's mapping as 32-bit words, for a caller that reads completions in its own loop
+   * (uring-completion.ts, no call per completion). Entry `k` (`k` = head & {@link CompletionRing.mask})
+   * starts at word `entries + 4k`: user data low and high words, `res` (as `int32`: read it through
+   * {@link CompletionRing.results}), flags. Keep the ordering rules of the module comment:
+   * tail with `Atomics.load`, entries, then the head with `Atomics.store`.
+   */
+  readonly words: Uint32Array;
+  /** The same mapping as signed words (a CQE's `res`). */
+  readonly results: Int32Array;
+  /** Word index of the CQ head. */
+  readonly head: number;
+  /** Word index of the CQ tail. */
+  readonly tail: number;
+  /** Word index of the first CQE. */
+  readonly entries: number;
+  /** CQ entries − 1. */
+  readonly mask: number;
 
   /** @param layout the ring's mappings and field positions (io-uring-setup.ts) */
   constructor(layout: RingLayout) {
@@ -35,6 +53,12 @@ export class CompletionRing {
     this.#iCqTail = layout.iCqTail;
     this.#iCqes = layout.iCqes;
     this.#cqMask = layout.cqMask;
+    this.words = this.#cq32;
+    this.results = this.#cqRes;
+    this.head = layout.iCqHead;
+    this.tail = layout.iCqTail;
+    this.entries = layout.iCqes;
+    this.mask = layout.cqMask;
   }
 
   /** Completions waiting in the CQ ring (read with acquire order). */

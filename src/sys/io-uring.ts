@@ -46,7 +46,7 @@ import {
 import { countSyscall, Sc, syscallCounter } from './syscall-counter.ts';
 
 export { CQE_BUFFER_SHIFT, CqeFlag, OpFlag, SetupFlag } from './io-uring-abi.ts';
-export type { CqeSink } from './io-uring-cq.ts';
+export type { CompletionRing, CqeSink } from './io-uring-cq.ts';
 export type { IoUringAvailability, IoUringOptions } from './io-uring-setup.ts';
 
 const ETIME = 62;
@@ -77,10 +77,12 @@ export class IoUring {
   readonly #iSqTail: number;
   readonly #iSqFlags: number;
   readonly #sqMask: number;
-  /** The completion queue, read in place. */
-  readonly #cq: CompletionRing;
+  /** The completion queue, read in place (also by a caller's own loop: see CompletionRing). */
+  readonly cq: CompletionRing;
   /** The SQ tail as we know it (SQEs prepared); published on submit. */
   #sqTail: number;
+  /** The SQ head as last read (the kernel's may be ahead: it only moves forward). */
+  #sqHead: number;
   #closed = false;
 
   private constructor(layout: RingLayout) {
@@ -100,8 +102,9 @@ export class IoUring {
     this.#iSqTail = layout.iSqTail;
     this.#iSqFlags = layout.iSqFlags;
     this.#sqMask = layout.sqMask;
-    this.#cq = new CompletionRing(layout);
+    this.cq = new CompletionRing(layout);
     this.#sqTail = this.#sq32[this.#iSqTail] ?? 0;
+    this.#sqHead = this.#sq32[this.#iSqHead] ?? 0;
   }
 
   /**
@@ -130,17 +133,23 @@ export class IoUring {
    * when the ring is full.
    */
   #next(op: number, fd: number, userData: number): number {
-    let head = Atomics.load(this.#sq32, this.#iSqHead);
-    if ((this.#sqTail - head) >>> 0 >= this.sqEntries) {
-      this.submit();
-      head = Atomics.load(this.#sq32, this.#iSqHead);
-      if ((this.#sqTail - head) >>> 0 >= this.sqEntries)
-        throw new OsError('io_uring_enter', EBUSY, 'the submission queue stays full');
+    // The kernel only moves the SQ head forward, so a head read earlier understates the room:
+    // the head is read again (acquire) only when the ring looks full by the last one read.
+    if ((this.#sqTail - this.#sqHead) >>> 0 >= this.sqEntries) {
+      this.#sqHead = Atomics.load(this.#sq32, this.#iSqHead);
+      if ((this.#sqTail - this.#sqHead) >>> 0 >= this.sqEntries) {
+        this.submit();
+        this.#sqHead = Atomics.load(this.#sq32, this.#iSqHead);
+        if ((this.#sqTail - this.#sqHead) >>> 0 >= this.sqEntries)
+          throw new OsError('io_uring_enter', EBUSY, 'the submission queue stays full');
+      }
     }
     const i = this.#sqTail & this.#sqMask;
     this.#sqTail = (this.#sqTail + 1) >>> 0;
     const w = i * (Sqe.SIZE / 4);
-    this.#sqe32.fill(0, w, w + Sqe.SIZE / 4);
+    // Sixteen stores, not TypedArray#fill: fill is a C++ builtin, a runtime call per SQE.
+    const sqe = this.#sqe32;
+    for (let k = 0; k < Sqe.SIZE / 4; k++) sqe[w + k] = 0;
     this.#sqe8[i * Sqe.SIZE + Sqe.opcode] = op;
     this.#sqe32s[w + Sqe.fd / 4] = fd;
     this.#sqe32[w + Sqe.userData / 4] = userData >>> 0;
@@ -313,7 +322,7 @@ export class IoUring {
 
   /** Completions waiting in the CQ ring (read with acquire order). */
   get cqReady(): number {
-    return this.#cq.ready;
+    return this.cq.ready;
   }
 
   /** True when the kernel holds completions that did not fit (IORING_SQ_CQ_OVERFLOW): enter with GETEVENTS. */
@@ -326,7 +335,7 @@ export class IoUring {
    * consumed before the kernel may reuse them). @returns how many
    */
   reap(sink: CqeSink): number {
-    return this.#cq.reap(sink);
+    return this.cq.reap(sink);
   }
 
   /**
@@ -335,7 +344,7 @@ export class IoUring {
    * @returns how many were handed out
    */
   reapWhile(sink: CqeSink, take: (userData: number) => boolean): number {
-    return this.#cq.reapWhile(sink, take);
+    return this.cq.reapWhile(sink, take);
   }
 
   /** True after close(). */
