@@ -32,9 +32,9 @@ export interface SocketOptions {
   signal?: AbortSignal | undefined;
   /** TCP_NODELAY on connect; default **true** (nbio's default; `net`'s is false). */
   noDelay?: boolean | undefined;
-  /** SO_KEEPALIVE on connect (the initial delay is not set: the system's applies). */
+  /** SO_KEEPALIVE once connected, through `_handle.setKeepAlive(true, seconds)` as `net`. */
   keepAlive?: boolean | undefined;
-  /** Accepted for compatibility; the system's keep-alive timing applies. */
+  /** The delay (ms) passed with it, in whole seconds as `net`; the system's idle time applies. */
   keepAliveInitialDelay?: number;
   /** Both stream buffers' high water mark, in bytes. */
   highWaterMark?: number | undefined;

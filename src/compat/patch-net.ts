@@ -35,10 +35,11 @@
  *   library you meant. Patch around the construction of the client you want, or for the whole
  *   life of a program that wants nbio everywhere, and unpatch when done. A client that
  *   reconnects later opens its new socket with whatever `net.connect` is *then*.
- * - Compat sockets are not `net.Socket`s: they have no `_handle`, so code that reaches into
- *   libuv internals (`socket._handle.fd`, `getsockopt` through the handle, `net.Socket`
- *   subclasses that override private methods) does not work on them. `instanceof net.Socket`
- *   holds for both kinds while patched.
+ * - Compat sockets are not `net.Socket`s: their `_handle` is a small `NbioTcpHandle`
+ *   (tcp-handle.ts: `setNoDelay`, `setKeepAlive`, `getsockname`, `getpeername`, `fd`, `ref`),
+ *   not libuv's, so code that needs more of libuv (`TCPWrap.prototype`, native stream methods,
+ *   `net.Socket` subclasses that override private methods) does not work on them.
+ *   `instanceof net.Socket` holds for both kinds while patched.
  * - Options nbio does not serve throw `InvalidArgumentError` (`localAddress`/`localPort`), and
  *   host names resolve with nbio's resolver unless a `lookup` option is given.
  * - Patches do not nest: `patchNet()` twice throws `BusyResourceError`.

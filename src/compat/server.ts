@@ -33,6 +33,12 @@ import { resolveLoop } from './default-loop.ts';
 import { NetError, toNetError } from './net-error.ts';
 import { invalidArgType } from './node-errors.ts';
 import { type AddressInfo, acceptedSocketProtocol, type Socket } from './socket.ts';
+import {
+  keepAliveSeconds,
+  NbioServerHandle,
+  type NbioTcpHandle,
+  type ServerHandleOwner,
+} from './tcp-handle.ts';
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -46,7 +52,7 @@ export interface ServerOptions {
   noDelay?: boolean;
   /** SO_KEEPALIVE on accepted sockets. */
   keepAlive?: boolean;
-  /** Accepted for compatibility; the system's keep-alive timing applies. */
+  /** The keep-alive delay (ms) given to accepted sockets' handles, in seconds (the system's timing applies). */
   keepAliveInitialDelay?: number;
   /** The accepted sockets' stream high water mark. */
   highWaterMark?: number;
@@ -74,8 +80,18 @@ export class Server extends EventEmitter {
   readonly #socketOptions: SocketOptions & { pauseOnConnect?: boolean | undefined };
   readonly #connections = new Set<Socket>();
   #nbio: NbioServer | null = null;
+  #handle: NbioServerHandle | null = null;
   #closing = false;
   #refed = true;
+  /**
+   * TCP_NODELAY on accepted sockets, through their handle (`net`'s `server.noDelay`, read at
+   * each accept); default true (nbio's default; `net`'s is false).
+   */
+  noDelay: boolean;
+  /** SO_KEEPALIVE on accepted sockets, through their handle (`net`'s `server.keepAlive`). */
+  keepAlive: boolean;
+  /** The delay passed with it, in seconds: `~~(keepAliveInitialDelay / 1000)`, as `net`. */
+  keepAliveInitialDelay: number;
 
   /**
    * `new Server([options][, connectionListener])`, as `net.Server`.
@@ -93,10 +109,11 @@ export class Server extends EventEmitter {
       loop: this.#loop,
       allowHalfOpen: opts.allowHalfOpen,
       pauseOnConnect: opts.pauseOnConnect,
-      noDelay: opts.noDelay,
-      keepAlive: opts.keepAlive,
       highWaterMark: opts.highWaterMark,
     };
+    this.noDelay = opts.noDelay === undefined ? true : Boolean(opts.noDelay);
+    this.keepAlive = Boolean(opts.keepAlive);
+    this.keepAliveInitialDelay = keepAliveSeconds(opts.keepAliveInitialDelay);
     if (cb !== undefined) this.on('connection', cb);
   }
 
@@ -147,9 +164,9 @@ export class Server extends EventEmitter {
         ...target,
         ipv6Only: options.ipv6Only === true,
         backlog: options.backlog,
-        noDelay: this.#socketOptions.noDelay,
-        keepAlive: this.#socketOptions.keepAlive,
+        noDelay: this.noDelay, // SO_KEEPALIVE goes through the client handle (#announce)
       });
+      this.#handle = new NbioServerHandle(this.#handleOwner);
       if (!this.#refed) this.#nbio.unref();
     } catch (err) {
       const os = err instanceof Error && err.cause instanceof OsError ? err.cause : null;
@@ -218,15 +235,59 @@ export class Server extends EventEmitter {
   };
 
   #acceptSocket = () =>
-    acceptedSocketProtocol(this.#socketOptions, (socket) => {
-      this.#connections.add(socket);
-      socket.server = this;
-      socket.once('close', () => {
-        this.#connections.delete(socket);
-        this.#maybeClosed();
-      });
-      this.emit('connection', socket);
+    acceptedSocketProtocol(
+      {
+        ...this.#socketOptions,
+        noDelay: this.noDelay,
+        keepAlive: this.keepAlive,
+        keepAliveDelaySec: this.keepAlive ? this.keepAliveInitialDelay : 0,
+      },
+      this.#onAccepted,
+    );
+
+  /** The accepted socket is attached: through `_handle.onconnection`, as libuv calls Node. */
+  #onAccepted = (_socket: Socket, clientHandle: NbioTcpHandle): void => {
+    const handle = this.#handle;
+    if (handle !== null) handle.onconnection(null, clientHandle);
+    else this.#announce(null, clientHandle); // closed since the accept: announced all the same
+  };
+
+  /** The default `onconnection`: the server's settings through the client handle, then `'connection'`. */
+  #announce(err: Error | null, clientHandle: NbioTcpHandle | undefined): void {
+    if (err !== null && err !== undefined) {
+      this.emit('error', err);
+      return;
+    }
+    if (clientHandle === undefined) return;
+    const socket = clientHandle.owner as Socket;
+    if (this.noDelay) clientHandle.setNoDelay(true);
+    if (this.keepAlive) clientHandle.setKeepAlive(true, this.keepAliveInitialDelay);
+    this.#connections.add(socket);
+    socket.server = this;
+    socket.once('close', () => {
+      this.#connections.delete(socket);
+      this.#maybeClosed();
     });
+    this.emit('connection', socket);
+  }
+
+  readonly #handleOwner: ServerHandleOwner = {
+    announce: (err, clientHandle) => this.#announce(err, clientHandle),
+    listeningAddress: () => this.#nbio?.address() ?? null,
+    listeningFd: () => this.#nbio?.stats().fd ?? -1,
+    ref: () => this.ref(),
+    unref: () => this.unref(),
+    hasRef: () => this.#refed,
+  };
+
+  /**
+   * The server's handle ({@link NbioServerHandle}, tcp-handle.ts) while listening, null
+   * otherwise, as `net`'s: its `onconnection(err, clientHandle)` is called for each accepted
+   * connection (replace it to watch them, as Node's tests do), `getsockname`, `fd`, `ref`/`unref`.
+   */
+  get _handle(): NbioServerHandle | null {
+    return this.#handle;
+  }
 
   /** True while listening. */
   get listening(): boolean {
@@ -273,6 +334,7 @@ export class Server extends EventEmitter {
     if (cb !== undefined) this.once('close', () => cb());
     this.#nbio.close();
     this.#nbio = null;
+    this.#handle = null;
     this.#closing = true;
     this.#maybeClosed();
     return this;

@@ -1,12 +1,13 @@
 // The compat Socket where Node's own net tests look closely: bytesWritten (on the prototype,
 // and counting bytes queued before the connection), pending after close, an abort signal
 // already aborted, a write pending at destroy, resetAndDestroy, bufferSize and _connecting,
-// connecting a closed socket again, _handle.
+// connecting a closed socket again, _handle's lifetime (tcp-handle.test.ts tests its methods).
 // On every loop: the default guest loop and each backend in each mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect } from './create-connection.ts';
 import { Socket } from './socket.ts';
+import type { NbioTcpHandle } from './tcp-handle.ts';
 import {
   closeServer,
   describeWithFdCheck,
@@ -261,7 +262,7 @@ for (const c of loopCases()) {
         await noneClosed;
       }));
 
-    test('a closed socket connects again (as net: the same object, fresh counters); _handle is null; timeout =', () =>
+    test('a closed socket connects again (as net: the same object, fresh counters, a new _handle); timeout =', () =>
       onLoop(c, async (loop) => {
         const { server, port } = await listen(loop, (s) => {
           s.setEncoding('utf8');
@@ -276,17 +277,25 @@ for (const c of loopCases()) {
         assert.equal(socket.timeout, undefined);
         const replies: string[] = [];
         socket.on('data', (d: string) => replies.push(d));
+        const handles = new Set<unknown>();
         for (const word of ['one', 'two']) {
           socket.connect(port, '127.0.0.1');
+          const handle = socket._handle as NbioTcpHandle | null; // (narrowed to null above)
+          assert.ok(handle !== null, 'a handle from connect() on, as net');
+          assert.equal(handle.fd, -1, 'no descriptor while connecting');
+          handles.add(handle);
           await nextEvent(loop, socket, 'connect');
-          assert.equal(socket._handle, null, 'no libuv handle, connected or not');
+          assert.equal(socket._handle, handle);
+          assert.equal(handle.fd, socket.transport?.getExtraInfo('fd'));
           socket.write(word);
           const [hadError] = await nextEvent(loop, socket, 'close');
+          assert.equal(socket._handle, null, 'none once destroyed, as net');
           assert.equal(hadError, false);
           assert.equal(socket.bytesWritten, word.length, 'counted per connection');
           assert.equal(socket.bytesRead, word.length);
         }
         assert.deepEqual(replies, ['ONE', 'TWO']);
+        assert.equal(handles.size, 2, 'one handle per connection');
         await closeServer(loop, server);
       }));
   });

@@ -37,6 +37,7 @@ import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } fro
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
 import { type Callback, closedError, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
+import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
 
@@ -44,18 +45,20 @@ export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duple
 export interface AcceptOptions extends SocketOptions {
   /** Do not read until the socket is resumed (`net`'s `pauseOnConnect`). */
   pauseOnConnect?: boolean | undefined;
+  /** The server's keep-alive delay in seconds (`net` gives the socket the server's). */
+  keepAliveDelaySec?: number | undefined;
 }
 
-let acceptImpl: (options: AcceptOptions, onConnection: (socket: Socket) => void) => Protocol;
+/** What an accepted socket reports once its transport is attached: itself and its handle. */
+export type OnAccepted = (socket: Socket, clientHandle: NbioTcpHandle) => void;
+
+let acceptImpl: (options: AcceptOptions, onConnection: OnAccepted) => Protocol;
 
 /**
  * @internal For server.ts: a fresh server-side Socket, returned as the Protocol the accepted
- * transport drives; `onConnection(socket)` runs once the transport is attached.
+ * transport drives; `onConnection(socket, clientHandle)` runs once the transport is attached.
  */
-export function acceptedSocketProtocol(
-  options: AcceptOptions,
-  onConnection: (socket: Socket) => void,
-): Protocol {
+export function acceptedSocketProtocol(options: AcceptOptions, onConnection: OnAccepted): Protocol {
   return acceptImpl(options, onConnection);
 }
 
@@ -67,10 +70,14 @@ export class Socket extends AddressedDuplex {
   #dial: Dial | null = null;
   #connecting = false;
   #lost = false;
-  #noDelay: boolean | undefined;
-  #keepAlive: boolean | undefined;
+  /** `net`'s kSetNoDelay / kSetKeepAlive / kSetKeepAliveInitialDelay (seconds). */
+  #noDelay: boolean;
+  #keepAlive: boolean;
+  #keepAliveDelaySec: number;
+  /** `_handle`: from connect() (or the accept) until destroyed, as `net`'s. */
+  #handle: NbioTcpHandle | null = null;
   #pauseOnConnect = false;
-  #onAccepted: ((socket: Socket) => void) | null = null;
+  #onAccepted: OnAccepted | null = null;
   #readPaused = false;
   #writer = this.#newWriter();
   /** The compat Server that accepted this socket (`net`'s `socket.server`); null for a client. */
@@ -119,6 +126,7 @@ export class Socket extends AddressedDuplex {
       const socket = new Socket(options);
       socket.#onAccepted = onConnection;
       socket.#pauseOnConnect = options.pauseOnConnect === true;
+      socket.#keepAliveDelaySec = options.keepAliveDelaySec ?? 0;
       return socket.#protocol;
     };
   }
@@ -153,8 +161,9 @@ export class Socket extends AddressedDuplex {
     this.#timer = new IdleTimer(loop, () => {
       rethrowOutsideLoop(() => this.emit('timeout'));
     });
-    this.#noDelay = options.noDelay;
-    this.#keepAlive = options.keepAlive;
+    this.#noDelay = options.noDelay === undefined ? true : Boolean(options.noDelay);
+    this.#keepAlive = Boolean(options.keepAlive);
+    this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
     counters.socketsCreated++;
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
@@ -209,17 +218,23 @@ export class Socket extends AddressedDuplex {
       );
     }
     const target = checkDialTarget(options);
-    if (options.noDelay !== undefined) this.#noDelay = options.noDelay;
-    if (options.keepAlive !== undefined) this.#keepAlive = options.keepAlive;
+    if (options.noDelay !== undefined) this.#noDelay = Boolean(options.noDelay);
+    if (options.keepAlive !== undefined) this.#keepAlive = Boolean(options.keepAlive);
+    if (options.keepAliveInitialDelay !== undefined) {
+      this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
+    }
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     if (listener !== undefined) this.once('connect', listener);
     counters.connectsStarted++;
     this.#connecting = true;
+    this.#handle = this.#newHandle();
+    // TCP_NODELAY is set as the transport is made; SO_KEEPALIVE through the handle once
+    // connected (#attach), as net's afterConnect does.
     this.#dial = new Dial(
       this.#loop,
       this.#protocol,
       target,
-      { noDelay: this.#noDelay, keepAlive: this.#keepAlive },
+      { noDelay: this.#noDelay },
       {
         lookup: (err, address, family, host) => this.emit('lookup', err, address, family, host),
         failed: (err) => {
@@ -240,6 +255,18 @@ export class Socket extends AddressedDuplex {
       },
       touch: () => this.#timer.touch(),
       errorTarget: () => this.#errorTarget,
+    });
+  }
+
+  #newHandle(): NbioTcpHandle {
+    return new NbioTcpHandle(this, {
+      start: () => this._read(),
+      stop: () => {
+        const t = this.#transport;
+        if (t === null || this.#lost || this.#readPaused) return;
+        this.#readPaused = true;
+        t.pauseReading();
+      },
     });
   }
 
@@ -275,6 +302,9 @@ export class Socket extends AddressedDuplex {
       t.abort();
       return;
     }
+    const handle = this.#handle ?? this.#newHandle();
+    this.#handle = handle;
+    handle.attach(t);
     if (!this.hasRef()) t.unref();
     // As net: a socket paused before it connected (or pauseOnConnect) reads nothing until
     // resumed, so an idle paused socket holds nothing open.
@@ -288,9 +318,10 @@ export class Socket extends AddressedDuplex {
     if (onAccepted !== null) {
       this.#onAccepted = null;
       counters.connectionsAccepted++;
-      onAccepted(this);
+      onAccepted(this, handle);
       return;
     }
+    if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveDelaySec);
     // As net: 'connect' listeners run before the writes queued while connecting go out (and
     // before their callbacks run).
     this.emit('connect');
@@ -343,6 +374,7 @@ export class Socket extends AddressedDuplex {
 
   /** @internal Duplex: destroy() — abort (or close after a graceful end), 'close' follows. */
   override _destroy(err: Error | null, cb: Callback): void {
+    this.#handle = null; // as net: no handle once destroyed
     this.#timer.stop();
     this.#dial?.cancel();
     this.#connecting = false;
@@ -447,17 +479,38 @@ export class Socket extends AddressedDuplex {
     this.setTimeout(ms ?? 0);
   }
 
-  /** TCP_NODELAY (applied at connect time if not connected yet). Default true in nbio. */
-  setNoDelay(noDelay = true): this {
-    if (this.#transport !== null && !this.#lost) this.#transport.setNoDelay(noDelay);
-    else this.#noDelay = noDelay;
+  /**
+   * TCP_NODELAY, through `_handle.setNoDelay` when it changes (as `net`); before `connect()`,
+   * recorded for the connection. Default true in nbio.
+   */
+  setNoDelay(noDelay?: boolean): this {
+    const enable = noDelay === undefined ? true : Boolean(noDelay);
+    const handle = this.#handle;
+    if (handle === null) this.#noDelay = enable;
+    else if (enable !== this.#noDelay) {
+      this.#noDelay = enable;
+      handle.setNoDelay(enable);
+    }
     return this;
   }
 
-  /** SO_KEEPALIVE; `initialDelay` is accepted but not applied (the system's applies). */
-  setKeepAlive(enable = false, _initialDelay?: number): this {
-    if (this.#transport !== null && !this.#lost) this.#transport.setKeepAlive(enable);
-    else this.#keepAlive = enable;
+  /**
+   * SO_KEEPALIVE, through `_handle.setKeepAlive(enable, seconds)` when the setting or the delay
+   * changes (as `net`: `~~(initialDelayMs / 1000)`); before `connect()`, recorded for the
+   * connection. The delay is passed on, not applied (the system's idle time applies).
+   */
+  setKeepAlive(enable?: boolean, initialDelayMs?: number): this {
+    const on = Boolean(enable);
+    const delaySec = keepAliveSeconds(initialDelayMs);
+    const handle = this.#handle;
+    if (handle === null) {
+      this.#keepAlive = on;
+      this.#keepAliveDelaySec = delaySec;
+    } else if (on !== this.#keepAlive || (on && delaySec !== this.#keepAliveDelaySec)) {
+      this.#keepAlive = on;
+      this.#keepAliveDelaySec = delaySec;
+      handle.setKeepAlive(on, delaySec);
+    }
     return this;
   }
 
@@ -474,12 +527,14 @@ export class Socket extends AddressedDuplex {
   }
 
   /**
-   * Always null: a compat socket has no libuv handle (its descriptor is nbio's). Code that
-   * reaches for `_handle` to call libuv (`_handle.fd`, `_handle.setKeepAlive`) cannot work on
-   * it; `net`'s own code reads null as "no handle" and takes its stream path.
+   * The socket's handle ({@link NbioTcpHandle}, tcp-handle.ts) from `connect()` (or the accept)
+   * until it is destroyed, null otherwise, as `net`'s: `setNoDelay`, `setKeepAlive`,
+   * `getsockname`, `getpeername`, `fd`, `ref`/`unref` on nbio's descriptor. Not a libuv
+   * stream: to Node's TLS, which would wrap one natively, it reads null.
    */
-  get _handle(): null {
-    return null;
+  get _handle(): NbioTcpHandle | null {
+    const handle = this.#handle;
+    return handle === null || calledFromNodeTls() ? null : handle;
   }
 
   /**

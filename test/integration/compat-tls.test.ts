@@ -5,16 +5,19 @@
 // a clean error, and no descriptor is left behind.
 import assert from 'node:assert/strict';
 import type * as NodeNet from 'node:net';
+import * as net from 'node:net';
 import { before, test } from 'node:test';
 import tls from 'node:tls';
 import { compatStats } from '../../src/compat/compat-stats.ts';
 import { connect } from '../../src/compat/create-connection.ts';
+import { patchNet, unpatchNet } from '../../src/compat/patch-net.ts';
 import { createServer, type Server } from '../../src/compat/server.ts';
 import type { AddressInfo, Socket } from '../../src/compat/socket.ts';
 import {
   closeServer,
   defaultAndPoll,
   describeWithFdCheck,
+  type LoopCase,
   nextEvent,
   onLoop,
   until,
@@ -134,4 +137,39 @@ describeWithFdCheck('tls over nbio sockets', () => {
       }),
     );
   }
+
+  // While patched, a compat socket is `instanceof net.Socket` and has a `_handle`: TLS, which
+  // wraps such a socket's native handle, must still see none and wrap it as a JS stream, on
+  // both ends (tcp-handle.ts, calledFromNodeTls). Without that, TLSSocket throws at once.
+  test(
+    'with patchNet() in: tls.connect({ socket }) and new TLSSocket(socket) over compat sockets',
+    { skip },
+    () =>
+      onLoop(defaultAndPoll()[0] as LoopCase, async (loop) => {
+        patchNet({ loop });
+        try {
+          const { server, port } = await tlsOverNbio(loop);
+          const socket = connect({ loop, port, host: '127.0.0.1' });
+          assert.ok(socket instanceof net.Socket && socket._handle !== null, 'what TLS checks');
+          const client = tls.connect({
+            socket: socket as unknown as NodeNet.Socket,
+            ca: cert,
+            servername: 'localhost',
+          });
+          await nextEvent(loop, client, 'secureConnect');
+          let got = '';
+          client.setEncoding('utf8');
+          client.on('data', (d: string) => (got += d));
+          client.write('patched');
+          await until(loop, 'the echo', () => got === 'PATCHED');
+          const closed = nextEvent(loop, client, 'close');
+          client.end();
+          await closed;
+          await until(loop, 'the raw socket closed', () => socket.closed);
+          await closeServer(loop, server, 10_000);
+        } finally {
+          unpatchNet();
+        }
+      }),
+  );
 });

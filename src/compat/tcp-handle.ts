@@ -1,0 +1,290 @@
+/**
+ * `NbioTcpHandle` and `NbioServerHandle`: what a compat socket's and a compat server's
+ * `_handle` is. Where a `net.Socket` has libuv's TCP handle (`TCPWrap`), Node's own code and
+ * tests reach for a few of its methods; these objects have those methods, mapped onto the
+ * nbio descriptor underneath (real `setsockopt`, `getsockname`, `getpeername`), so code that
+ * spies on them (`socket._handle.setKeepAlive = …`) sees the calls `net` would make.
+ *
+ * | handle member | does |
+ * |---|---|
+ * | `setNoDelay(enable)` | TCP_NODELAY on the descriptor (before the connection is made: once it is) |
+ * | `setKeepAlive(enable, delaySec)` | SO_KEEPALIVE (the delay is recorded in `keepAliveDelaySec`; the system's idle time applies) |
+ * | `getsockname(out)`, `getpeername(out)` | fill `out` with `{ address, family, port }`, return 0 or a negative errno |
+ * | `fd` | the descriptor, −1 before the connection and once closed |
+ * | `ref()`, `unref()`, `hasRef()` | the socket's (server's) own `ref()`/`unref()` |
+ * | `readStart()`, `readStop()`, `reading` | resume / pause reading the descriptor (Node's `http` server calls them on `'resume'`/`'pause'`) |
+ * | `getAsyncId()` | −1 (no async_hooks resource) |
+ * | `owner` | the compat socket (client handles) |
+ * | `onconnection(err, clientHandle)` (server) | makes the accepted socket's settings and announces it with `'connection'` |
+ *
+ * These are not native stream handles (`isStreamBase` is absent): Node's `http` server and
+ * `http2` then take their stream path, as for any Duplex. Node's TLS, which wraps a
+ * `net.Socket`'s native handle directly, is told there is none while it constructs a
+ * `TLSSocket` (see {@link calledFromNodeTls}).
+ *
+ * @module
+ */
+import type { Transport } from '../net/transport.ts';
+import { OsError } from '../sys/errno.ts';
+import type { SocketAddress } from '../sys/sockaddr.ts';
+
+/** libuv's EBADF (negated errno), returned for a handle with no open descriptor. */
+const NO_DESCRIPTOR = -9;
+
+/** What a client handle asks of the compat socket that owns it. */
+export interface TcpHandleOwner {
+  /** `socket.ref()`. */
+  ref(): unknown;
+  /** `socket.unref()`. */
+  unref(): unknown;
+  /** `socket.hasRef()`. */
+  hasRef(): boolean;
+}
+
+/** The socket's reading switches, for `readStart`/`readStop`. */
+export interface ReadSwitch {
+  /** Read from the descriptor again (if paused). */
+  start(): void;
+  /** Stop reading from the descriptor. */
+  stop(): void;
+}
+
+/** A compat socket's `_handle`; see the module comment. */
+export class NbioTcpHandle {
+  readonly #owner: TcpHandleOwner;
+  readonly #reads: ReadSwitch;
+  #transport: Transport | null = null;
+  /** Set while connecting, applied once connected (as libuv keeps the flags). */
+  #pendingNoDelay: boolean | undefined;
+  #pendingKeepAlive: boolean | undefined;
+  /** Node's `http` server keeps its own reading flag here. */
+  reading = false;
+  /** The initial keep-alive delay last asked for, in seconds (recorded, not applied). */
+  keepAliveDelaySec = 0;
+
+  /** @param owner the compat socket; @param reads its reading switches */
+  constructor(owner: TcpHandleOwner, reads: ReadSwitch) {
+    this.#owner = owner;
+    this.#reads = reads;
+  }
+
+  /** @internal The socket is connected over `transport`: settings made while connecting apply now. */
+  attach(transport: Transport): void {
+    this.#transport = transport;
+    if (this.#pendingNoDelay !== undefined) this.setNoDelay(this.#pendingNoDelay);
+    if (this.#pendingKeepAlive !== undefined)
+      this.setKeepAlive(this.#pendingKeepAlive, this.keepAliveDelaySec);
+    this.#pendingNoDelay = undefined;
+    this.#pendingKeepAlive = undefined;
+  }
+
+  /** The compat socket this handle belongs to (libuv handles' `owner`). */
+  get owner(): TcpHandleOwner {
+    return this.#owner;
+  }
+
+  /** The descriptor; −1 before the connection is made and once it is closed. */
+  get fd(): number {
+    return this.#transport?.getExtraInfo('fd') ?? -1;
+  }
+
+  /** Bytes received on this connection. */
+  get bytesRead(): number {
+    return this.#transport?.stats().bytesRead ?? 0;
+  }
+
+  /** Bytes handed to the descriptor (or its buffer) on this connection. */
+  get bytesWritten(): number {
+    return this.#transport?.stats().bytesWritten ?? 0;
+  }
+
+  /** TCP_NODELAY on or off; 0, or a negative errno when setsockopt failed. */
+  setNoDelay(enable: boolean): number {
+    const t = this.#transport;
+    if (t === null) {
+      this.#pendingNoDelay = Boolean(enable);
+      return 0;
+    }
+    return errnoOf(() => t.setNoDelay(Boolean(enable)));
+  }
+
+  /**
+   * SO_KEEPALIVE on or off; `delaySec` (Node passes whole seconds) is recorded in
+   * `keepAliveDelaySec`, the system's idle time applies. 0, or a negative errno.
+   */
+  setKeepAlive(enable: boolean, delaySec?: number): number {
+    this.keepAliveDelaySec = typeof delaySec === 'number' && delaySec > 0 ? Math.trunc(delaySec) : 0;
+    const t = this.#transport;
+    if (t === null) {
+      this.#pendingKeepAlive = Boolean(enable);
+      return 0;
+    }
+    return errnoOf(() => t.setKeepAlive(Boolean(enable)));
+  }
+
+  /** Fills `out` with the local `{ address, family, port }`; 0 or a negative errno. */
+  getsockname(out: Record<string, unknown>): number {
+    return fillAddress(out, this.#transport, 'sockname');
+  }
+
+  /** Fills `out` with the peer's `{ address, family, port }`; 0 or a negative errno. */
+  getpeername(out: Record<string, unknown>): number {
+    return fillAddress(out, this.#transport, 'peername');
+  }
+
+  /** Reads from the descriptor again (the socket's reading resumes). Returns 0. */
+  readStart(): number {
+    this.#reads.start();
+    return 0;
+  }
+
+  /** Stops reading from the descriptor until `readStart()` or the stream asks for more. Returns 0. */
+  readStop(): number {
+    this.#reads.stop();
+    return 0;
+  }
+
+  /** The socket holds the process again (`socket.ref()`). */
+  ref(): void {
+    this.#owner.ref();
+  }
+
+  /** The socket stops holding the process (`socket.unref()`). */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /** False after `unref()`. */
+  hasRef(): boolean {
+    return this.#owner.hasRef();
+  }
+
+  /** −1: no async_hooks resource stands behind this handle. */
+  getAsyncId(): number {
+    return -1;
+  }
+}
+
+/** What a server handle asks of the compat server that owns it. */
+export interface ServerHandleOwner {
+  /** The default `onconnection`: the accepted socket's settings, then `'connection'`. */
+  announce(err: Error | null, clientHandle: NbioTcpHandle | undefined): void;
+  /** The address listened on; null once closed. */
+  listeningAddress(): SocketAddress | null;
+  /** The listening descriptor; −1 once closed. */
+  listeningFd(): number;
+  /** `server.ref()`. */
+  ref(): unknown;
+  /** `server.unref()`. */
+  unref(): unknown;
+  /** False after `server.unref()`. */
+  hasRef(): boolean;
+}
+
+/** A compat server's `_handle`; see the module comment. */
+export class NbioServerHandle {
+  readonly #owner: ServerHandleOwner;
+
+  /** @param owner the compat server */
+  constructor(owner: ServerHandleOwner) {
+    this.#owner = owner;
+  }
+
+  /**
+   * Called for each accepted connection with its client handle, as libuv's: the default makes
+   * the server's `noDelay`/`keepAlive` settings through `clientHandle` and emits
+   * `'connection'`. Replace it on the instance to watch or wrap it (call the original with
+   * `this` set to the handle); a replacement that never calls it leaves the socket unannounced.
+   */
+  onconnection(err: Error | null, clientHandle?: NbioTcpHandle): void {
+    this.#owner.announce(err, clientHandle);
+  }
+
+  /** The listening descriptor, −1 once closed. */
+  get fd(): number {
+    return this.#owner.listeningFd();
+  }
+
+  /** Fills `out` with the listening `{ address, family, port }`; 0 or a negative errno. */
+  getsockname(out: Record<string, unknown>): number {
+    const a = this.#owner.listeningAddress();
+    return a === null ? NO_DESCRIPTOR : writeAddress(out, a);
+  }
+
+  /** The server holds the process again. */
+  ref(): void {
+    this.#owner.ref();
+  }
+
+  /** The server stops holding the process. */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /** False after `unref()`. */
+  hasRef(): boolean {
+    return this.#owner.hasRef();
+  }
+
+  /** −1: no async_hooks resource stands behind this handle. */
+  getAsyncId(): number {
+    return -1;
+  }
+}
+
+/**
+ * True when the code reading a compat socket's `_handle` is the constructor of Node's
+ * `TLSSocket` (`node:_tls_wrap`). It checks `socket instanceof net.Socket && socket._handle`
+ * (true for a compat socket while `patchNet()` is in) and then wraps that handle as a native
+ * stream, which a compat handle is not; told "no handle", it wraps the socket as a JS stream,
+ * as it does for any Duplex. Its later read (`connecting = socket.connecting ||
+ * !socket._handle`, in `_init`) sees the handle, so a TLS socket over a connected (or accepted)
+ * compat socket is not left waiting for a `'connect'` that already happened. One short stack
+ * capture per `_handle` read; nothing on the data path reads it.
+ */
+export function calledFromNodeTls(): boolean {
+  const limit = Error.stackTraceLimit;
+  const probe: { stack?: string } = {};
+  Error.stackTraceLimit = 2; // the _handle getter and its caller
+  try {
+    Error.captureStackTrace(probe, calledFromNodeTls);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return probe.stack?.includes('at new TLSSocket (node:_tls_wrap:') === true;
+}
+
+/** `~~(ms / 1000)` after Node's clamp of negatives: `net`'s keep-alive delay in seconds. */
+export function keepAliveSeconds(ms: unknown): number {
+  const n = typeof ms === 'number' && ms > 0 ? ms : 0;
+  return Math.trunc(n / 1000) | 0;
+}
+
+function fillAddress(
+  out: Record<string, unknown>,
+  t: Transport | null,
+  which: 'sockname' | 'peername',
+): number {
+  if (t === null || t.getExtraInfo('fd') < 0) return NO_DESCRIPTOR;
+  const a = t.getExtraInfo(which);
+  if (a === null) return NO_DESCRIPTOR;
+  return writeAddress(out, a);
+}
+
+function writeAddress(out: Record<string, unknown>, a: SocketAddress): number {
+  if (a.family === 'unix') return 0; // a pipe handle has no IP endpoint
+  out.address = a.address;
+  out.family = a.family === 'ipv4' ? 'IPv4' : 'IPv6';
+  out.port = a.port;
+  return 0;
+}
+
+function errnoOf(op: () => void): number {
+  try {
+    op();
+    return 0;
+  } catch (err) {
+    if (err instanceof OsError) return -err.errno;
+    throw err;
+  }
+}
