@@ -73,7 +73,8 @@ const R_WRITERS = 10;
 /** First entry of each log (absolute, counted since `clear()`), then the number of entries. */
 const R_EV_AT = 11;
 const R_EV_N = 12;
-const R_CB_AT = 13;
+/** First callback of the row (absolute index in the callbacks log). */
+export const R_CB_AT = 13;
 const R_CB_N = 14;
 const R_IN_AT = 15;
 const R_IN_N = 16;
@@ -164,7 +165,11 @@ export class RecorderRing {
   readonly records: (IterationRecord | null)[];
   /** Ready events: ints (fd, ready bits), refs (owner). */
   readonly events: Log;
-  /** Callbacks: ints (kind code, fd), floats (start, duration), refs (function), refs2 (owner). */
+  /**
+   * Callbacks: ints (kind code, fd), floats (end time), refs (function), refs2 (owner). A
+   * callback starts where the one before it in its iteration ended (the first one where the wait
+   * ended): one clock read per callback, at its end.
+   */
   readonly callbacks: Log;
   /** Interest changes: ints (fd, interest), refs (owner). */
   readonly interest: Log;
@@ -182,7 +187,7 @@ export class RecorderRing {
     this.records = new Array<IterationRecord | null>(size).fill(null);
     const entries = pow2(size * 4);
     this.events = logsOf?.events ?? new Log(entries, 2, 0, 1);
-    this.callbacks = logsOf?.callbacks ?? new Log(entries, 2, 2, 2);
+    this.callbacks = logsOf?.callbacks ?? new Log(entries, 2, 1, 2);
     this.interest = logsOf?.interest ?? new Log(pow2(size), 2, 0, 1);
     this.syscalls = logsOf?.syscalls ?? new Log(entries, 0, 3, 0);
   }
@@ -281,17 +286,21 @@ export class RecorderRing {
     }
     const cb = this.callbacks;
     const callbacks = [];
+    let startMs = row(R_START) + row(R_BLOCKED);
     for (let i = row(R_CB_AT), end = i + row(R_CB_N); i < end; i++) {
       const j = i & cb.mask;
       const fd = cb.i32[2 * j + 1] ?? -1;
+      // ≥ its start: the loop's time and the recorder's clock may differ by ~20 ns (recorder.ts)
+      const endMs = Math.max(startMs, cb.f64[j] ?? startMs);
       callbacks.push({
         kind: KINDS[cb.i32[2 * j] ?? 3] ?? 'soon',
         name: (cb.refs[j] as Fn | null)?.name || 'anonymous',
         label: label(cb.refs2[j], fd),
         fd,
-        startMs: cb.f64[2 * j] ?? 0,
-        durationMs: cb.f64[2 * j + 1] ?? 0,
+        startMs,
+        durationMs: endMs - startMs,
       });
+      startMs = endMs;
     }
     const inl = this.interest;
     const interest = [];

@@ -133,6 +133,54 @@ for (const { backend, mode } of loopConfigs()) {
       assert.equal(loop.recorder.lastIteration, last, 'nothing recorded while disabled');
       loop.close();
     });
+
+    test('callbacks tile their iteration from the end of the wait, also after enable() from a callback', async () => {
+      const loop = new EventLoop({ selector: backend, mode });
+      const spin = (ms: number) => {
+        const t = performance.now();
+        while (performance.now() - t < ms) {}
+      };
+      await runFor(
+        loop,
+        () =>
+          new Promise<void>((resolve) => {
+            loop.callSoon(function starter() {
+              loop.recorder.enable(16); // mid-iteration: this one is not recorded
+              loop.callSoon(() => spin(1));
+              loop.callSoon(function two() {
+                spin(1);
+              });
+              loop.callSoon(function three() {
+                spin(1);
+                loop.callSoon(resolve);
+              });
+            });
+            // runs after starter in the same iteration, probed but before any recorded wait
+            loop.callSoon(function tail() {
+              spin(1);
+            });
+          }),
+      );
+      const records = loop.recorder.snapshot();
+      const all = records.flatMap((r) => r.callbacks);
+      assert.ok(!all.some((c) => c.name === 'tail'), 'a callback of the unrecorded iteration is not kept');
+      const r = records.find((x) => x.callbacks.some((c) => c.name === 'two'));
+      assert.ok(r, 'the next iteration is recorded');
+      assert.deepEqual(
+        r.callbacks.map((c) => c.name),
+        ['anonymous', 'two', 'three'],
+      );
+      let at = r.startMs + r.blockedMs;
+      for (const c of r.callbacks) {
+        assert.ok(Math.abs(c.startMs - at) < 1e-6, `${c.name} starts where the previous one ended`);
+        assert.ok(c.durationMs >= 0.9, `${c.name} spun 1 ms: ${c.durationMs}`);
+        at = c.startMs + c.durationMs;
+      }
+      assert.ok(at <= r.startMs + r.durationMs + 1e-6, 'inside the iteration');
+      for (const x of records)
+        for (const c of x.callbacks) assert.ok(c.durationMs >= 0 && c.startMs >= x.startMs, c.name);
+      loop.close();
+    });
   });
 }
 

@@ -15,11 +15,13 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
 import { startCountingSyscalls } from '../sys/syscall-counter.ts';
 import { GaugeSampler } from './gauge-sampler.ts';
+import { nowMs } from './recorder-clock.ts';
 import { formatRecords } from './recorder-format.ts';
 import {
   kindCode,
   type Log,
   R_BLOCKED,
+  R_CB_AT,
   R_DURATION,
   R_ITERATION,
   R_START,
@@ -88,6 +90,8 @@ export class LoopRecorder implements CallbackProbe {
   readonly #listeners = new Set<(record: IterationRecord) => void>();
   readonly #gauges = new GaugeSampler();
   readonly #syscalls = new SyscallDelta();
+  /** The ring's callbacks log (the hot path's one field load). */
+  #callbacks: Log | null = null;
   /** The callbacks-log index of the callback running now, or −1. */
   #cbOpen = -1;
   /** When the wait or the last callback of this iteration ended; −1 outside an iteration. */
@@ -137,11 +141,13 @@ export class LoopRecorder implements CallbackProbe {
         for (let k = this.#first; k <= this.#written; k++) ring.copyRow(old, k);
       }
       this.#ring = ring;
+      this.#callbacks = ring.callbacks;
       this.#capacity = capacity;
       this.#setRow(this.#written);
     }
     if (!this.#enabled) {
       this.#enabled = true;
+      this.#startRow();
       this.#stopCounting = startCountingSyscalls();
       this.#syscalls.baseline();
       this.#host.probesChanged();
@@ -168,6 +174,7 @@ export class LoopRecorder implements CallbackProbe {
     ring.records.fill(null);
     ring.open(0);
     this.#setRow(0);
+    this.#startRow();
   }
 
   /**
@@ -244,6 +251,9 @@ export class LoopRecorder implements CallbackProbe {
     rows[b + R_START] = start;
     rows[b + R_BLOCKED] = blocked;
     this.#lastMs = start + blocked;
+    // Callbacks that ran since the row opened belong to an iteration that began before recording
+    // did (enable() from a callback): their starts are unknown, they are not kept.
+    rows[b + R_CB_AT] = this.#callbacks!.n; // enabled
     const n = events.length;
     if (n === 0) return;
     const log = ring.events;
@@ -280,9 +290,9 @@ export class LoopRecorder implements CallbackProbe {
     rows[this.#b + R_WOKE] = (rows[this.#b + R_WOKE] ?? 0) | B_SIGNAL;
   }
 
-  /** @internal CallbackProbe */
+  /** @internal CallbackProbe: no clock read (the callback starts where the previous one ended). */
   begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
-    const log = this.#ring!.callbacks; // enabled
+    const log = this.#callbacks!; // enabled
     if (log.n - log.floor > log.mask) this.#makeRoom(log);
     const i = log.n++;
     const j = i & log.mask;
@@ -290,23 +300,18 @@ export class LoopRecorder implements CallbackProbe {
     log.i32[2 * j + 1] = fd;
     log.refs[j] = fn;
     log.refs2[j] = owner;
-    // A clock read costs ~60–200 ns: a callback that follows the wait or another callback
-    // starts when that one ended (the few instructions between them count in this one).
-    log.f64[2 * j] = this.#lastMs >= 0 ? this.#lastMs : clock.now();
-    log.f64[2 * j + 1] = 0;
     this.#cbOpen = i;
   }
 
-  /** @internal CallbackProbe */
+  /** @internal CallbackProbe: the one clock read per callback. */
   end(): void {
-    const now = clock.now();
+    const now = nowMs();
     this.#lastMs = now;
     const i = this.#cbOpen;
     if (i < 0) return;
     this.#cbOpen = -1;
-    const log = this.#ring!.callbacks; // begin() ran
-    const j = i & log.mask;
-    log.f64[2 * j + 1] = now - (log.f64[2 * j] ?? now);
+    const log = this.#callbacks!; // begin() ran
+    log.f64[i & log.mask] = now;
   }
 
   /** @internal The interest in `fd` changed to `interest` (0: no longer watched). */
@@ -366,6 +371,15 @@ export class LoopRecorder implements CallbackProbe {
         this.#listeners.delete(l);
       }
     }
+  }
+
+  /** Recording starts (or restarts) inside an iteration: its row starts now, with no wait. */
+  #startRow(): void {
+    const rows = this.#ring!.rows; // enable() made it
+    const now = clock.now();
+    rows[this.#b + R_START] = now;
+    rows[this.#b + R_BLOCKED] = 0;
+    this.#lastMs = now;
   }
 
   /** Iteration k is recorded in the ring's row #r, at offset #b. */
