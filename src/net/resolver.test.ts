@@ -1,5 +1,5 @@
-// The resolver on every backend: IP literals without a worker (never synchronously), names
-// through getaddrinfo in the loop's 'nbio-resolver' pool in system order, typed failures,
+// The resolver on every backend: IP literals and names the hosts file alone answers without a
+// worker (never synchronously), other names through getaddrinfo in the loop's 'nbio-resolver' pool in system order, typed failures,
 // cancellation, and a loop that keeps running while lookups wait.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { SocketAddress } from '../sys/sockaddr.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { runFor } from '../testing/loop-configs.ts';
 import { closeResolver, resolve, resolverPool } from './resolver.ts';
+import { hostsFileAnswer } from './resolver-hosts.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nbio-resolver-'));
 const BLOCKER = join(dir, 'blocker.mjs');
@@ -81,12 +82,22 @@ for (const backend of availableBackends()) {
       assert.equal(resolverPool(loop).stats().workers, 0, 'no thread was started for literals');
     });
 
-    test("'localhost' resolves through getaddrinfo, in the system's order", async () => {
+    test("a name the hosts file alone answers needs no worker, and it is getaddrinfo's answer", async (t) => {
+      const fromHosts = hostsFileAnswer('localhost', undefined);
+      if (fromHosts === null) return t.skip('the hosts file does not answer localhost alone here');
       const [err, addrs] = await lookup('localhost');
+      assert.equal(err, null);
+      assert.deepEqual(addrs, [fromHosts]);
+      assert.deepEqual(addrs, getaddrinfo('localhost'), 'what the C library answers');
+      assert.equal(resolverPool(loop).stats().workers, 0, 'no thread was started');
+    });
+
+    test("'localhost' resolves through getaddrinfo, in the system's order", async () => {
+      const [err, addrs] = await lookup('localhost', { hostsFile: false });
       assert.equal(err, null);
       assert.deepEqual(addrs, getaddrinfo('localhost'), 'the same list, in the same order');
       assert.ok(addrs.some((a) => a.family === 'ipv4' && a.address === '127.0.0.1'));
-      const [, v4] = await lookup('localhost', { family: 'ipv4' });
+      const [, v4] = await lookup('localhost', { family: 'ipv4', hostsFile: false });
       assert.ok(v4.length > 0 && v4.every((a) => a.family === 'ipv4'));
       const s = resolverPool(loop).stats();
       assert.equal(s.name, 'nbio-resolver');
@@ -140,10 +151,11 @@ for (const backend of availableBackends()) {
               got.push(`${what}:${err === null ? a.length > 0 : (err as { code?: string }).code}`);
               if (got.length === 4) done(got);
             };
-            resolve(loop, 'localhost', {}, finish('lookup'));
-            resolve(loop, 'localhost', {}, finish('cancelled')).cancel();
+            const viaWorker = { hostsFile: false };
+            resolve(loop, 'localhost', viaWorker, finish('lookup'));
+            resolve(loop, 'localhost', viaWorker, finish('cancelled')).cancel();
             const ac = new AbortController();
-            resolve(loop, 'localhost', { signal: ac.signal }, finish('aborted'));
+            resolve(loop, 'localhost', { ...viaWorker, signal: ac.signal }, finish('aborted'));
             ac.abort();
             resolve(loop, '127.0.0.1', { signal: AbortSignal.abort() }, finish('literal-aborted'));
             let ticks = 0;

@@ -4,6 +4,9 @@
  *
  * - IP literals (`127.0.0.1`, `::1`, `[::1]`, `fe80::1%2`) answer without a worker, still on a
  *   later iteration (`loop.callSoon`), never synchronously.
+ * - A name the hosts file answers with one address, when nsswitch.conf asks the hosts file
+ *   first (resolver-hosts.ts: exactly getaddrinfo's answer then), answers without a worker too:
+ *   the first `localhost` costs no thread start. `{ hostsFile: false }` skips this.
  * - Everything else goes through the C library, so `localhost`, `/etc/hosts`, DNS, NSS modules
  *   and `/etc/gai.conf` ordering all apply; the addresses come in the system's order (IPv6
  *   and IPv4 mixed as RFC 6724 sorts them), duplicates removed, port 0.
@@ -22,6 +25,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import { OffloadPool } from '../loop/offload-pool.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { checkHost, ipLiteralAddress } from './address.ts';
+import { hostsFileAnswer } from './resolver-hosts.ts';
 
 /** Options of {@link resolve}. */
 export interface ResolveOptions {
@@ -29,6 +33,11 @@ export interface ResolveOptions {
   family?: 'ipv4' | 'ipv6' | undefined;
   /** Aborting it ends the lookup with AbortedError (a lookup already running finishes unseen). */
   signal?: AbortSignal | undefined;
+  /**
+   * Answer from the hosts file without a worker when that is certainly getaddrinfo's answer
+   * (resolver-hosts.ts); default true. False sends every name to getaddrinfo.
+   */
+  hostsFile?: boolean | undefined;
 }
 
 /** The callback of {@link resolve}: `addresses` is empty when `err` is set. */
@@ -105,6 +114,8 @@ export function resolve(
   const signal = options?.signal;
   const literal = literalOrNull(name);
   if (literal !== null) return answerLiteral(loop, host, literal, family, signal, callback);
+  const fromHosts = options?.hostsFile === false ? null : hostsFileAnswer(name, family);
+  if (fromHosts !== null) return answerLiteral(loop, host, fromHosts, family, signal, callback);
 
   const task = resolverPool(loop).submit(
     GETADDRINFO,
