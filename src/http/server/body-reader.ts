@@ -27,6 +27,8 @@ export class BodyReader implements AsyncIterable<Buffer> {
   #ended = false;
   #error: Error | null = null;
   #waiter: { resolve: (b: Buffer | null) => void; reject: (e: Error) => void } | null = null;
+  /** A `readAll()` waiting for the end: chunks are collected, and joined once at the end. */
+  #allWaiter: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | null = null;
   #wanted = false;
   #discarding = false;
   #trailers: HeaderList | null = null;
@@ -78,11 +80,35 @@ export class BodyReader implements AsyncIterable<Buffer> {
     });
   }
 
-  /** Reads the whole body into one Buffer. */
-  async readAll(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for (let c = await this.read(); c !== null; c = await this.read()) parts.push(c);
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  /**
+   * Reads the whole body into one Buffer: the chunks are collected as they arrive (no promise
+   * per chunk) and joined once at the end — not copied when there is one.
+   */
+  readAll(): Promise<Buffer> {
+    if (this.#waiter !== null || this.#allWaiter !== null)
+      return Promise.reject(
+        new ClosedResourceError('BodyReader.readAll() while another read waits: read one at a time.'),
+      );
+    if (!this.#wanted) {
+      this.#wanted = true;
+      this.#source.bodyWanted();
+    }
+    if (this.#error !== null) return Promise.reject(this.#error); // broke off: no whole body
+    if (this.#ended) return Promise.resolve(this.#takeAll());
+    // Collecting to the end: the queue's high-water mark no longer applies (maxBodyBytes does).
+    this.#source.resumeBody();
+    return new Promise((resolve, reject) => {
+      this.#allWaiter = { resolve, reject };
+    });
+  }
+
+  /** The queue joined into one Buffer (the one chunk itself when there is one), emptied. */
+  #takeAll(): Buffer {
+    const q = this.#queue;
+    const all = q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q, this.#queuedBytes);
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    return all;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
@@ -100,7 +126,7 @@ export class BodyReader implements AsyncIterable<Buffer> {
     }
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
-    return this.#queuedBytes >= BODY_HIGH_WATER_BYTES;
+    return this.#allWaiter === null && this.#queuedBytes >= BODY_HIGH_WATER_BYTES;
   }
 
   /** @internal the trailer section arrived (just before `end()`) */
@@ -111,6 +137,12 @@ export class BodyReader implements AsyncIterable<Buffer> {
   /** @internal the body is complete */
   end(): void {
     this.#ended = true;
+    const all = this.#allWaiter;
+    if (all !== null) {
+      this.#allWaiter = null;
+      all.resolve(this.#takeAll());
+      return;
+    }
     const w = this.#waiter;
     this.#waiter = null;
     w?.resolve(null);
@@ -121,6 +153,9 @@ export class BodyReader implements AsyncIterable<Buffer> {
     if (this.#ended) return;
     this.#error = error;
     this.#ended = true;
+    const all = this.#allWaiter;
+    this.#allWaiter = null;
+    all?.reject(error);
     const w = this.#waiter;
     this.#waiter = null;
     w?.reject(error);

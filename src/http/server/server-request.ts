@@ -112,15 +112,17 @@ export class ServerRequest {
     return this.#ex.connection.transport.getExtraInfo('peername');
   }
 
-  /** The body, whole, as bytes. */
+  /**
+   * The body, whole, as bytes. Not copied again when the body's bytes fill a buffer of their own
+   * (a body of several reads is joined into a new buffer once); copied out of a larger one.
+   */
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = await this.#readAll();
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    return ownBuffer(await this.#readAll());
   }
 
-  /** The body, whole, as a Uint8Array. */
+  /** The body, whole, as a Uint8Array (over a buffer of its own, as {@link arrayBuffer}). */
   async bytes(): Promise<Uint8Array> {
-    return new Uint8Array(await this.#readAll());
+    return new Uint8Array(ownBuffer(await this.#readAll()));
   }
 
   /** The body, whole, decoded as UTF-8. */
@@ -165,17 +167,32 @@ export class ServerRequest {
     return this.#ex.body;
   }
 
-  async #readAll(): Promise<Buffer> {
-    if (this.#stream !== null) {
-      if (this.#stream.locked) throw new TypeError('The request body stream is locked: read it once.');
-      const parts: Uint8Array[] = [];
-      for await (const c of this.#stream) parts.push(c);
-      return Buffer.concat(parts);
-    }
+  /** The whole body (not an async function: one promise less per request; callers are). */
+  #readAll(): Promise<Buffer> {
+    if (this.#stream !== null) return readStream(this.#stream);
     if (this.#ex.head.framing === 'none') {
       this.#take();
-      return Buffer.alloc(0);
+      return Promise.resolve(Buffer.alloc(0));
     }
     return this.#take().readAll();
   }
+}
+
+/** A body stream someone took, read to its end. */
+async function readStream(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  if (stream.locked) throw new TypeError('The request body stream is locked: read it once.');
+  const parts: Uint8Array[] = [];
+  for await (const c of stream) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/**
+ * An ArrayBuffer holding exactly `b`'s bytes: `b`'s own when `b` fills it (the body was joined
+ * into a fresh buffer, or arrived as a read of its own), else a copy (a slice of a read that
+ * also held the head, or of Node's shared pool for small reads: never hand those out).
+ */
+function ownBuffer(b: Buffer): ArrayBuffer {
+  const ab = b.buffer as ArrayBuffer;
+  if (b.byteOffset === 0 && b.length === ab.byteLength) return ab;
+  return ab.slice(b.byteOffset, b.byteOffset + b.length);
 }
