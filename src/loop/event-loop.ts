@@ -200,21 +200,32 @@ export class EventLoop implements TimerOwner {
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callLater');
     checkDelay(delayMs, 'callLater delay');
-    return this.#addTimer(this.timerBase() + delayMs, callback as unknown as (...a: never[]) => void, args);
+    return this.#addTimer(
+      this.timerBase() + delayMs,
+      delayMs,
+      callback as unknown as (...a: never[]) => void,
+      args,
+    );
   }
 
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen('callAt');
     checkDeadline(when, 'callAt time');
-    return this.#addTimer(when, callback as unknown as (...a: never[]) => void, args);
+    return this.#addTimer(when, -1, callback as unknown as (...a: never[]) => void, args);
   }
 
-  #addTimer(when: number, callback: (...a: never[]) => void, args: readonly unknown[]): TimerHandle {
+  /** `delayMs`: the delay `when` was computed from (it picks the timer's list), −1 for `callAt`. */
+  #addTimer(
+    when: number,
+    delayMs: number,
+    callback: (...a: never[]) => void,
+    args: readonly unknown[],
+  ): TimerHandle {
     // Most timers take no arguments: share one empty array so the rest-parameter array does not
     // escape and V8 need not keep one per timer.
     const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
-    this.#timers.push(t);
+    this.#timers.push(t, delayMs);
     if (this.#guest !== null) this.#guest.timerAdded(when, !this.#inIteration);
     return t;
   }
@@ -248,12 +259,12 @@ export class EventLoop implements TimerOwner {
       this.#guest.armNodeTimer();
   }
 
-  /** @internal TimerOwner: a timer's deadline moved from `previousWhen`. */
-  timerRescheduled(t: TimerHandle, previousWhen: number): void {
+  /** @internal TimerOwner: a timer's deadline moved from `previousWhen` (re-armed with `delayMs`). */
+  timerRescheduled(t: TimerHandle, previousWhen: number, delayMs: number): void {
     if (this.#closed) return;
     t.sequence = this.#sequence++;
     if (!t.active && !t.hasRef()) this.#unrefTimers++;
-    this.#timers.update(t, previousWhen);
+    this.#timers.update(t, previousWhen, delayMs);
     const guest = this.#guest;
     if (guest !== null && !this.#inIteration && t.when < guest.nodeTimerWhen) guest.armNodeTimer();
   }
@@ -655,15 +666,11 @@ export class EventLoop implements TimerOwner {
   #collectDueTimers(): void {
     const heap = this.#timers;
     heap.tidy();
-    let next = heap.peek();
-    if (next === undefined) return;
     const now = this.#now;
     let due = 0;
-    while (next !== undefined && next.when <= now) {
-      heap.pop();
+    for (let next = heap.popDue(now); next !== undefined; next = heap.popDue(now)) {
       if (!next.hasRef()) this.#unrefTimers--;
       this.#ready.push(next);
-      next = heap.peek();
       due++;
     }
     if (this.#rec !== null && due > 0) this.#rec.timersDue(due);
@@ -722,6 +729,8 @@ export class EventLoop implements TimerOwner {
     this.#trigger = null;
     const w = this.#watchProbe;
     this.#io.probe = rec !== null && w !== null ? new BothProbes(rec, w) : (rec ?? w);
+    // io_uring: the completion callbacks (step 5) are probed too
+    if (this.#completion !== null) this.#completion.probe = this.#io.probe;
     this.#io.onInterest =
       rec === null ? null : (fd, interest, owner) => rec.interestChanged(fd, interest, owner);
   }

@@ -43,8 +43,8 @@ export class Handle {
 export interface TimerOwner {
   /** Removes a cancelled timer from the heap. */
   timerCancelled(timer: TimerHandle): void;
-  /** Re-positions (or re-inserts) a timer whose deadline changed from `previousWhen`. */
-  timerRescheduled(timer: TimerHandle, previousWhen: number): void;
+  /** Re-positions (or re-inserts) a timer whose deadline changed from `previousWhen`, re-armed with `delayMs`. */
+  timerRescheduled(timer: TimerHandle, previousWhen: number, delayMs: number): void;
   /** The loop time a new deadline counts from (the loop's cached time, like libuv's `uv_now`). */
   timerBase(): number;
   /** `timer.ref()`/`unref()` changed whether it keeps the process alive. */
@@ -58,7 +58,8 @@ export class TimerHandle extends Handle {
   /** Insertion order, the tie-break for equal deadlines (libuv's start_id). */
   sequence: number;
   /**
-   * The sequence of this timer's current entry in its owner's timer heap; −1 when it has none
+   * Where this timer's current entry in its owner's TimerHeap is: the entry's sequence when it is
+   * in the binary heap, −2 − that sequence when it is in a per-delay list, −1 when it has none
    * (fired or cancelled). Maintained by TimerHeap only.
    */
   heapSeq = -1;
@@ -81,7 +82,7 @@ export class TimerHandle extends Handle {
 
   /** True while the timer waits in the heap (not yet due, not cancelled). */
   get active(): boolean {
-    return this.heapSeq >= 0;
+    return this.heapSeq !== -1;
   }
 
   /** False after `unref()`: the timer does not keep a guest loop's process alive. */
@@ -131,6 +132,6 @@ export class TimerHandle extends Handle {
     const previousWhen = this.when;
     this.when = this.#owner.timerBase() + delayMs;
     this.isCancelled = false;
-    this.#owner.timerRescheduled(this, previousWhen);
+    this.#owner.timerRescheduled(this, previousWhen, delayMs);
   }
 }
