@@ -33,6 +33,30 @@ export type OpCallback = (res: number, more: boolean) => void;
  */
 export type RecvCallback = (res: number, data: Buffer | null, more: boolean) => void;
 
+/** Who submitted an operation, as the loop's flight recorder names it (`"transport …"`, `"listener :7000"`). */
+export interface OpOwner {
+  readonly label: string;
+}
+
+/** What a completion callback finished: a receive, a send, an accept, or another operation. */
+export type CompletionCallbackKind = 'recv' | 'send' | 'accept' | 'op';
+
+/**
+ * Hooks around each completion callback (the loop's flight recorder and watchdog; the loop
+ * sets {@link CompletionQueue.probe} while one of them is on).
+ */
+export interface CompletionProbe {
+  /** A callback is about to run: what finished, on which fd, the function, who submitted it. */
+  begin(
+    kind: CompletionCallbackKind,
+    fd: number,
+    fn: ((...a: never[]) => void) | null,
+    owner: OpOwner | null,
+  ): void;
+  /** The callback that began last has returned (or thrown). */
+  end(): void;
+}
+
 /** Counters of a completion backend, as a frozen plain object. */
 export interface CompletionStats {
   /** io_uring_enter calls. */
@@ -69,14 +93,20 @@ export interface CompletionQueue {
   /** Waits for `fd` to have one of the `POLL*` `events` (one shot); `res` is the mask. */
   pollAdd(fd: number, events: number, cb: OpCallback): number;
   /** Accepts connections on a listening socket (multishot when asked); `res` is the new fd. */
-  accept(fd: number, multishot: boolean, cb: OpCallback): number;
+  accept(fd: number, multishot: boolean, cb: OpCallback, owner?: OpOwner | null): number;
   /** A multishot receive into the provided-buffer ring. */
-  recv(fd: number, cb: RecvCallback): number;
+  recv(fd: number, cb: RecvCallback, owner?: OpOwner | null): number;
   /**
    * Sends the first {@link CompletionQueue.sendChunkSize} bytes of `chunks` (from `offset` of
    * the first), copied now: the caller may reuse its buffers. `res` is the bytes sent.
    */
-  send(fd: number, chunks: readonly Uint8Array[], offset: number, cb: OpCallback): number;
+  send(
+    fd: number,
+    chunks: readonly Uint8Array[],
+    offset: number,
+    cb: OpCallback,
+    owner?: OpOwner | null,
+  ): number;
   /** Connects to the encoded sockaddr `addr`. */
   connect(fd: number, addr: Uint8Array, cb: OpCallback): number;
   /** Closes `fd` in the kernel. */
@@ -103,6 +133,8 @@ export interface CompletionQueue {
    * serve the Selector contract): a guest loop keeps the process alive while there are any.
    */
   readonly pendingOperations: number;
+  /** Called around each callback `runCompleted()` runs, while set (one check per callback when null). */
+  probe: CompletionProbe | null;
   /** Counters. */
   stats(): CompletionStats;
   /** Releases the ring and its memory; operations in flight are cancelled by the kernel. Idempotent. */

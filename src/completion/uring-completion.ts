@@ -24,10 +24,13 @@ import { close as closeFd } from '../sys/fd.ts';
 import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
+  CompletionCallbackKind,
+  CompletionProbe,
   CompletionQueue,
   CompletionStats,
   ExceptionSink,
   OpCallback,
+  OpOwner,
   RecvCallback,
 } from './completion.ts';
 import { Kind, type Op, OpTable } from './op-table.ts';
@@ -38,6 +41,8 @@ import { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SETUP_FLAGS, SQ_ENTRIES } f
 export { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SQ_ENTRIES } from './uring-setup.ts';
 
 const ENOBUFS = 105;
+/** What the probe is told a callback finished, by the operation's {@link Kind}. */
+const PROBE_KINDS: readonly CompletionCallbackKind[] = ['op', 'recv', 'send', 'accept'];
 const SETTLED = Promise.resolve();
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
@@ -52,10 +57,14 @@ export class UringCompletion implements CompletionQueue {
    * where libuv waits; an owner-mode loop turns it off, its next `wait()` submits anyway.
    */
   autoFlush = true;
+  /** @inheritDoc */
+  probe: CompletionProbe | null = null;
   readonly #ring: IoUring;
   readonly #bufs: BufRing;
   readonly #arena = new SendArena();
   readonly #ops = new OpTable();
+  /** Who submitted the operation in each slot (for the probe). */
+  readonly #owners: (OpOwner | null)[] = [];
   /** Operations in flight that are not the readiness adapter's polls. */
   #userOps = 0;
   /** Hooks to run before the next submission. */
@@ -95,9 +104,10 @@ export class UringCompletion implements CompletionQueue {
 
   // ── operations ────────────────────────────────────────────────────────────────────────
 
-  #add(kind: Kind, fd: number, cb: OpCallback | null, immediate = false): Op {
+  #add(kind: Kind, fd: number, cb: OpCallback | null, immediate = false, owner: OpOwner | null = null): Op {
     const op = this.#ops.add(kind, fd, immediate);
     op.cb = cb;
+    this.#owners[op.slot] = owner;
     if (!immediate) this.#userOps++;
     this.#submitted++;
     this.#scheduleFlush();
@@ -122,15 +132,15 @@ export class UringCompletion implements CompletionQueue {
   }
 
   /** @inheritDoc */
-  accept(fd: number, multishot: boolean, cb: OpCallback): number {
-    const { id } = this.#add(Kind.Accept, fd, cb);
+  accept(fd: number, multishot: boolean, cb: OpCallback, owner: OpOwner | null = null): number {
+    const { id } = this.#add(Kind.Accept, fd, cb, false, owner);
     this.#ring.accept(fd, sys.SOCK_NONBLOCK | sys.SOCK_CLOEXEC, id, multishot);
     return id;
   }
 
   /** @inheritDoc */
-  recv(fd: number, cb: RecvCallback): number {
-    const op = this.#add(Kind.Recv, fd, null);
+  recv(fd: number, cb: RecvCallback, owner: OpOwner | null = null): number {
+    const op = this.#add(Kind.Recv, fd, null, false, owner);
     op.recvCb = cb;
     const id = op.id;
     this.#ring.recvSelect(fd, this.#bufs.groupId, id, true);
@@ -138,10 +148,16 @@ export class UringCompletion implements CompletionQueue {
   }
 
   /** @inheritDoc */
-  send(fd: number, chunks: readonly Uint8Array[], offset: number, cb: OpCallback): number {
+  send(
+    fd: number,
+    chunks: readonly Uint8Array[],
+    offset: number,
+    cb: OpCallback,
+    owner: OpOwner | null = null,
+  ): number {
     const chunk = this.#arena.take();
     const n = SendArena.fill(chunk, chunks, offset);
-    const op = this.#add(Kind.Send, fd, cb);
+    const op = this.#add(Kind.Send, fd, cb, false, owner);
     op.chunk = chunk;
     const id = op.id;
     this.#ring.send(fd, chunk.address, n, sys.MSG_NOSIGNAL, id);
@@ -314,11 +330,19 @@ export class UringCompletion implements CompletionQueue {
     this.#doneFlags = reentered ? [] : this.#spareFlags;
     this.#doneN = 0;
     this.#callbacksRun += n;
+    const probe = this.probe;
     for (let i = 0; i < n; i++) {
       const op = ops[i] as Op;
       const r = res[i] as number;
       const f = flags[i] as number;
       const more = (f & CqeFlag.MORE) !== 0;
+      if (probe !== null)
+        probe.begin(
+          PROBE_KINDS[op.kind] ?? 'op',
+          op.fd,
+          op.kind === Kind.Recv ? op.recvCb : op.cb,
+          this.#owners[op.slot] ?? null,
+        );
       try {
         if (op.kind === Kind.Recv) {
           const hasBuf = (f & CqeFlag.BUFFER) !== 0;
@@ -339,6 +363,7 @@ export class UringCompletion implements CompletionQueue {
       } catch (err) {
         exceptions.report(err, 'completion callback', op.fd);
       }
+      if (probe !== null) probe.end();
       if (!more) this.#ops.release(op);
       if (this.#closed) {
         // Closed by a callback: the connections of accepts not delivered yet are closed here.

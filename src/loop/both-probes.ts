@@ -19,7 +19,12 @@ export class BothProbes implements CallbackProbe {
   }
 
   /** @inheritDoc */
-  begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
+  begin(
+    kind: CallbackRecordKind,
+    fd: number,
+    fn: ((...a: never[]) => void) | null,
+    owner: Labelled | null,
+  ): void {
     this.#a.begin(kind, fd, fn, owner);
     this.#b.begin(kind, fd, fn, owner);
   }

@@ -44,11 +44,32 @@ export function wakeBit(reason: WakeReason): number {
 }
 
 /** Callback kinds by code (the index). */
-export const KINDS: readonly CallbackRecordKind[] = ['reader', 'writer', 'timer', 'soon'];
+export const KINDS: readonly CallbackRecordKind[] = [
+  'reader',
+  'writer',
+  'timer',
+  'soon',
+  'recv',
+  'send',
+  'accept',
+  'op',
+];
 
-/** The code of `kind` in {@link KINDS}. */
+/** The code of `kind` in {@link KINDS} (a constant where the caller passes a literal). */
 export function kindCode(kind: CallbackRecordKind): number {
-  return kind === 'reader' ? 0 : kind === 'writer' ? 1 : kind === 'timer' ? 2 : 3;
+  return kind === 'reader'
+    ? 0
+    : kind === 'writer'
+      ? 1
+      : kind === 'timer'
+        ? 2
+        : kind === 'soon'
+          ? 3
+          : otherCode(kind);
+}
+
+function otherCode(kind: CallbackRecordKind): number {
+  return kind === 'recv' ? 4 : kind === 'send' ? 5 : kind === 'accept' ? 6 : 7;
 }
 
 // The fields of one iteration's row (Float64Array).

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { CompletionCallbackKind } from '../completion/completion.ts';
 
 /** Something the loop can name in a record: a transport, a listener, the waker. */
 export interface Labelled {
@@ -56,8 +57,11 @@ export interface ReadyRecord {
   readonly label: string;
 }
 
-/** What kind of callback ran: an fd's reader or writer, a timer, a `callSoon`. */
-export type CallbackRecordKind = 'reader' | 'writer' | 'timer' | 'soon';
+/**
+ * What kind of callback ran: an fd's reader or writer, a timer, a `callSoon`; on io_uring the
+ * completion of a receive, a send, an accept, or another operation (`op`: connect, close …).
+ */
+export type CallbackRecordKind = 'reader' | 'writer' | 'timer' | 'soon' | CompletionCallbackKind;
 
 /** One callback the loop ran. */
 export interface CallbackRecord {

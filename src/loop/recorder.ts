@@ -46,8 +46,16 @@ export { BothProbes } from './both-probes.ts';
 
 /** Hooks around each callback the loop runs (the recorder and the watchdog implement it). */
 export interface CallbackProbe {
-  /** A callback is about to run: its kind, fd (−1 unless reader/writer), function and fd owner. */
-  begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void;
+  /**
+   * A callback is about to run: its kind, fd (−1 for timers and `callSoon`), function (null:
+   * none) and the owner of the fd or of the io_uring operation.
+   */
+  begin(
+    kind: CallbackRecordKind,
+    fd: number,
+    fn: ((...a: never[]) => void) | null,
+    owner: Labelled | null,
+  ): void;
   /** The callback that began last has returned (or thrown). */
   end(): void;
 }
@@ -291,7 +299,12 @@ export class LoopRecorder implements CallbackProbe {
   }
 
   /** @internal CallbackProbe: no clock read (the callback starts where the previous one ended). */
-  begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
+  begin(
+    kind: CallbackRecordKind,
+    fd: number,
+    fn: ((...a: never[]) => void) | null,
+    owner: Labelled | null,
+  ): void {
     const log = this.#callbacks!; // enabled
     if (log.n - log.floor > log.mask) this.#makeRoom(log);
     const i = log.n++;

@@ -177,7 +177,12 @@ export class Watchdog implements CallbackProbe {
   }
 
   /** @internal CallbackProbe: the heartbeat. */
-  begin(kind: CallbackRecordKind, fd: number, fn: (...a: never[]) => void, owner: Labelled | null): void {
+  begin(
+    kind: CallbackRecordKind,
+    fd: number,
+    fn: ((...a: never[]) => void) | null,
+    owner: Labelled | null,
+  ): void {
     this.#kind = kind;
     this.#fd = fd;
     this.#fn = fn;

@@ -191,6 +191,7 @@ export class Server {
             this.#serve(fd);
           },
           failed: (errno) => this.#acceptFailed(new OsError('accept', errno)),
+          owner: this,
         });
         // From a loop callback: the guest loop then sees the request in flight and keeps the
         // process alive for it (it re-checks that after each iteration).

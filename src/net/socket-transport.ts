@@ -47,10 +47,11 @@
 import type { EventLoop } from '../loop/event-loop.ts';
 import { OsError } from '../sys/errno.ts';
 import { WOULD_BLOCK, writev } from '../sys/fd.ts';
-import { describe, recv, send } from '../sys/socket.ts';
+import { recv, send } from '../sys/socket.ts';
 import type { Protocol } from './protocol.ts';
 import { StreamTransportCore } from './stream-transport-core.ts';
 import { type StreamTransportOptions, toBytes } from './stream-transport-options.ts';
+import { transportLabel } from './transport-label.ts';
 
 export { DEFAULT_LINGER_MS, type SocketTransportStats } from './stream-transport-options.ts';
 
@@ -125,17 +126,7 @@ export class SocketTransport extends StreamTransportCore {
    * watchdog name this connection's descriptor. Computed on first use.
    */
   get label(): string {
-    if (this.#label === null) {
-      const peer = this.getExtraInfo('peername');
-      const local = this.getExtraInfo('sockname');
-      const localText =
-        local === null
-          ? '?'
-          : local.family === 'unix'
-            ? describe(local)
-            : `:${describe(local).replace(/^.*:/, '')}`;
-      this.#label = `transport ${peer === null ? '?' : describe(peer)}→${localText}`;
-    }
+    if (this.#label === null) this.#label = transportLabel(this);
     return this.#label;
   }
 

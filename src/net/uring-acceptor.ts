@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { CompletionQueue } from '../completion/completion.ts';
+import type { CompletionQueue, OpOwner } from '../completion/completion.ts';
 import { close as closeFd } from '../sys/fd.ts';
 
 const ECANCELED = 125;
@@ -28,6 +28,8 @@ export interface UringAcceptorHandlers {
   accepted(fd: number): void;
   /** An accept error (`errno` > 0; never ECANCELED); the request is re-armed after it unless paused. */
   failed(errno: number): void;
+  /** Who the accept completions belong to, as the flight recorder names them (the listener). */
+  readonly owner?: OpOwner;
 }
 
 /** Multishot accept on io_uring; see the module comment. */
@@ -87,7 +89,12 @@ export class UringAcceptor {
 
   #arm(): void {
     this.#arms++;
-    const id = this.#cq.accept(this.#fd, true, (res, more) => this.#onAccept(id, res, more));
+    const id = this.#cq.accept(
+      this.#fd,
+      true,
+      (res, more) => this.#onAccept(id, res, more),
+      this.#handlers.owner ?? null,
+    );
     this.#op = id;
   }
 

@@ -27,6 +27,7 @@ import { OsError } from '../sys/errno.ts';
 import type { Protocol } from './protocol.ts';
 import { StreamTransportCore } from './stream-transport-core.ts';
 import { checkTransportFd, type StreamTransportOptions, toBytes } from './stream-transport-options.ts';
+import { transportLabel } from './transport-label.ts';
 
 const EMPTY = new Uint8Array(0);
 const ENOBUFS = 105;
@@ -64,6 +65,7 @@ export class UringTransport extends StreamTransportCore {
   #held: Buffer[] = [];
   /** The kernel reported EOF while bytes were held (paused): delivered after them. */
   #eofPending = false;
+  #label: string | null = null;
 
   /**
    * Takes ownership of `fd` (a connected, non-blocking stream socket) when it returns.
@@ -76,6 +78,15 @@ export class UringTransport extends StreamTransportCore {
     const cq = completionOf(loop);
     super(loop, fd, protocol, options, options.onClosed);
     this.#cq = cq;
+  }
+
+  /**
+   * `"transport 127.0.0.1:5123→:7000"`: how the flight recorder and the watchdog name this
+   * connection's completions (it is their operations' owner). Computed on first use.
+   */
+  get label(): string {
+    if (this.#label === null) this.#label = transportLabel(this);
+    return this.#label;
   }
 
   // ── Transport ─────────────────────────────────────────────────────────────────────────
@@ -137,7 +148,7 @@ export class UringTransport extends StreamTransportCore {
       !this.eofReceived &&
       !this.#eofPending &&
       (state === 'open' ? this.started && !this.readPaused && this.#held.length === 0 : true);
-    if (want && this.#recvOp === 0) this.#recvOp = this.#cq.recv(this.fd, this.#onRecv);
+    if (want && this.#recvOp === 0) this.#recvOp = this.#cq.recv(this.fd, this.#onRecv, this);
     else if (!want && this.#recvOp !== 0) this.#cq.cancel(this.#recvOp);
   }
 
@@ -201,7 +212,7 @@ export class UringTransport extends StreamTransportCore {
     this.#flushQueued = false;
     if (this.state === 'closed' || this.#sendOp !== 0 || this.flow.buffered === 0) return;
     this.writeCalls++;
-    this.#sendOp = this.#cq.send(this.fd, this.flow.chunks, 0, this.#onSent);
+    this.#sendOp = this.#cq.send(this.fd, this.flow.chunks, 0, this.#onSent, this);
   };
 
   #onSent = (res: number): void => {
