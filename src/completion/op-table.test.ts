@@ -43,3 +43,23 @@ test('release twice frees the slot once; release of a live op ends it', () => {
   assert.equal(t.size, 2);
   assert.equal(t.get(0), undefined);
 });
+
+test('lookup by the two 32-bit words of a CQE’s user data, also past 2^32', () => {
+  const t = new OpTable();
+  let op = t.add(Kind.Plain, 1, false);
+  // Each add takes a new sequence number: after 4096 of them ids no longer fit in 32 bits.
+  for (let i = 0; i < 5000; i++) {
+    t.release(op);
+    op = t.add(Kind.Recv, 1, false);
+  }
+  const id = op.id;
+  assert.ok(id > 2 ** 32);
+  const lo = id % 2 ** 32;
+  const hi = Math.floor(id / 2 ** 32);
+  assert.equal(t.lookup(lo, hi), op);
+  assert.equal(t.lookup(lo, hi + 1), undefined, 'another high word is another operation');
+  assert.equal(t.lookup(lo + 1, hi), undefined, 'another slot');
+  assert.equal(t.lookup(0, 0), undefined, 'user data 0: unwatched');
+  t.end(op);
+  assert.equal(t.lookup(lo, hi), undefined, 'ended: a late completion finds nothing');
+});

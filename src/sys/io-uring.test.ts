@@ -102,6 +102,32 @@ describe('io_uring (L0)', { skip }, () => {
     }
   });
 
+  test('BufRing.copyOut: an owned copy of any length, word-wise or byte-wise, at any pool offset', () => {
+    const ring = IoUring.create(8);
+    const bufs = new BufRing(ring, 2, 4, 256);
+    try {
+      for (let bid = 0; bid < 4; bid++) {
+        const v = bufs.view(bid, 256);
+        for (let i = 0; i < 256; i++) v[i] = (bid * 31 + i * 7) & 0xff;
+      }
+      for (const len of [1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 127, 128, 129, 256]) {
+        for (let bid = 0; bid < 4; bid++) {
+          Buffer.allocUnsafe(len % 5); // move Buffer's pool offset between copies
+          const out = bufs.copyOut(bid, len);
+          const want = Buffer.from(bufs.view(bid, len));
+          assert.equal(out.length, len);
+          assert.deepEqual(out, want, `buffer ${bid}, ${len} bytes`);
+          bufs.view(bid, 1)[0] = 0xaa ^ (want[0] as number); // the copy does not follow the ring
+          assert.equal(out[0], want[0]);
+          bufs.view(bid, 1)[0] = want[0] as number;
+        }
+      }
+    } finally {
+      bufs.close();
+      ring.close();
+    }
+  });
+
   test('multishot ACCEPT: one SQE, one CQE per connection, CQE_F_MORE while armed', () => {
     const ring = IoUring.create(8);
     const lfd = socket(sys.AF_INET, 'stream');
