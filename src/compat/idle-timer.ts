@@ -20,6 +20,8 @@ export class IdleTimer {
   #ms = 0;
   #lastActive = 0;
   #timer: TimerHandle | null = null;
+  /** When the armed timer fires (loop time). */
+  #dueAt = 0;
 
   /** @param onTimeout called on the loop after `ms` of inactivity */
   constructor(loop: EventLoop, onTimeout: () => void) {
@@ -38,12 +40,16 @@ export class IdleTimer {
    */
   set(ms: number): void {
     checkDelay(ms, 'socket timeout (0 turns it off)');
-    this.cancel();
     this.#ms = ms;
-    if (ms > 0) {
-      this.#lastActive = this.#loop.time();
-      this.#arm(ms);
-    }
+    if (ms === 0) return; // an armed timer stays, and finds the timeout off when it fires
+    const now = this.#loop.time();
+    this.#lastActive = now;
+    // Node's http server sets a keep-alive timeout after each response and turns it off at the
+    // next request: a timer already due no later than needed is kept (it re-arms for the rest
+    // when it fires), so that costs no timer operation per request.
+    if (this.#timer !== null && this.#dueAt <= now + ms) return;
+    this.cancel();
+    this.#arm(ms);
   }
 
   /** Records activity (a read or write); re-arms the timer if it already fired. */
@@ -69,6 +75,7 @@ export class IdleTimer {
     if (this.#loop.isClosed) return;
     // Unreferenced, as net's socket timeouts: a timeout alone never keeps the process alive.
     this.#timer = this.#loop.callLater(delayMs, this.#fire).unref();
+    this.#dueAt = this.#loop.time() + delayMs;
   }
 
   #fire = (): void => {

@@ -36,7 +36,7 @@ import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
-import { type Callback, closedError, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
+import { type Callback, closedError, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
@@ -153,6 +153,7 @@ export class Socket extends AddressedDuplex {
       allowHalfOpen: options.allowHalfOpen === true,
       emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
       autoDestroy: true,
+      decodeStrings: false, // as net: strings reach _write/_writev, encoded once (joinChunks)
       highWaterMark: options.highWaterMark,
       readableHighWaterMark: options.readableHighWaterMark,
       writableHighWaterMark: options.writableHighWaterMark,
@@ -353,16 +354,16 @@ export class Socket extends AddressedDuplex {
   // ── writing ───────────────────────────────────────────────────────────────────────────
 
   /** @internal Duplex: one chunk (see socket-writer.ts). */
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
-    this.#writer.send([chunk], cb);
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: Callback): void {
+    this.#writer.send([typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk], cb);
   }
 
-  /** @internal Duplex: several chunks buffered while a write was pending (one writev). */
-  override _writev(chunks: { chunk: Buffer }[], cb: Callback): void {
-    this.#writer.send(
-      chunks.map((c) => c.chunk),
-      cb,
-    );
+  /**
+   * @internal Duplex: several chunks buffered while a write was pending or corked (Node's
+   * `http` writes a response as 2–5 chunks): small ones go as one buffer (joinChunks).
+   */
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: Callback): void {
+    this.#writer.send(joinChunks(chunks), cb);
   }
 
   /** @internal Duplex: end() — shut down the write side once the buffer is flushed. */
