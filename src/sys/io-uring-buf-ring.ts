@@ -38,6 +38,9 @@ export class BufRing {
   #dstWords: Int32Array = new Int32Array(0);
   #tail = 0;
   #registered = false;
+  /** Each buffer's address as the two 32-bit words of `io_uring_buf.addr` (computed once, not per recycle). */
+  readonly #addrLo: Uint32Array;
+  readonly #addrHi: Uint32Array;
 
   /**
    * Maps the ring and the buffers, registers them as group `groupId`, and provides every buffer.
@@ -77,6 +80,13 @@ export class BufRing {
       throw err;
     } finally {
       reg.unmap();
+    }
+    this.#addrLo = new Uint32Array(count);
+    this.#addrHi = new Uint32Array(count);
+    for (let bid = 0; bid < count; bid++) {
+      const addr = this.#data.address + bid * bufferSize;
+      this.#addrLo[bid] = addr >>> 0;
+      this.#addrHi[bid] = Math.floor(addr / 2 ** 32);
     }
     for (let bid = 0; bid < count; bid++) this.#put(bid);
     this.#publish();
@@ -133,9 +143,8 @@ export class BufRing {
   #put(bid: number): void {
     const slot = this.#tail & (this.count - 1);
     const w = (slot * Buf.SIZE) / 4;
-    const addr = this.#data.address + bid * this.bufferSize;
-    this.#e32[w] = addr >>> 0;
-    this.#e32[w + 1] = Math.floor(addr / 2 ** 32);
+    this.#e32[w] = this.#addrLo[bid] as number;
+    this.#e32[w + 1] = this.#addrHi[bid] as number;
     this.#e32[w + Buf.len / 4] = this.bufferSize;
     // bid (u16 @12) shares a word with resv (u16 @14), which in entry 0 is the ring's tail.
     this.#e16[(slot * Buf.SIZE + Buf.bid) / 2] = bid;
