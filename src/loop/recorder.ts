@@ -311,7 +311,8 @@ export class LoopRecorder implements CallbackProbe {
     const j = i & log.mask;
     log.i32[2 * j] = kindCode(kind);
     log.i32[2 * j + 1] = fd;
-    log.refs[j] = fn;
+    const refs = log.refs;
+    if (refs[j] !== fn) refs[j] = fn; // most callbacks are a class's shared method: no store
     log.refs2[j] = owner;
     this.#cbOpen = i;
   }
