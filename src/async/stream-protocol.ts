@@ -22,6 +22,9 @@ import { cancellable, type Settle, type SignalOptions } from './cancellable.ts';
 import { StreamReader } from './stream-reader.ts';
 import { StreamWriter } from './stream-writer.ts';
 
+/** What `waitWritable` returns while writing is not paused: settled once, shared. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Options of a {@link StreamProtocol}. */
 export interface StreamProtocolOptions {
   /** The reader's buffer limit (see StreamReaderOptions); default (also when `undefined`) 64 KiB. */
@@ -136,6 +139,8 @@ export class StreamProtocol implements Protocol {
    *   closed; AbortedError when `options.signal` aborts first
    */
   waitWritable(options: SignalOptions = {}): Promise<void> {
+    // The common case (not paused, no signal) allocates nothing: one settled promise serves all.
+    if (!this.#writePaused && !this.#lost && options.signal === undefined) return RESOLVED;
     return cancellable<void>('StreamWriter.drain()', options.signal, (settle) => {
       if (this.#lost) {
         settle.reject(

@@ -77,6 +77,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
   /** Bytes the waiting read may buffer (readUntil's limit, readExactly's n); 0 when none waits. */
   #need = 0;
   #wake: (() => void) | null = null;
+  /**
+   * A plain `read()` (no signal) waiting: `feedData`/`feedEof`/`setException` settle its promise
+   * themselves, with the bytes, so the reader wakes one promise hop after the data arrived
+   * (no async function resuming in between). `#pendingMax`: its `max`; `#pendingAsResult`: the
+   * async iterator's read, resolved as an iterator result.
+   */
+  #pendingResolve: ((value: never) => void) | null = null;
+  #pendingReject: ((error: unknown) => void) | null = null;
+  #pendingMax = 0;
+  #pendingAsResult = false;
 
   /** @throws InvalidArgumentError for a limit that is not a whole number ≥ 1 */
   constructor(options: StreamReaderOptions = {}) {
@@ -99,21 +109,24 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.#eof) throw new ClosedResourceError('Cannot feed data to a StreamReader after its EOF.');
     if (data.length === 0) return;
     this.#buffer.push(data);
-    if (this.#wake !== null) this.#wakeReader();
+    if (this.#pendingResolve !== null) this.#settlePending();
+    else if (this.#wake !== null) this.#wakeReader();
     else this.#updateFlow();
   }
 
   /** Marks the end of the stream: reads return what is left, then EOF. */
   feedEof(): void {
     this.#eof = true;
-    this.#wakeReader();
+    if (this.#pendingResolve !== null) this.#settlePending();
+    else this.#wakeReader();
   }
 
   /** Records a connection error: it fails the next read that would wait. Implies EOF. */
   setException(error: Error): void {
     this.#error = error;
     this.#eof = true;
-    this.#wakeReader();
+    if (this.#pendingResolve !== null) this.#settlePending();
+    else this.#wakeReader();
   }
 
   // ── reads ─────────────────────────────────────────────────────────────────────────────
@@ -134,7 +147,63 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * @returns the bytes; an empty Buffer at EOF
    * @throws (rejects) BusyResourceError, AbortedError, the connection's error
    */
-  async read(max: number = this.limit, options: SignalOptions = {}): Promise<Buffer> {
+  read(max: number = this.limit, options: SignalOptions = {}): Promise<Buffer> {
+    return this.#readDirect(max, options, false) as Promise<Buffer>;
+  }
+
+  /**
+   * `read()` without an async function when it can: bytes buffered are returned in a settled
+   * promise, a wait with no signal is settled by `feedData` itself (see `#pendingResolve`); any
+   * other case (a signal, a read already waiting, a bad `max`) takes the general path.
+   * `asResult`: resolve with an iterator result (`{ value, done }`) instead of the bytes.
+   */
+  #readDirect(
+    max: number,
+    options: SignalOptions,
+    asResult: boolean,
+  ): Promise<Buffer | IteratorResult<Buffer>> {
+    if (this.#busy !== null || options.signal !== undefined || !Number.isSafeInteger(max) || max < 1) {
+      const p = this.#read(max, options);
+      return asResult ? p.then(toResult) : p;
+    }
+    if (this.#buffer.length > 0) {
+      const out = this.#buffer.take(Math.min(max, this.#buffer.length));
+      this.#updateFlow();
+      return Promise.resolve(asResult ? toResult(out) : out);
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#eof) return Promise.resolve(asResult ? toResult(Buffer.alloc(0)) : Buffer.alloc(0));
+    this.#busy = 'read';
+    if (this.#paused) {
+      this.#paused = false;
+      this.#transport?.resumeReading();
+    }
+    return new Promise((resolve, reject) => {
+      this.#pendingResolve = resolve as (value: never) => void;
+      this.#pendingReject = reject;
+      this.#pendingMax = max;
+      this.#pendingAsResult = asResult;
+    });
+  }
+
+  /** Settles the waiting plain `read()`: bytes first, then the error, then EOF. */
+  #settlePending(): void {
+    const resolve = this.#pendingResolve as ((value: Buffer | IteratorResult<Buffer>) => void) | null;
+    const reject = this.#pendingReject;
+    if (resolve === null || reject === null) return;
+    this.#pendingResolve = null;
+    this.#pendingReject = null;
+    this.#busy = null;
+    const buffered = this.#buffer.length;
+    if (buffered === 0 && this.#error !== null) reject(this.#error);
+    else {
+      const out = this.#buffer.take(Math.min(this.#pendingMax, buffered));
+      resolve(this.#pendingAsResult ? toResult(out) : out);
+    }
+    this.#updateFlow();
+  }
+
+  async #read(max: number, options: SignalOptions): Promise<Buffer> {
     checkCount('read', max);
     this.#enter('read', options.signal);
     try {
@@ -225,13 +294,18 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
   }
 
-  /** Yields chunks (`read()`) until EOF. Breaking out of the loop leaves the rest buffered. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
-    for (;;) {
-      const chunk = await this.read();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  /**
+   * Yields chunks (`read()`) until EOF. Breaking out of the loop leaves the rest buffered. Each
+   * `next()` is one `read()` resolved as an iterator result (no async generator in between);
+   * a `next()` while another waits rejects with BusyResourceError, as a second `read()` does.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    const iterator: AsyncIterableIterator<Buffer> = {
+      next: () => this.#readDirect(this.limit, NO_OPTIONS, true) as Promise<IteratorResult<Buffer>>,
+      return: () => Promise.resolve({ value: undefined, done: true }),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Counters, as a frozen plain object. */
@@ -303,6 +377,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
       t.resumeReading();
     }
   }
+}
+
+const NO_OPTIONS: SignalOptions = Object.freeze({});
+
+/** A chunk as the async iterator's result: an empty one (EOF) ends the iteration. */
+function toResult(chunk: Buffer): IteratorResult<Buffer> {
+  return chunk.length === 0 ? { value: undefined, done: true } : { value: chunk, done: false };
 }
 
 /**
