@@ -10,7 +10,7 @@
 export class HeaderList {
   readonly #bytes: Uint8Array;
   /** Four offsets per field: name start, name end, value start, value end. */
-  readonly #offsets: Int32Array;
+  readonly #offsets: readonly number[];
   /** The number of fields. */
   readonly size: number;
 
@@ -19,7 +19,7 @@ export class HeaderList {
    * @param offsets name start/end and value start/end of each field, in `bytes`
    * @param size how many fields `offsets` describes
    */
-  constructor(bytes: Uint8Array, offsets: Int32Array, size: number) {
+  constructor(bytes: Uint8Array, offsets: readonly number[], size: number) {
     this.#bytes = bytes;
     this.#offsets = offsets;
     this.size = size;
