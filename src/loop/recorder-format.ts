@@ -46,8 +46,9 @@ function syscalls(r: IterationRecord): string {
     .join(' ');
 }
 
+/** `s` padded to `n` characters; one longer keeps a space after it (columns never run together). */
 function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
 }
 
 /**
