@@ -161,6 +161,7 @@ export class Dial {
         port: target.port,
         family: target.family,
         attemptTimeoutMs: target.attemptTimeoutMs,
+        onResolved: this.#onResolved(target.host),
       });
     } else {
       this.target = { hostname: target.host };
@@ -227,6 +228,28 @@ export class Dial {
     tick();
   }
 
+  /**
+   * nbio's resolver answered for `host` (IP literals never ask it): `'lookup'` for each address,
+   * or once with the error, as `net` emits it after `dns.lookup`.
+   */
+  #onResolved(host: string) {
+    return (err: Error | null, addresses: readonly SocketAddress[]): void => {
+      if (this.#done) return;
+      if (err !== null) {
+        this.#events.lookup(
+          toNetError(err, { hostname: host }),
+          undefined as unknown as string,
+          undefined,
+          host,
+        );
+        return;
+      }
+      for (const a of addresses) {
+        if (a.family !== 'unix') this.#events.lookup(null, a.address, a.family === 'ipv4' ? 4 : 6, host);
+      }
+    };
+  }
+
   #connect(target: {
     host?: string;
     port?: number;
@@ -234,6 +257,7 @@ export class Dial {
     family?: 'ipv4' | 'ipv6' | undefined;
     addresses?: string[];
     attemptTimeoutMs?: number | undefined;
+    onResolved?: (err: Error | null, addresses: readonly SocketAddress[]) => void;
   }): void {
     const he = target.attemptTimeoutMs === undefined ? {} : { onAttempt: this.#onAttempt };
     try {

@@ -5,6 +5,7 @@
 // On every loop: the default guest loop and each backend in each mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { closeResolver } from '../net/resolver.ts';
 import { connect } from './create-connection.ts';
 import { Socket } from './socket.ts';
 import type { NbioTcpHandle } from './tcp-handle.ts';
@@ -296,6 +297,43 @@ for (const c of loopCases()) {
         }
         assert.deepEqual(replies, ['ONE', 'TWO']);
         assert.equal(handles.size, 2, 'one handle per connection');
+        await closeServer(loop, server);
+      }));
+
+    test("'lookup' without a custom lookup: each address nbio's resolver gave, or its error; none for an IP", () =>
+      onLoop(c, async (loop) => {
+        const { server, port } = await listen(loop, (s) => s.resume());
+        const named = new Socket({ loop });
+        const lookups: unknown[][] = [];
+        named.on('lookup', (...args: unknown[]) => lookups.push(args));
+        named.connect({ port, host: 'localhost', family: 4 });
+        await nextEvent(loop, named, 'connect');
+        assert.ok(lookups.length >= 1);
+        assert.deepEqual(lookups[0], [null, '127.0.0.1', 4, 'localhost']);
+
+        const literal = new Socket({ loop });
+        literal.on('lookup', () => assert.fail('an IP address is not looked up'));
+        literal.connect(port, '127.0.0.1');
+        await nextEvent(loop, literal, 'connect');
+
+        const host = `${'x'.repeat(64)}.invalid`; // refused by the C library, no network traffic
+        const bad = new Socket({ loop });
+        const failedLookup = nextEvent(loop, bad, 'lookup');
+        const error = nextEvent(loop, bad, 'error');
+        bad.connect(port, host);
+        const [err, address, family, name] = (await failedLookup) as [NodeJS.ErrnoException, ...unknown[]];
+        assert.equal(err.code, 'ENOTFOUND');
+        assert.deepEqual([address, family, name], [undefined, undefined, host]);
+        assert.equal(((await error)[0] as NodeJS.ErrnoException).code, 'ENOTFOUND');
+        // The bad name went to the resolver's worker threads: end them before the descriptor check.
+        let ended = false;
+        closeResolver(loop, () => (ended = true)); // (reported from Node's loop: wait with loop timers)
+        await until(loop, 'the resolver threads ended', () => ended);
+        for (const s of [named, literal]) {
+          const closed = nextEvent(loop, s, 'close');
+          s.destroy();
+          await closed;
+        }
         await closeServer(loop, server);
       }));
   });

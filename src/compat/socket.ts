@@ -237,7 +237,9 @@ export class Socket extends AddressedDuplex {
       target,
       { noDelay: this.#noDelay },
       {
-        lookup: (err, address, family, host) => this.emit('lookup', err, address, family, host),
+        lookup: (err, address, family, host) => {
+          rethrowOutsideLoop(() => this.emit('lookup', err, address, family, host));
+        },
         failed: (err) => {
           if (this.destroyed) return;
           this.#connecting = false;

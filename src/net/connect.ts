@@ -64,6 +64,11 @@ export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>
   signal?: AbortSignal | undefined;
   /** Only addresses of this family (passed to the resolver; checked against IP literals). */
   family?: 'ipv4' | 'ipv6' | undefined;
+  /**
+   * Told once a host name was resolved (the addresses, or the resolver's error), before the
+   * first attempt; not for IP literals, paths or `addresses`. Node's `'lookup'` event.
+   */
+  onResolved?: ((err: Error | null, addresses: readonly SocketAddress[]) => void) | undefined;
 }
 
 /** Receives the outcome of {@link createConnection}: an error, or the transport and protocol. */
@@ -96,6 +101,9 @@ export function createConnection<P extends Protocol>(
     throw new InvalidArgumentError(
       'createConnection needs a protocol factory and a callback: pass two functions.',
     );
+  }
+  if (options?.onResolved !== undefined && typeof options.onResolved !== 'function') {
+    throw new InvalidArgumentError('Invalid onResolved: pass a function (error, addresses).');
   }
   const attempt = new Attempt(loop, protocolFactory, checkConnectOptions(options), callback);
   return { cancel: (reason) => attempt.cancel(reason) };
@@ -166,6 +174,13 @@ class Attempt<P extends Protocol> {
   #onResolved = (err: Error | null, addresses: SocketAddress[]): void => {
     this.#resolving = null;
     if (this.#settled) return;
+    try {
+      this.#c.options.onResolved?.(err, addresses);
+    } catch (e) {
+      this.#fail(e as Error); // the observer failed: the attempt ends with its error
+      return;
+    }
+    if (this.#settled) return; // onResolved cancelled the attempt
     if (err !== null) {
       this.#fail(err);
       return;
