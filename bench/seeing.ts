@@ -2,9 +2,11 @@
  * The cost of the seeing tools (issue 11), two ways, in one run:
  *
  * 1. **B1 echo** (64 B, 50 connections, 1 in flight): the same nbio echo server with the flight
- *    recorder off, on, with the watchdog, and with both, measured alternating (A B C D A B C D
- *    …), server pinned to core 0 and the C load generator to core 1; the median server CPU µs
- *    per round trip of each and its ratio to "off" (the targets: recorder ≤ 1.03, watchdog ≤ 1.01).
+ *    recorder off, on, with the watchdog, and with both, measured alternating (the order rotates
+ *    each round: A B C D, B C D A, …), server pinned to core 0 and the C load generator to core 1;
+ *    the median server CPU µs per round trip of each, its ratio to "off", and the ratio within
+ *    each round (to that round's "off") with its median and middle half (the targets: recorder
+ *    ≤ 1.03, watchdog ≤ 1.01).
  * 2. **Paired, in one process** (bench/seeing-paired.ts): a plain and a watched owner-mode loop
  *    doing the same socket-pair ping-pong in alternating blocks; the tools' added CPU ns per
  *    iteration and per callback. It stays readable on a busy machine, where (1) does not.
@@ -45,8 +47,8 @@ interface Config {
 
 const config = (quick: boolean): Config =>
   quick
-    ? { rounds: 2, durationMs: 1000, pairs: [8], blocks: 150 }
-    : { rounds: 9, durationMs: 1500, pairs: [1, 8], blocks: 300 };
+    ? { rounds: 3, durationMs: 1000, pairs: [8], blocks: 150 }
+    : { rounds: 15, durationMs: 1500, pairs: [1, 8], blocks: 300 };
 
 function plan(quick: boolean): BenchPlan {
   const c = config(quick);
@@ -63,11 +65,17 @@ interface EchoRow {
   max: number;
   rtPerSec: number;
   ratioToOff: number;
+  /** Each round's figure over that round's "off": median, first and third quartile. */
+  roundRatio: { median: number; q1: number; q3: number };
   runs: number[];
 }
 
 const median = (xs: readonly number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+/** The value below which a fraction `q` of `xs` lies (nearest rank). */
+const quantile = (xs: readonly number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
 
 async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
   ensureCProgram('loadgen');
@@ -94,7 +102,9 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
         round === 0 ? 'seeing B1 warm-up round' : `seeing B1 round ${round}/${c.rounds}`,
       );
       const said: string[] = [];
-      for (const tools of TOOLS) {
+      // rotate the order each round, so that no server always follows the same one
+      const order = TOOLS.map((_, i) => TOOLS[(i + round) % TOOLS.length]!);
+      for (const tools of order) {
         const srv = servers.get(tools)!; // started above
         const r = await runLoadgen({
           port: srv.port,
@@ -115,10 +125,12 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
       }
       done(`µs CPU/rt: ${said.join(', ')}`);
     }
-    const off = median((runs.get('off') ?? []).map((r) => r.cpuUsPerRt));
+    const offRuns = (runs.get('off') ?? []).map((r) => r.cpuUsPerRt);
+    const off = median(offRuns);
     return TOOLS.map((tools) => {
       const rs = runs.get(tools) ?? [];
       const cpu = rs.map((r) => r.cpuUsPerRt);
+      const ratios = cpu.map((x, i) => x / (offRuns[i] ?? Number.NaN));
       return {
         tools,
         serverCpuUsPerRt: median(cpu),
@@ -126,6 +138,7 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
         max: Math.max(...cpu),
         rtPerSec: median(rs.map((r) => r.rtPerSec)),
         ratioToOff: median(cpu) / off,
+        roundRatio: { median: median(ratios), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75) },
         runs: cpu,
       };
     });
@@ -164,13 +177,36 @@ function measurePairedRuns(c: Config, progress: Progress): PairedResult[] {
 
 function render(m: MachineInfo, c: Config, load: string, echo: EchoRow[], paired: PairedResult[]): string {
   const echoTable = markdownTable(
-    ['tools', 'server CPU µs/round trip (median, min–max)', '× off', 'round trips/s'],
+    [
+      'tools',
+      'server CPU µs/round trip (median, min–max)',
+      '× off (medians)',
+      '× off within a round (median, middle half)',
+      'round trips/s',
+    ],
     echo.map((r) => [
       r.tools,
       `${r.serverCpuUsPerRt.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`,
       r.ratioToOff.toFixed(3),
+      `${r.roundRatio.median.toFixed(3)} (${r.roundRatio.q1.toFixed(3)}–${r.roundRatio.q3.toFixed(3)})`,
       `${Math.round(r.rtPerSec)}`,
     ]),
+  );
+  // In B1 a round trip is one reader callback and one ready event, plus a share of an iteration
+  // (tens of round trips each): the paired cost per callback with 8 pairs (16 per iteration)
+  // over this run's B1 "off" is what the paired measure predicts for B1.
+  const offUs = echo.find((r) => r.tools === 'off')?.serverCpuUsPerRt ?? Number.NaN;
+  const widest = Math.max(...paired.map((p) => p.pairs));
+  const predicted = markdownTable(
+    ['tools', 'B1 × off, measured (within a round)', 'paired: added ns/callback', 'predicted B1 × off'],
+    paired
+      .filter((p) => p.pairs === widest)
+      .map((p) => [
+        p.tools,
+        echo.find((r) => r.tools === p.tools)?.roundRatio.median.toFixed(3) ?? '?',
+        p.addedNsPerCallback.toFixed(0),
+        (1 + p.addedNsPerCallback / (offUs * 1000)).toFixed(3),
+      ]),
   );
   const pairedTable = markdownTable(
     ['tools', 'socket pairs', 'plain loop CPU ns/iteration', 'added ns/iteration', 'added ns/callback'],
@@ -184,14 +220,18 @@ function render(m: MachineInfo, c: Config, load: string, echo: EchoRow[], paired
   );
   return [
     markdownHeader('Seeing tools: what the recorder and the watchdog cost', m),
-    `B1 echo, 64 B, 50 connections, 1 in flight; ${c.rounds} rounds of ${c.durationMs} ms, the four servers alternating. ` +
+    `B1 echo, 64 B, 50 connections, 1 in flight; ${c.rounds} rounds of ${c.durationMs} ms, the four servers alternating, their order rotating each round. ` +
       `Targets: recorder ≤ 1.03 × off, watchdog ≤ 1.01 × off. Load average at the start: ${load}.`,
     '',
     echoTable,
     '',
-    `Paired, in one process (bench/seeing-paired.ts): a plain and a watched owner-mode epoll loop, each with N socket pairs ping-ponging 64 B (2 N reader callbacks per iteration), alternating blocks of 300 iterations, ${c.blocks} blocks; median of the paired differences in CPU time.`,
+    `Paired, in one process (bench/seeing-paired.ts): a plain and a watched owner-mode epoll loop, each with N socket pairs ping-ponging 64 B (2 N reader callbacks per iteration), alternating blocks of 300 iterations, ${c.blocks} blocks, the recorder on only during the watched loop's blocks (its system-call counting is process-wide); median of the paired differences in CPU time.`,
     '',
     pairedTable,
+    '',
+    `Beside B1: the paired cost per callback (${widest} pairs) as a share of this run's B1 "off" round trip (${offUs.toFixed(2)} µs), one callback per round trip.`,
+    '',
+    predicted,
     '',
   ].join('\n');
 }
