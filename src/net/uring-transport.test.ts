@@ -59,7 +59,7 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
             port: 0,
           });
           const [client] = await connectMany(loop, (server.address() as Ipv4Address).port, 1);
-          assert.ok(client?.transport instanceof UringTransport);
+          assert.ok(client?.transport instanceof UringTransport, 'the client is a UringTransport');
           client.transport.write('ping');
           await deadline(
             loop,
@@ -72,7 +72,7 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
               }),
             ),
           );
-          assert.ok(serverSide!.transport instanceof UringTransport);
+          assert.ok(serverSide!.transport instanceof UringTransport, 'the server side is a UringTransport');
           assert.equal(serverSide!.data.toString(), 'ping');
           client.transport.close();
           await deadline(
@@ -171,7 +171,7 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
             s.until(() => s.events.includes('eof')),
           );
           assert.equal(s.received, data.length, 'every byte before the EOF');
-          assert.ok(s.data.equals(data));
+          assert.ok(s.data.equals(data), 'the held bytes arrive intact');
           assert.equal(s.events.at(-1), 'eof');
           s.transport!.close();
           client!.transport!.close();
@@ -263,7 +263,12 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
           for (let i = 0; i < 16; i++) t.write(big);
           await sleep(loop, 50);
           assert.ok(t.bufferedAmount > 0, 'a send is still waiting for the peer');
-          assert.ok(loop.completion!.stats().sendChunksInUse > 0);
+          // Between one SEND's completion and the next submission no chunk is held: wait for one.
+          // (A message on every assert.ok: without one, a failure makes Node's assert parse this
+          // file for its text, which under tsx took longer than the test timeout.)
+          for (let i = 0; i < 100 && loop.completion!.stats().sendChunksInUse === 0; i++)
+            await sleep(loop, 2);
+          assert.ok(loop.completion!.stats().sendChunksInUse > 0, 'a SEND holds a chunk');
           t.abort();
           await deadline(
             loop,
@@ -379,7 +384,7 @@ for (const mode of ['guest', 'owner'] as RunMode[]) {
             await sleep(loop, 5);
           }
           assert.equal(idleRounds, 20, `backpressure reached the client (${sent} bytes sent)`);
-          assert.ok(sent < LIMIT);
+          assert.ok(sent < LIMIT, `sent ${sent} < ${LIMIT}`);
           assert.ok(
             maxBuffered <= 64 * 1024 + 2 * RECV_BUFFER_SIZE,
             `the echo buffer stayed bounded (${maxBuffered})`,
