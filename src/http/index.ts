@@ -32,6 +32,7 @@ export {
 export { installLightResponse, LightResponse } from './server/light-response.ts';
 export { PlainResponse, type PlainResponseInit } from './server/plain-response.ts';
 export type { HeaderInput } from './server/response-head.ts';
+export type { ResponseTrailers, TrailersInit } from './server/response-trailers.ts';
 export { ResponseWriter } from './server/response-writer.ts';
 export { ServerRequest } from './server/server-request.ts';
 export { statusText } from './server/status-text.ts';

@@ -3,7 +3,10 @@
 // `Trailer` field when the head had not gone out; refused with NBIO_INVALID_ARGUMENT on a
 // Content-Length response, to an HTTP/1.0 client and for a field that frames the message. Read
 // back by a raw client, by nbio's own client (`response.trailers` after the body), and by curl
-// (`curl --raw` prints the chunked body as sent) on select, poll and epoll.
+// (`curl --raw` prints the chunked body as sent) on select, poll and epoll. The fetch-shaped way:
+// `trailers` in the init of a PlainResponse or of `new Response(...)` under serve()'s default
+// (LightResponse), as fields (announced) or a promise (awaited after the body), with a string or
+// a stream body; an HTTP/1.0 client gets the body without them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +15,8 @@ import { promisify } from 'node:util';
 import { fetch } from '../../src/http/client/fetch.ts';
 import { HttpClient } from '../../src/http/client/http-client.ts';
 import type { Exchange } from '../../src/http/server/http-connection.ts';
-import { serveRaw } from '../../src/http/server/http-server.ts';
+import { serve, serveRaw } from '../../src/http/server/http-server.ts';
+import { PlainResponse } from '../../src/http/server/plain-response.ts';
 import { onLoop, RawClient } from '../../src/http/server/test-support.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { availableBackends } from '../../src/selector/default-selector.ts';
@@ -100,6 +104,71 @@ for (const config of loopConfigs()) {
         await old.untilResponses(1);
         assert.equal(old.responses[0]?.body, 'old');
         assert.equal(refusals[4], 'NBIO_INVALID_ARGUMENT', 'HTTP/1.0: no chunked body, no trailers');
+        old.close();
+        await server.close();
+      }));
+
+    test('fetch-shaped: trailers in the init, fields or a promise, string or stream body', () =>
+      onLoop(config, async ({ loop }) => {
+        const stream = (parts: string[]): ReadableStream<Uint8Array> =>
+          new ReadableStream({
+            pull(ctrl) {
+              const p = parts.shift();
+              if (p === undefined) ctrl.close();
+              else ctrl.enqueue(new TextEncoder().encode(p));
+            },
+          });
+        const server = serve(
+          loop,
+          (req) => {
+            const path = req.head.target;
+            if (path === '/plain') return new PlainResponse('abc', { trailers: { 'X-Sum': '3' } });
+            if (path === '/promise')
+              return new Response('hello', { trailers: Promise.resolve([['X-Late', '1']]) } as ResponseInit);
+            if (path === '/stream')
+              return new Response(stream(['one ', 'two']), { trailers: { 'X-Count': '2' } } as ResponseInit);
+            let done: (v: Record<string, string>) => void = () => {};
+            const later = new Promise<Record<string, string>>((r) => {
+              done = r;
+            });
+            const parts = ['x', 'y', 'z'];
+            const body = new ReadableStream<Uint8Array>({
+              pull(ctrl) {
+                const p = parts.shift();
+                if (p === undefined) {
+                  done({ 'X-Seen': '3 chunks' }); // known at the end of the body
+                  ctrl.close();
+                } else ctrl.enqueue(new TextEncoder().encode(p));
+              },
+            });
+            return new Response(body, { trailers: later } as ResponseInit);
+          },
+          LOCAL,
+        );
+        const c = await RawClient.connect(loop, server.port);
+        for (const p of ['/plain', '/promise', '/stream', '/stream-promise'])
+          c.send(`GET ${p} HTTP/1.1\r\n${H}\r\n`);
+        await c.untilResponses(4);
+        const [plain, promised, streamed, late] = c.responses;
+        assert.equal(plain?.body, 'abc');
+        assert.equal(plain?.headers.trailer, 'X-Sum');
+        assert.equal(promised?.body, 'hello');
+        assert.equal(streamed?.body, 'one two');
+        assert.equal(streamed?.headers.trailer, 'X-Count');
+        assert.equal(late?.body, 'xyz');
+        for (const t of [
+          '0\r\nX-Sum: 3\r\n\r\n',
+          '0\r\nX-Late: 1\r\n\r\n',
+          '0\r\nX-Count: 2\r\n\r\n',
+          '0\r\nX-Seen: 3 chunks\r\n\r\n',
+        ])
+          assert.ok(c.received.includes(t), `${JSON.stringify(t)} in ${JSON.stringify(c.received)}`);
+        c.close();
+        const old = await RawClient.connect(loop, server.port);
+        old.send('GET /plain HTTP/1.0\r\n\r\n');
+        await old.untilResponses(1);
+        assert.equal(old.responses[0]?.body, 'abc');
+        assert.ok(!old.received.includes('X-Sum'), 'an HTTP/1.0 client gets no trailers');
         old.close();
         await server.close();
       }));

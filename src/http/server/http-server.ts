@@ -250,7 +250,7 @@ export class HttpServer {
 /** Sends what the handler gave; a string or bytes body goes out at once, without a promise. */
 function answer(server: HttpServer, ex: Exchange, result: unknown): void {
   try {
-    const pending = sendResponse(ex.response, result, ex.head.method === 'HEAD');
+    const pending = sendResponse(ex.response, result, ex.head.method === 'HEAD', ex.head.versionMinor === 0);
     if (pending !== undefined) pending.catch((e: unknown) => server.handlerFailed(ex, e));
   } catch (err) {
     server.handlerFailed(ex, err);

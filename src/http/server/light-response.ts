@@ -30,6 +30,7 @@
  * @module
  */
 import { TCHAR } from '../parser/char-classes.ts';
+import { type ResponseTrailers, trailersOfInit } from './response-trailers.ts';
 
 /** The platform's `Response`, captured when this module loads. */
 const NativeResponse: typeof Response = globalThis.Response;
@@ -50,6 +51,15 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 
 let partsOf: (r: object) => LightParts | Response | null;
+let trailersOf: (r: object) => ResponseTrailers | undefined;
+
+/**
+ * The `trailers` given in the init of LightResponse `r` (kept whether or not it was built: Node's
+ * own `Response` drops the member), or undefined.
+ */
+export function lightTrailers(r: unknown): ResponseTrailers | undefined {
+  return typeof r === 'object' && r !== null ? trailersOf(r) : undefined;
+}
 
 /**
  * What the server sends for `r`: its parts while it is an unbuilt LightResponse, the real
@@ -124,8 +134,10 @@ export class LightResponse {
   #headers: Headers | null = null;
   #body: string | Uint8Array | null = null;
   #real: Response | null = null;
+  #trailers: ResponseTrailers | undefined = undefined;
 
   static {
+    trailersOf = (r) => (#trailers in r ? r.#trailers : undefined);
     partsOf = (r) => {
       if (!(#real in r)) return null;
       if (r.#real !== null) return r.#real;
@@ -138,6 +150,7 @@ export class LightResponse {
    * @throws RangeError, TypeError as the native `Response` does, for the same inputs
    */
   constructor(body?: ConstructorParameters<typeof Response>[0], init?: ResponseInit) {
+    this.#trailers = trailersOfInit(init);
     if (!this.#fast(body, init)) this.#real = new NativeResponse(body, init);
   }
 
@@ -270,6 +283,7 @@ export class LightResponse {
     const text = JSON.stringify(data) as string | undefined;
     if (text === undefined) return NativeResponse.json(data, init); // throws the native TypeError
     const r = new LightResponse();
+    r.#trailers = trailersOfInit(init);
     return (r.#fast(text, init, 'application/json') ? r : NativeResponse.json(data, init)) as Response;
   }
 

@@ -6,9 +6,10 @@
  * @module
  */
 import type { HeaderInput } from './response-head.ts';
+import type { ResponseTrailers, TrailersInit } from './response-trailers.ts';
 
-/** Options of {@link PlainResponse}, as in `ResponseInit`. */
-export interface PlainResponseInit {
+/** Options of {@link PlainResponse}, as in `ResponseInit` (and `trailers`: see response-trailers.ts). */
+export interface PlainResponseInit extends TrailersInit {
   /** Default 200. */
   readonly status?: number;
   /** Response fields. */
@@ -23,6 +24,8 @@ export class PlainResponse {
   readonly status: number;
   /** The fields. */
   readonly headers: HeaderInput | undefined;
+  /** Trailer fields (or a promise of them), sent after a chunked body. */
+  readonly trailers: ResponseTrailers | undefined;
 
   /**
    * @param body text (sent as UTF-8), bytes, or null
@@ -32,6 +35,7 @@ export class PlainResponse {
     this.body = body;
     this.status = init.status ?? 200;
     this.headers = init.headers;
+    this.trailers = init.trailers;
   }
 
   /** A JSON response (`Content-Type: application/json`), like `Response.json()`. */

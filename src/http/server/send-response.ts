@@ -2,13 +2,15 @@
  * Writing what a fetch-shaped handler returned — a WHATWG `Response` (or anything shaped like
  * one: `status`, `headers`, `body` stream) or a {@link PlainResponse} — through a
  * ResponseWriter, with backpressure. A streamed body of a single chunk is sent with a
- * Content-Length; longer ones are chunked.
+ * Content-Length; longer ones are chunked. A PlainResponse or LightResponse made with
+ * `trailers` in its init ends with them (see response-trailers.ts).
  *
  * @module
  */
 import { InvalidArgumentError } from '../../errors.ts';
-import { type LightResponse, lightParts } from './light-response.ts';
+import { type LightResponse, lightParts, lightTrailers } from './light-response.ts';
 import { PlainResponse } from './plain-response.ts';
+import { endWithTrailers, type ResponseTrailers } from './response-trailers.ts';
 import type { ResponseWriter } from './response-writer.ts';
 
 /** What a fetch-shaped handler may return. */
@@ -18,23 +20,29 @@ export type HandlerResult = Response | PlainResponse | LightResponse;
  * Sends `result` on `writer`. A PlainResponse, or a Response whose string or bytes body is
  * untouched, is written at once (undefined is returned: no promise made); a body stream is read
  * with backpressure, and the promise resolves when its last byte was handed to the transport.
+ * @param http10 the request was HTTP/1.0 (its client gets no trailers)
+ * @param trailers the response's trailers (found on `result` when not given)
  * @throws InvalidArgumentError when `result` is not a response
  */
 export function sendResponse(
   writer: ResponseWriter,
   result: unknown,
   isHead: boolean,
+  http10 = false,
+  trailers: ResponseTrailers | undefined = trailersOf(result),
 ): Promise<void> | undefined {
   if (result instanceof PlainResponse) {
     writer.writeHead(result.status, result.headers);
+    if (trailers !== undefined) return endWithTrailers(writer, result.body ?? undefined, trailers, http10);
     writer.end(result.body ?? undefined);
     return undefined;
   }
   const parts = lightParts(result);
   if (parts !== null) {
     // A LightResponse that became a real Response (something read its body): send that one.
-    if (!('light' in parts)) return sendResponse(writer, parts, isHead);
+    if (!('light' in parts)) return sendResponse(writer, parts, isHead, http10, trailers);
     writer.writeHead(parts.status, parts.headers);
+    if (trailers !== undefined) return endWithTrailers(writer, parts.body ?? undefined, trailers, http10);
     writer.end(parts.body ?? undefined);
     return undefined;
   }
@@ -47,38 +55,59 @@ export function sendResponse(
   const source = bodySource(result);
   if (source !== null) {
     // The body is a string or bytes nobody has read: send it as it is, skipping the stream.
+    if (trailers !== undefined) return endWithTrailers(writer, isHead ? undefined : source, trailers, http10);
     writer.end(isHead ? undefined : source);
     return undefined;
   }
   const body = result.body;
   if (body === null) {
+    if (trailers !== undefined) return endWithTrailers(writer, undefined, trailers, http10);
     writer.end();
     return undefined;
   }
-  return sendStream(writer, body, isHead || result.status === 204 || result.status === 304);
+  const noBody = isHead || result.status === 204 || result.status === 304;
+  if (trailers !== undefined && typeof (trailers as { then?: unknown }).then !== 'function') {
+    // Known now: announced in the head, sent after the last chunk.
+    if (!http10) writer.addTrailers(trailers as Exclude<ResponseTrailers, Promise<unknown>>);
+    return sendStream(writer, body, noBody);
+  }
+  const sent = sendStream(writer, body, noBody, trailers !== undefined);
+  return trailers === undefined
+    ? sent
+    : sent.then(() => endWithTrailers(writer, undefined, trailers, http10));
 }
 
-/** Reads `body` into `writer` (a single chunk with a Content-Length, more chunked). */
+/** The trailers a PlainResponse or LightResponse was made with. */
+function trailersOf(result: unknown): ResponseTrailers | undefined {
+  return result instanceof PlainResponse ? result.trailers : lightTrailers(result);
+}
+
+/**
+ * Reads `body` into `writer` (a single chunk with a Content-Length, more chunked). With
+ * `leaveOpen` (trailers follow) it writes every chunk and does not end the response.
+ */
 async function sendStream(
   writer: ResponseWriter,
   body: ReadableStream<Uint8Array>,
   noBody: boolean,
+  leaveOpen = false,
 ): Promise<void> {
   const reader = body.getReader();
   if (noBody) {
     await reader.cancel();
-    writer.end();
+    if (!leaveOpen) writer.end();
     return;
   }
   try {
     const first = await reader.read();
     if (first.done) {
-      writer.end();
+      if (!leaveOpen) writer.end();
       return;
     }
     const second = await reader.read();
     if (second.done) {
-      writer.end(first.value);
+      if (leaveOpen) writer.write(first.value);
+      else writer.end(first.value);
       return;
     }
     writer.write(first.value);
@@ -88,7 +117,7 @@ async function sendStream(
       if (!writer.write(next.value)) await writer.drain();
       next = await reader.read();
     }
-    writer.end();
+    if (!leaveOpen) writer.end();
   } finally {
     reader.releaseLock();
   }
