@@ -56,6 +56,7 @@ import { resolveLoop } from './default-loop.ts';
 import { type ConnectFunction, patchClients } from './patch-clients.ts';
 import { type ConnectionListener, Server, type ServerOptions } from './server.ts';
 import { Socket } from './socket.ts';
+import { markInstanceCheck } from './tcp-handle.ts';
 
 /** The `net` module object every `require('net')` returns (Node's internals included). */
 const nodeNet = createRequire(import.meta.url)('net') as typeof NodeNet;
@@ -140,7 +141,9 @@ export function patchNet(options: PatchNetOptions = {}): void {
   Object.defineProperty(PatchedSocket, Symbol.hasInstance, {
     value(this: unknown, x: unknown): boolean {
       if (this !== PatchedSocket) return Function.prototype[Symbol.hasInstance].call(this, x);
-      return x instanceof Socket || x instanceof original;
+      if (!(x instanceof Socket)) return x instanceof original;
+      markInstanceCheck(x); // Node's TLS reads _handle next (tcp-handle.ts, calledFromNodeTls)
+      return true;
     },
   });
   Object.defineProperty(PatchedSocket, 'name', { value: 'Socket' });

@@ -537,7 +537,7 @@ export class Socket extends AddressedDuplex {
    */
   get _handle(): NbioTcpHandle | null {
     const handle = this.#handle;
-    return handle === null || calledFromNodeTls() ? null : handle;
+    return handle === null || calledFromNodeTls(this) ? null : handle;
   }
 
   /**

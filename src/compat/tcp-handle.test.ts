@@ -10,7 +10,7 @@ import { getIntOption } from '../sys/socket.ts';
 import { connect } from './create-connection.ts';
 import type { Socket } from './socket.ts';
 import type { NbioTcpHandle } from './tcp-handle.ts';
-import { calledFromNodeTls, keepAliveSeconds } from './tcp-handle.ts';
+import { calledFromNodeTls, keepAliveSeconds, markInstanceCheck } from './tcp-handle.ts';
 import {
   closeServer,
   describeWithFdCheck,
@@ -39,7 +39,10 @@ test("keepAliveSeconds is net's ~~(ms / 1000) with negatives and non-numbers as 
     [123, 456123, -123000, undefined, 2999, Number.NaN, '5000'].map(keepAliveSeconds),
     [0, 456, 0, 0, 2, 0, 0],
   );
-  assert.equal(calledFromNodeTls(), false, 'a test is not Node’s TLS');
+  const socket = {};
+  assert.equal(calledFromNodeTls(socket), false, 'no instanceof check came first');
+  markInstanceCheck(socket);
+  assert.equal(calledFromNodeTls(socket), false, 'a test is not Node’s TLS');
 });
 
 for (const c of loopCases()) {

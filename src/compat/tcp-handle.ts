@@ -233,25 +233,46 @@ export class NbioServerHandle {
 }
 
 /**
- * True when the code reading a compat socket's `_handle` is the constructor of Node's
- * `TLSSocket` (`node:_tls_wrap`). It checks `socket instanceof net.Socket && socket._handle`
- * (true for a compat socket while `patchNet()` is in) and then wraps that handle as a native
- * stream, which a compat handle is not; told "no handle", it wraps the socket as a JS stream,
- * as it does for any Duplex. Its later read (`connecting = socket.connecting ||
- * !socket._handle`, in `_init`) sees the handle, so a TLS socket over a connected (or accepted)
- * compat socket is not left waiting for a `'connect'` that already happened. One short stack
- * capture per `_handle` read; nothing on the data path reads it.
+ * True when the code reading `socket`'s `_handle` is the constructor of Node's `TLSSocket`
+ * (`node:_tls_wrap`). It checks `socket instanceof net.Socket && socket._handle` (true for a
+ * compat socket while `patchNet()` is in) and then wraps that handle as a native stream, which
+ * a compat handle is not; told "no handle", it wraps the socket as a JS stream, as it does for
+ * any Duplex. Its later read (`connecting = socket.connecting || !socket._handle`, in `_init`)
+ * sees the handle, so a TLS socket over a connected (or accepted) compat socket is not left
+ * waiting for a `'connect'` that already happened.
+ *
+ * The stack is looked at (two call sites, a few µs) only for the first `_handle` read after
+ * patched `net.Socket`'s `instanceof` said yes for this socket ({@link markInstanceCheck}), as
+ * TLS does; every other read (Node's http reads `_handle` per response) costs nothing.
  */
-export function calledFromNodeTls(): boolean {
+export function calledFromNodeTls(socket: object): boolean {
+  if (lastInstanceChecked !== socket) return false;
+  lastInstanceChecked = null;
   const limit = Error.stackTraceLimit;
-  const probe: { stack?: string } = {};
-  Error.stackTraceLimit = 2; // the _handle getter and its caller
+  const format = Error.prepareStackTrace;
+  const probe: { stack?: NodeJS.CallSite[] } = {};
   try {
+    Error.stackTraceLimit = 2; // the _handle getter, then its caller
+    Error.prepareStackTrace = (_err, sites) => sites; // call sites, not text (no source maps)
     Error.captureStackTrace(probe, calledFromNodeTls);
+    const caller = probe.stack?.[1];
+    return (
+      caller?.isConstructor() === true &&
+      caller.getFunctionName() === 'TLSSocket' &&
+      caller.getFileName() === 'node:_tls_wrap'
+    );
   } finally {
+    Error.prepareStackTrace = format;
     Error.stackTraceLimit = limit;
   }
-  return probe.stack?.includes('at new TLSSocket (node:_tls_wrap:') === true;
+}
+
+/** The compat socket patched `net.Socket`'s `instanceof` last said yes for (until read). */
+let lastInstanceChecked: object | null = null;
+
+/** @internal patch-net.ts: patched `net.Socket`'s `instanceof` said yes for `socket`. */
+export function markInstanceCheck(socket: object): void {
+  lastInstanceChecked = socket;
 }
 
 /** `~~(ms / 1000)` after Node's clamp of negatives: `net`'s keep-alive delay in seconds. */
