@@ -7,12 +7,15 @@
  *    the median server CPU µs per round trip of each, its ratio to "off", and the ratio within
  *    each round (to that round's "off") with its median and middle half (the targets: recorder
  *    ≤ 1.03, watchdog ≤ 1.01).
- * 2. **Paired, in one process** (bench/seeing-paired.ts): a plain and a watched owner-mode loop
+ * 2. **B1, one server, the recorder toggled**: the same load against one server whose recorder
+ *    is turned on and off every 250 ms; neighbouring phases compared (server CPU per round trip),
+ *    so that differences between server processes and the machine's drift between rounds drop out.
+ * 3. **Paired, in one process** (bench/seeing-paired.ts): a plain and a watched owner-mode loop
  *    doing the same socket-pair ping-pong in alternating blocks; the tools' added CPU ns per
  *    iteration and per callback. It stays readable on a busy machine, where (1) does not.
  *
  * `npm run bench -- seeing [--quick] [--save]`, or on its own
- * `node --import tsx bench/seeing.ts [rounds] [durationMs]` (`NBIO_BENCH_SAVE=1` to write
+ * `node --import tsx bench/seeing.ts [rounds] [durationMs] [toggledSeconds]` (`NBIO_BENCH_SAVE=1` to write
  * bench/results/seeing.md and .json; otherwise they go to scratch/bench/).
  *
  * @module
@@ -43,18 +46,24 @@ interface Config {
   /** Socket pairs of each paired run. */
   pairs: readonly number[];
   blocks: number;
+  /** B1 with one server whose recorder is toggled: phase length and load time. */
+  toggleMs: number;
+  toggledSeconds: number;
 }
 
 const config = (quick: boolean): Config =>
   quick
-    ? { rounds: 3, durationMs: 1000, pairs: [8], blocks: 150 }
-    : { rounds: 15, durationMs: 1500, pairs: [1, 8], blocks: 300 };
+    ? { rounds: 3, durationMs: 1000, pairs: [8], blocks: 150, toggleMs: 250, toggledSeconds: 6 }
+    : { rounds: 15, durationMs: 1500, pairs: [1, 8], blocks: 300, toggleMs: 250, toggledSeconds: 20 };
 
 function plan(quick: boolean): BenchPlan {
   const c = config(quick);
   const b1 = (c.rounds + 1) * TOOLS.length * (c.durationMs / 1000 + 0.6);
   const paired = c.pairs.length * 3 * (quick ? 4 : 8);
-  return { steps: c.rounds + 1 + c.pairs.length * 3, seconds: Math.round(b1 + paired + 10) };
+  return {
+    steps: c.rounds + 2 + c.pairs.length * 3,
+    seconds: Math.round(b1 + paired + c.toggledSeconds + 15),
+  };
 }
 
 /** One row of the B1 table. */
@@ -148,6 +157,81 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
   }
 }
 
+/** B1 against one server whose recorder is turned on and off every `toggleMs`. */
+interface ToggledResult {
+  phaseMs: number;
+  /** Neighbouring (off, on) phases compared. */
+  pairs: number;
+  offCpuUsPerRt: number;
+  /** Median of (on − off) server CPU per round trip over the pairs. */
+  addedNsPerRt: number;
+  /** on / off per pair: median, first and third quartile. */
+  ratio: { median: number; q1: number; q3: number };
+}
+
+async function measureToggled(c: Config, progress: Progress): Promise<ToggledResult> {
+  const done = progress.step(`seeing B1, one server, recorder toggled every ${c.toggleMs} ms`);
+  ensureCProgram('loadgen');
+  const port = await freePort();
+  const args = [
+    '--import',
+    'tsx',
+    'bench/servers/nbio-echo-seeing.ts',
+    '--tools',
+    'off',
+    '--port',
+    `${port}`,
+  ];
+  const started = await startServer(
+    { cmd: process.execPath, args: [...args, '--toggle-ms', `${c.toggleMs}`] },
+    port,
+    0,
+  );
+  if (!started.ok) throw new Error(`toggled: ${started.reason}`);
+  const srv = started.server;
+  try {
+    await runLoadgen({
+      port,
+      conns: 50,
+      inflight: 1,
+      msgBytes: 64,
+      warmupMs: 300,
+      durationMs: c.toggledSeconds * 1000,
+      maxMsgs: 20_000_000,
+      serverPid: srv.pid,
+    });
+    srv.send('phases');
+    const phases = (await srv.nextJson(10_000)).phases as { on: boolean; cpuUs: number; bytes: number }[];
+    // phases before the load and the one it ended in carry fewer round trips: left out
+    const typical = median(phases.map((p) => p.bytes));
+    const perRt = (p: { cpuUs: number; bytes: number }) => p.cpuUs / (p.bytes / 64);
+    const diffs: number[] = [];
+    const ratios: number[] = [];
+    const offs: number[] = [];
+    for (let i = 0; i + 1 < phases.length; i += 2) {
+      const a = phases[i]!;
+      const b = phases[i + 1]!;
+      if (a.on === b.on || Math.min(a.bytes, b.bytes) < typical * 0.8) continue;
+      const on = perRt(a.on ? a : b);
+      const off = perRt(a.on ? b : a);
+      diffs.push(on - off);
+      ratios.push(on / off);
+      offs.push(off);
+    }
+    const r: ToggledResult = {
+      phaseMs: c.toggleMs,
+      pairs: diffs.length,
+      offCpuUsPerRt: median(offs),
+      addedNsPerRt: median(diffs) * 1000,
+      ratio: { median: median(ratios), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75) },
+    };
+    done(`recorder ${r.ratio.median.toFixed(3)} × off over ${r.pairs} pairs of phases`);
+    return r;
+  } finally {
+    await srv.stop();
+  }
+}
+
 function measurePairedRuns(c: Config, progress: Progress): PairedResult[] {
   const out: PairedResult[] = [];
   for (const pairs of c.pairs) {
@@ -175,7 +259,14 @@ function measurePairedRuns(c: Config, progress: Progress): PairedResult[] {
   return out;
 }
 
-function render(m: MachineInfo, c: Config, load: string, echo: EchoRow[], paired: PairedResult[]): string {
+function render(
+  m: MachineInfo,
+  c: Config,
+  load: string,
+  echo: EchoRow[],
+  toggled: ToggledResult,
+  paired: PairedResult[],
+): string {
   const echoTable = markdownTable(
     [
       'tools',
@@ -225,6 +316,27 @@ function render(m: MachineInfo, c: Config, load: string, echo: EchoRow[], paired
     '',
     echoTable,
     '',
+    `B1 against one server (the same load generator, 50 connections, ${c.toggledSeconds} s) whose recorder is turned on and off every ${toggled.phaseMs} ms (bench/servers/nbio-echo-seeing.ts --toggle-ms): neighbouring phases compared, server CPU per round trip, so that the servers' own differences and the machine's drift between rounds drop out.`,
+    '',
+    markdownTable(
+      [
+        'tools',
+        'pairs of phases',
+        'off µs/round trip',
+        'added ns/round trip (median)',
+        '× off (median, middle half)',
+      ],
+      [
+        [
+          'recorder',
+          `${toggled.pairs}`,
+          toggled.offCpuUsPerRt.toFixed(2),
+          toggled.addedNsPerRt.toFixed(0),
+          `${toggled.ratio.median.toFixed(3)} (${toggled.ratio.q1.toFixed(3)}–${toggled.ratio.q3.toFixed(3)})`,
+        ],
+      ],
+    ),
+    '',
     `Paired, in one process (bench/seeing-paired.ts): a plain and a watched owner-mode epoll loop, each with N socket pairs ping-ponging 64 B (2 N reader callbacks per iteration), alternating blocks of 300 iterations, ${c.blocks} blocks, the recorder on only during the watched loop's blocks (its system-call counting is process-wide); median of the paired differences in CPU time.`,
     '',
     pairedTable,
@@ -241,11 +353,12 @@ async function run(ctx: BenchContext, c: Config = config(ctx.quick)): Promise<st
     .map((x) => x.toFixed(2))
     .join(' ');
   const echo = await measureEcho(c, ctx.progress);
+  const toggled = await measureToggled(c, ctx.progress);
   const paired = measurePairedRuns(c, ctx.progress);
-  const md = render(ctx.machine, c, load, echo, paired);
+  const md = render(ctx.machine, c, load, echo, toggled, paired);
   writeResults(
     'seeing',
-    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, echo, paired },
+    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, echo, toggled, paired },
     md,
   );
   return md;
@@ -265,8 +378,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...base,
     rounds: Number(process.argv[2] ?? base.rounds),
     durationMs: Number(process.argv[3] ?? base.durationMs),
+    toggledSeconds: Number(process.argv[4] ?? base.toggledSeconds),
   };
-  const progress = new Progress(c.rounds + 1 + c.pairs.length * 3);
+  const progress = new Progress(c.rounds + 2 + c.pairs.length * 3);
   try {
     console.log(await run({ quick: false, progress, machine: machineInfo(false) }, c));
   } finally {

@@ -4,8 +4,15 @@
  * `--tools off | recorder | watchdog | both` (recorder: a ring of 1000 iterations; watchdog:
  * the default 100 ms threshold). Prints `listening on <host>:<port>`; stops on SIGTERM.
  *
+ * `--toggle-ms N` (with `--tools recorder`): one server whose recorder is turned on and off every
+ * N ms of Node's own timers (between two iterations of the guest loop), each phase's CPU time
+ * (`process.cpuUsage`) and bytes received kept; the line `phases` on stdin answers
+ * `{"reply":"phases","phases":[{"on":…,"cpuUs":…,"bytes":…},…]}` (bench/seeing.ts pairs
+ * neighbouring phases: the same process, connections and load, with and without the recorder).
+ *
  * @module
  */
+import { createInterface } from 'node:readline';
 import { EchoProtocol } from '../../src/cli/echo.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
 import { Watchdog } from '../../src/loop/watchdog.ts';
@@ -21,7 +28,40 @@ const port = Number(arg('--port', '7000'));
 const loop = new EventLoop({ selector: 'epoll' });
 if (tools === 'recorder' || tools === 'both') loop.recorder.enable(1000);
 const dog = tools === 'watchdog' || tools === 'both' ? await Watchdog.start(loop, { print: true }) : null;
-const server = createServer(loop, () => new EchoProtocol(), { host: '127.0.0.1', port });
+const toggleMs = Number(arg('--toggle-ms', '0'));
+let bytes = 0;
+/** The echo protocol, counting what it receives (round trips = bytes / message size). */
+class CountingEcho extends EchoProtocol {
+  override dataReceived(data: Buffer): void {
+    bytes += data.length;
+    super.dataReceived(data);
+  }
+}
+const server = createServer(loop, () => (toggleMs > 0 ? new CountingEcho() : new EchoProtocol()), {
+  host: '127.0.0.1',
+  port,
+});
+if (toggleMs > 0) {
+  const phases: { on: boolean; cpuUs: number; bytes: number }[] = [];
+  let cpu = process.cpuUsage();
+  let from = bytes;
+  const timer = setInterval(() => {
+    const c = process.cpuUsage(cpu);
+    phases.push({ on: loop.recorder.enabled, cpuUs: c.user + c.system, bytes: bytes - from });
+    if (loop.recorder.enabled) loop.recorder.disable();
+    else loop.recorder.enable(1000);
+    cpu = process.cpuUsage();
+    from = bytes;
+  }, toggleMs);
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    if (line.trim() === 'phases') process.stdout.write(`${JSON.stringify({ reply: 'phases', phases })}\n`);
+  });
+  loop.onClose(() => {
+    clearInterval(timer);
+    rl.close();
+  });
+}
 const stop = () => {
   server.close();
   server.closeConnections(true);
