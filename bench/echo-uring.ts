@@ -4,22 +4,38 @@
  * Node `net`, at 64 B with 1, 50 and 500 connections (one message in flight), each shape
  * followed by B1's strace count of I/O system calls per round trip (echo-syscalls.ts).
  *
- *   NBIO_BENCH_SAVE=1 node --import tsx bench/echo-uring.ts   # ~4 min; bench/results/echo-uring.*
+ *   NBIO_BENCH_SAVE=1 node --import tsx bench/echo-uring.ts   # ~5 min; bench/results/echo-uring.*
  *
  * It is B1 (`runEcho`: servers on core 0, the C load generator on core 1, rounds alternating,
  * medians of same-round ratios) on a smaller matrix; the full matrix is `npm run bench -- echo`.
- * `NBIO_ECHO_ROUNDS=n` changes the number of measured rounds (default 3).
+ * `NBIO_ECHO_ROUNDS=n` changes the number of measured rounds (default 3); `NBIO_ECHO_IMPLS`
+ * (comma-separated names) picks the servers. Beside B1's servers it runs `nbio-uring-owner`:
+ * the same echo with the loop in owner mode (bench/servers/nbio-uring-owner-echo.ts), so guest
+ * and owner mode on io_uring are compared in the same run (docs/backends/io_uring.md).
  *
  * @module
  */
 import { type EchoTiming, runEcho } from './echo.ts';
-import { ECHO_IMPLS, type EchoShape } from './echo-impls.ts';
+import { ECHO_IMPLS, type EchoImpl, type EchoShape } from './echo-impls.ts';
 import { ensureCProgram } from './lib/peers.ts';
 import { Progress } from './lib/progress.ts';
 import { machineInfo } from './lib/results.ts';
 import { killAllChildren } from './lib/server-process.ts';
 
-const IMPLS = (process.env.NBIO_ECHO_IMPLS ?? 'nbio,nbio-uring,c-epoll,c-uring,uvloop,node-net').split(',');
+const IMPLS = (
+  process.env.NBIO_ECHO_IMPLS ?? 'nbio,nbio-uring,nbio-uring-owner,c-epoll,c-uring,uvloop,node-net'
+).split(',');
+/** nbio's echo on io_uring with the loop in owner mode (not in B1's list: compared here only). */
+const OWNER: EchoImpl = {
+  name: 'nbio-uring-owner',
+  description: 'nbio echo on io_uring, owner mode (bench/servers/nbio-uring-owner-echo.ts)',
+  python: false,
+  command: (port) => ({
+    cmd: process.execPath,
+    args: ['--import', 'tsx', 'bench/servers/nbio-uring-owner-echo.ts', '--port', String(port)],
+  }),
+  precheck: () => null,
+};
 const SHAPES: EchoShape[] = [
   { msgBytes: 64, conns: 1, inFlight: 1 },
   { msgBytes: 64, conns: 50, inFlight: 1 },
@@ -37,7 +53,10 @@ const TIMING: EchoTiming = {
 async function main(): Promise<void> {
   ensureCProgram('loadgen');
   const machine = machineInfo(false);
-  const matrix = SHAPES.map((shape) => ({ shape, impls: ECHO_IMPLS.filter((i) => IMPLS.includes(i.name)) }));
+  const matrix = SHAPES.map((shape) => ({
+    shape,
+    impls: [...ECHO_IMPLS, OWNER].filter((i) => IMPLS.includes(i.name)),
+  }));
   const steps = SHAPES.length * IMPLS.length * (TIMING.runs + 1);
   const md = await runEcho(
     { quick: false, progress: new Progress(steps), machine },
