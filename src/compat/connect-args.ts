@@ -64,9 +64,9 @@ export interface ConnectOptions extends SocketOptions {
   timeout?: number;
   /** Passed to a custom lookup. */
   hints?: number;
-  /** Not supported: binding before connecting. Only null/undefined are accepted. */
+  /** Bind to this local IP address before connecting (as `net`; ignored for a path). */
   localAddress?: string | null;
-  /** Not supported: binding before connecting. Only null/undefined are accepted. */
+  /** Bind to this local port before connecting (as `net`; 0 or unset: an ephemeral one). */
   localPort?: number | null;
   /**
    * Happy Eyeballs for host names (RFC 8305, nbio's `attemptTimeoutMs`), as `net`'s: default

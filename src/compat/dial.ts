@@ -16,7 +16,7 @@ import type { Protocol } from '../net/protocol.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { type ConnectOptions, type LookupFunction, toFamily, toPort } from './connect-args.ts';
 import { type NetErrorTarget, toNetError } from './net-error.ts';
-import { NodeRangeError, NodeTypeError } from './node-errors.ts';
+import { invalidArgType, NodeRangeError, NodeTypeError } from './node-errors.ts';
 
 /** How often an owner-mode loop wakes while a custom lookup runs on Node's side (ms). */
 const OWNER_WAKE_MS = 5;
@@ -31,6 +31,8 @@ export type DialTarget =
       family: 'ipv4' | 'ipv6' | undefined;
       /** Happy Eyeballs (`autoSelectFamily`): each attempt's time; undefined when off. */
       attemptTimeoutMs?: number | undefined;
+      /** Bind before connecting. */
+      local?: LocalEndpoint;
     }
   | {
       kind: 'lookup';
@@ -40,6 +42,7 @@ export type DialTarget =
       family: number;
       hints?: number | undefined;
       attemptTimeoutMs?: number | undefined;
+      local?: LocalEndpoint;
     };
 
 /** Node's floor for `autoSelectFamilyAttemptTimeout` (ms). */
@@ -53,19 +56,45 @@ function autoSelectTimeout(options: ConnectOptions): number | undefined {
   return Math.max(MIN_ATTEMPT_TIMEOUT_MS, ms);
 }
 
+/** `localAddress`/`localPort` checked as `net` checks them (falsy ones left out, as `net`). */
+export interface LocalEndpoint {
+  localAddress?: string;
+  localPort?: number;
+}
+
+/**
+ * `net`'s checks of `localAddress` (an IP address: TypeError `ERR_INVALID_IP_ADDRESS`) and
+ * `localPort` (a number: `ERR_INVALID_ARG_TYPE`); the endpoint to bind, as nbio's
+ * `createConnection` takes it.
+ */
+function checkLocal(options: ConnectOptions): LocalEndpoint {
+  const out: LocalEndpoint = {};
+  const { localAddress, localPort } = options;
+  if (localAddress) {
+    if (typeof localAddress !== 'string' || isIP(localAddress) === 0) {
+      throw new NodeTypeError(
+        'ERR_INVALID_IP_ADDRESS',
+        `Invalid IP address: ${String(localAddress)}`,
+        `Invalid localAddress ${describeValue(localAddress)}: pass an IP address of this machine (or leave it out).`,
+      );
+    }
+    out.localAddress = localAddress;
+  }
+  if (localPort) {
+    if (typeof localPort !== 'number') throw invalidArgType('options.localPort', 'number', localPort);
+    out.localPort = localPort;
+  }
+  return out;
+}
+
 /**
  * Checks `net`'s connect options and says how to reach the target.
- * @throws InvalidArgumentError for a bad port, host, family or lookup, or for
- *   `localAddress`/`localPort` (NBIO_UNSUPPORTED: nbio does not bind before connecting)
+ * @throws InvalidArgumentError for a bad port, host, family or lookup; Node's TypeError for a
+ *   bad `localAddress`/`localPort`
  */
 export function checkDialTarget(options: ConnectOptions): DialTarget {
-  if (options.localAddress != null || options.localPort != null) {
-    throw new InvalidArgumentError(
-      'Compat sockets cannot bind before connecting (localAddress/localPort): leave them out.',
-      'NBIO_UNSUPPORTED',
-    );
-  }
   if (typeof options.path === 'string') return { kind: 'path', path: options.path };
+  const local = checkLocal(options);
   // Port 0 passes net's checks; the attempt then fails with an 'error' (nbio refuses port 0
   // when it dials), after a custom lookup has run, instead of throwing here.
   const port = Number(options.port) === 0 ? 0 : toPort(options.port, 'connect');
@@ -77,11 +106,20 @@ export function checkDialTarget(options: ConnectOptions): DialTarget {
   }
   const literal = ipLiteralAddress(host, port) !== null;
   // As net: an IP literal is used as it is (its family option ignored), never looked up.
-  if (literal) return { kind: 'host', host, port, family: undefined };
+  if (literal) return { kind: 'host', host, port, family: undefined, local };
   const attemptTimeoutMs = autoSelectTimeout(options);
-  if (lookup === undefined) return { kind: 'host', host, port, family, attemptTimeoutMs };
+  if (lookup === undefined) return { kind: 'host', host, port, family, attemptTimeoutMs, local };
   const family0 = options.family ?? 0;
-  return { kind: 'lookup', host, port, lookup, family: family0, hints: options.hints, attemptTimeoutMs };
+  return {
+    kind: 'lookup',
+    host,
+    port,
+    lookup,
+    family: family0,
+    hints: options.hints,
+    attemptTimeoutMs,
+    local,
+  };
 }
 
 /**
@@ -162,6 +200,7 @@ export class Dial {
         family: target.family,
         attemptTimeoutMs: target.attemptTimeoutMs,
         onResolved: this.#onResolved(target.host),
+        ...target.local,
       });
     } else {
       this.target = { hostname: target.host };
@@ -205,8 +244,16 @@ export class Dial {
         const addresses = list.map((a) => a.address as string);
         const first = addresses[0] as string; // list is not empty (checked above)
         this.target = { address: first, port: t.port };
-        if (addresses.length === 1) this.#connect({ host: first, port: t.port });
-        else this.#connect({ host: first, port: t.port, addresses, attemptTimeoutMs: t.attemptTimeoutMs });
+        if (addresses.length === 1) this.#connect({ host: first, port: t.port, ...t.local });
+        else {
+          this.#connect({
+            host: first,
+            port: t.port,
+            addresses,
+            attemptTimeoutMs: t.attemptTimeoutMs,
+            ...t.local,
+          });
+        }
       });
     } catch (err) {
       this.#ticker?.cancel();
@@ -258,6 +305,8 @@ export class Dial {
     addresses?: string[];
     attemptTimeoutMs?: number | undefined;
     onResolved?: (err: Error | null, addresses: readonly SocketAddress[]) => void;
+    localAddress?: string;
+    localPort?: number;
   }): void {
     const he = target.attemptTimeoutMs === undefined ? {} : { onAttempt: this.#onAttempt };
     try {

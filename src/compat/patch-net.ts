@@ -40,8 +40,7 @@
  *   not libuv's, so code that needs more of libuv (`TCPWrap.prototype`, native stream methods,
  *   `net.Socket` subclasses that override private methods) does not work on them.
  *   `instanceof net.Socket` holds for both kinds while patched.
- * - Options nbio does not serve throw `InvalidArgumentError` (`localAddress`/`localPort`), and
- *   host names resolve with nbio's resolver unless a `lookup` option is given.
+ * - Host names resolve with nbio's resolver unless a `lookup` option is given.
  * - Patches do not nest: `patchNet()` twice throws `BusyResourceError`.
  *
  * @module

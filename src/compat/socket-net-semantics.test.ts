@@ -336,5 +336,38 @@ for (const c of loopCases()) {
         }
         await closeServer(loop, server);
       }));
+
+    test('localAddress/localPort: the socket is bound before it connects; a taken port is a bind error', () =>
+      onLoop(c, async (loop) => {
+        const remotePorts: (number | undefined)[] = [];
+        const { server, port } = await listen(loop, (s) => {
+          remotePorts.push(s.remotePort);
+          s.resume();
+        });
+        const spare = await listen(loop); // a free port: taken, read, released
+        const freePort = spare.port;
+        await closeServer(loop, spare.server);
+        const bound = connect({
+          loop,
+          port,
+          host: '127.0.0.1',
+          localAddress: '127.0.0.1',
+          localPort: freePort,
+        });
+        await nextEvent(loop, bound, 'connect');
+        assert.equal(bound.localAddress, '127.0.0.1');
+        assert.equal(bound.localPort, freePort);
+        await until(loop, 'accepted', () => remotePorts.length === 1);
+        assert.deepEqual(remotePorts, [freePort], 'the server sees the bound port');
+
+        const clash = connect({ loop, port, host: '127.0.0.1', localPort: port }); // the server's port
+        const [err] = (await nextEvent(loop, clash, 'error')) as [NodeJS.ErrnoException];
+        assert.equal(err.code, 'EADDRINUSE');
+        assert.equal(err.syscall, 'bind');
+        const closed = nextEvent(loop, bound, 'close');
+        bound.destroy();
+        await closed;
+        await closeServer(loop, server);
+      }));
   });
 }

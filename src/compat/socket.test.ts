@@ -378,10 +378,12 @@ describeWithFdCheck('compat Socket: bad input', () => {
     assert.throws(() => connect({ port: 'http' as unknown as number }), { code: 'ERR_SOCKET_BAD_PORT' });
     assert.throws(() => connect({ port: 80, host: 'not a host!' }), InvalidArgumentError);
     assert.throws(() => connect({ port: 80, host: '127.0.0.1', family: 5 }), InvalidArgumentError);
-    assert.throws(
-      () => connect({ port: 80, host: '127.0.0.1', localPort: 5000 }),
-      (e: unknown) => e instanceof InvalidArgumentError && e.code === 'NBIO_UNSUPPORTED',
-    );
+    assert.throws(() => connect({ port: 80, host: '127.0.0.1', localAddress: 'here' }), {
+      code: 'ERR_INVALID_IP_ADDRESS',
+    });
+    assert.throws(() => connect({ port: 80, host: '127.0.0.1', localPort: '5000' as unknown as number }), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
     const s = new Socket();
     assert.throws(() => s.setTimeout(-1), { code: 'ERR_OUT_OF_RANGE', name: 'RangeError' });
     s.destroy(); // (connect() on it would start a new connection, as net: see socket-net-semantics)

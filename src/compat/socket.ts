@@ -199,8 +199,8 @@ export class Socket extends AddressedDuplex {
    * `connect(path[, listener])`. `'connect'` (then `'ready'`) follows, or `'error'` and
    * `'close'`. Host names resolve with nbio's resolver, or with `options.lookup` when given
    * (then `'lookup'` is emitted, as `net` does).
-   * @throws InvalidArgumentError for a bad port, host or family, unsupported options
-   *   (`localAddress`, `localPort`), or a socket already connecting, connected or destroyed
+   * @throws InvalidArgumentError for a bad port, host or family, or a socket already
+   *   connecting, connected or destroyed; Node's TypeError for a bad `localAddress`/`localPort`
    */
   connect(options: ConnectOptions, listener?: () => void): this;
   connect(port: number | string, host?: string, listener?: () => void): this;

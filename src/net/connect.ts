@@ -41,7 +41,8 @@ import type { TimerHandle } from '../loop/handle.ts';
 import { ETIMEDOUT, OsError } from '../sys/errno.ts';
 import { close as closeFd } from '../sys/fd.ts';
 import { encodeSockaddr, familyOf, type SocketAddress } from '../sys/sockaddr.ts';
-import { connect, describe, getSocketError, socket } from '../sys/socket.ts';
+import { bind, connect, describe, getSocketError, socket } from '../sys/socket.ts';
+import { ipLiteralAddress } from './address.ts';
 import { type CheckedConnect, checkConnectOptions } from './connect-options.ts';
 import { type HappyEyeballsOptions, interleaveFamilies } from './happy-eyeballs.ts';
 import type { Protocol } from './protocol.ts';
@@ -69,6 +70,14 @@ export interface ConnectOptions extends Omit<SocketTransportOptions, 'onClosed'>
    * first attempt; not for IP literals, paths or `addresses`. Node's `'lookup'` event.
    */
   onResolved?: ((err: Error | null, addresses: readonly SocketAddress[]) => void) | undefined;
+  /**
+   * Bind each attempt's socket to this local IP address before connecting (Node's
+   * `localAddress`); with `localPort` alone, the attempt's family's wildcard address. A failed
+   * bind fails that attempt (`OsError`, syscall `bind`).
+   */
+  localAddress?: string | undefined;
+  /** Bind to this local port before connecting (0 or `undefined`: an ephemeral one). */
+  localPort?: number | undefined;
 }
 
 /** Receives the outcome of {@link createConnection}: an error, or the transport and protocol. */
@@ -105,6 +114,7 @@ export function createConnection<P extends Protocol>(
   if (options?.onResolved !== undefined && typeof options.onResolved !== 'function') {
     throw new InvalidArgumentError('Invalid onResolved: pass a function (error, addresses).');
   }
+  checkLocalEndpoint(options);
   const attempt = new Attempt(loop, protocolFactory, checkConnectOptions(options), callback);
   return { cancel: (reason) => attempt.cancel(reason) };
 }
@@ -241,6 +251,8 @@ class Attempt<P extends Protocol> {
       let fd = -1;
       try {
         fd = socket(familyOf(addr), 'stream');
+        const local = localEndpoint(this.#c.options, addr);
+        if (local !== null) bind(fd, local);
         const cq = this.#loop.completion;
         if (cq !== null) {
           const id = cq.connect(fd, encodeSockaddr(addr), (res) => this.#onConnected(id, res));
@@ -400,4 +412,31 @@ function connectError(err: unknown, addr: SocketAddress): Error {
     if (refused) return new ConnectionRefusedError(describe(addr), { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * `localAddress` must be an IP address, `localPort` a port number (0–65535).
+ * @throws InvalidArgumentError otherwise
+ */
+function checkLocalEndpoint(options: ConnectOptions): void {
+  const { localAddress, localPort } = options ?? {};
+  if (
+    localAddress !== undefined &&
+    (typeof localAddress !== 'string' || ipLiteralAddress(localAddress, 0) === null)
+  ) {
+    throw new InvalidArgumentError(
+      `Invalid localAddress ${JSON.stringify(localAddress)}: pass an IP address of this machine (or leave it out).`,
+    );
+  }
+  if (localPort !== undefined && (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535)) {
+    throw new InvalidArgumentError(`Invalid localPort ${String(localPort)}: pass 0–65535 (or leave it out).`);
+  }
+}
+
+/** Where to bind an attempt's socket to reach `target`, or null to let connect() pick. */
+function localEndpoint(options: ConnectOptions, target: SocketAddress): SocketAddress | null {
+  const { localAddress, localPort } = options;
+  if (target.family === 'unix' || (localAddress === undefined && !localPort)) return null;
+  const host = localAddress ?? (target.family === 'ipv4' ? '0.0.0.0' : '::');
+  return ipLiteralAddress(host, localPort ?? 0);
 }
