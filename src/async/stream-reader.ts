@@ -32,37 +32,12 @@ import {
 import type { Transport } from '../net/transport.ts';
 import { ByteBuffer } from './byte-buffer.ts';
 import { abortedError, cancellable, type SignalOptions } from './cancellable.ts';
+import type { ReadUntilOptions, StreamReaderOptions, StreamReaderStats } from './stream-reader-types.ts';
+
+export type { ReadUntilOptions, StreamReaderOptions, StreamReaderStats } from './stream-reader-types.ts';
 
 /** The default buffer limit of a reader: 64 KiB (asyncio's). */
 export const DEFAULT_STREAM_LIMIT = 64 * 1024;
-
-/** Options of a {@link StreamReader}. */
-export interface StreamReaderOptions {
-  /** Buffer limit in bytes (backpressure threshold and `readUntil`'s default limit); default (also when `undefined`) 64 KiB. */
-  limit?: number | undefined;
-}
-
-/** Options of {@link StreamReader.readUntil}. */
-export interface ReadUntilOptions extends SignalOptions {
-  /** The most bytes the result may hold, delimiter included; default: the reader's limit. */
-  limit?: number;
-}
-
-/** Counters of one reader, as a frozen plain object. */
-export interface StreamReaderStats {
-  /** Bytes buffered, not yet read. */
-  readonly buffered: number;
-  /** The buffer limit. */
-  readonly limit: number;
-  /** Whether the reader paused the transport (backpressure). */
-  readonly paused: boolean;
-  /** Whether the peer's EOF (or the connection's end) arrived. */
-  readonly eof: boolean;
-  /** The read waiting now ('readLine', …), or null. */
-  readonly reading: string | null;
-  /** Bytes `readUntil` has examined so far, over the reader's life (a linearity diagnostic). */
-  readonly scannedBytes: number;
-}
 
 /** The reading half of a stream; see the module comment. */
 export class StreamReader implements AsyncIterable<Buffer> {
@@ -109,24 +84,21 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.#eof) throw new ClosedResourceError('Cannot feed data to a StreamReader after its EOF.');
     if (data.length === 0) return;
     this.#buffer.push(data);
-    if (this.#pendingResolve !== null) this.#settlePending();
-    else if (this.#wake !== null) this.#wakeReader();
+    if (this.#pendingResolve !== null || this.#wake !== null) this.#wakeReader();
     else this.#updateFlow();
   }
 
   /** Marks the end of the stream: reads return what is left, then EOF. */
   feedEof(): void {
     this.#eof = true;
-    if (this.#pendingResolve !== null) this.#settlePending();
-    else this.#wakeReader();
+    this.#wakeReader();
   }
 
   /** Records a connection error: it fails the next read that would wait. Implies EOF. */
   setException(error: Error): void {
     this.#error = error;
     this.#eof = true;
-    if (this.#pendingResolve !== null) this.#settlePending();
-    else this.#wakeReader();
+    this.#wakeReader();
   }
 
   // ── reads ─────────────────────────────────────────────────────────────────────────────
@@ -352,7 +324,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
     });
   }
 
+  /** Wakes the waiting read: a plain `read()` is settled here, any other resumes. */
   #wakeReader(): void {
+    if (this.#pendingResolve !== null) return this.#settlePending();
     const wake = this.#wake;
     if (wake === null) return;
     this.#wake = null;
