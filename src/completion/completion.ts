@@ -92,7 +92,10 @@ export interface CompletionQueue {
   readonly sendChunkSize: number;
   /** Waits for `fd` to have one of the `POLL*` `events` (one shot); `res` is the mask. */
   pollAdd(fd: number, events: number, cb: OpCallback): number;
-  /** Accepts connections on a listening socket (multishot when asked); `res` is the new fd. */
+  /**
+   * Accepts connections on a listening socket (multishot when asked); `res` is the new fd.
+   * `owner` (here and for recv, send): whom the flight recorder names for its completions.
+   */
   accept(fd: number, multishot: boolean, cb: OpCallback, owner?: OpOwner | null): number;
   /** A multishot receive into the provided-buffer ring. */
   recv(fd: number, cb: RecvCallback, owner?: OpOwner | null): number;
