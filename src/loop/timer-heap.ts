@@ -75,8 +75,21 @@ export class TimerHeap {
     return b;
   }
 
-  /** Removes and returns the earliest live timer if it is due at `now` (`when ≤ now`), else undefined. */
+  /**
+   * Removes and returns the earliest live timer if it is due at `now` (`when ≤ now`), else
+   * undefined. `now` is the loop's time (it never goes backwards).
+   */
   popDue(now: number): TimerHandle | undefined {
+    this.#lists.now = now;
+    return this.#take(now);
+  }
+
+  /** Removes and returns the earliest live timer (marking it out of the heap). */
+  pop(): TimerHandle | undefined {
+    return this.#take(Number.POSITIVE_INFINITY);
+  }
+
+  #take(now: number): TimerHandle | undefined {
     const a = this.#lists.peek();
     const b = this.#heap.peek();
     let t: TimerHandle;
@@ -96,11 +109,6 @@ export class TimerHeap {
     t.heapSeq = -1;
     this.#live--;
     return t;
-  }
-
-  /** Removes and returns the earliest live timer (marking it out of the heap). */
-  pop(): TimerHandle | undefined {
-    return this.popDue(Number.POSITIVE_INFINITY);
   }
 
   /**

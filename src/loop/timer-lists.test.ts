@@ -151,6 +151,20 @@ describe('TimerHeap per-delay lists', () => {
     assert.deepEqual(drain(heap), [a, c, b]);
   });
 
+  test('a timer re-armed with a longer delay leaves its list at the head, so the list keeps taking its own delay', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const long = later(heap, owner, 10); // 10
+    owner.base = 1;
+    long.reschedule(1000); // 1001, lazily: its entry in the 10 ms list stays keyed 10
+    owner.base = 20;
+    assert.equal(heap.popDue(owner.base), undefined, 'nothing due: the entry was re-armed');
+    assert.ok(long.heapSeq >= 0, 'due after any 10 ms timer set from now on: moved to the heap');
+    const next = later(heap, owner, 10); // 30
+    assert.ok(next.heapSeq <= -2, 'the 10 ms list still takes a 10 ms timer');
+    assert.deepEqual(drain(heap), [next, long]);
+  });
+
   test('cancel and re-arm earlier leave dead entries that are dropped at the head and bounded by compaction', () => {
     const heap = new TimerHeap();
     const owner = ownerOf(heap);

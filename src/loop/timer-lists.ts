@@ -61,6 +61,12 @@ export class TimerLists {
   #lastList: DelayList | null = null;
   #entries = 0;
   readonly #toHeap: (t: TimerHandle) => void;
+  /**
+   * The loop time last seen by the owner (`TimerHeap.popDue`): a lower bound of the time later
+   * timers count from, so a timer due by `now + delayMs` never sorts after a later one of that
+   * delay. −∞ until the first `popDue`.
+   */
+  now = Number.NEGATIVE_INFINITY;
 
   /**
    * @param toHeap takes a timer whose current list entry was re-armed later in place and does
@@ -223,9 +229,11 @@ export class TimerLists {
       handles[head] = null;
       head++;
       this.#entries--;
-      // Current but re-armed later in place (a sliding timeout): to the tail if it sorts there,
-      // else to the heap, which can re-key it anywhere.
-      if (current && !this.#appendTo(list, t)) this.#toHeap(t);
+      // Current but re-armed later in place (a sliding timeout): to the tail if it sorts there
+      // and is due no later than a timer set now with this list's delay (else, re-armed with a
+      // longer delay, it would make the list refuse the next timers of its own delay); else to
+      // the heap, which can re-key it anywhere.
+      if (current && !(t.when <= this.now + list.delayMs && this.#appendTo(list, t))) this.#toHeap(t);
     }
     if (head >= MIN_HEAD_TO_SHIFT && head * 2 >= handles.length) {
       handles.copyWithin(0, head);
