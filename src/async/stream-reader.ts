@@ -326,7 +326,10 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /** Wakes the waiting read: a plain `read()` is settled here, any other resumes. */
   #wakeReader(): void {
-    if (this.#pendingResolve !== null) return this.#settlePending();
+    if (this.#pendingResolve !== null) {
+      this.#settlePending();
+      return;
+    }
     const wake = this.#wake;
     if (wake === null) return;
     this.#wake = null;
