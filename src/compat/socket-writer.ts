@@ -160,12 +160,16 @@ export class SocketWriter {
     write?.();
   }
 
-  /** The descriptor closed: a waiting final is dropped, a waiting write fails with `err`. */
-  lost(err: Error | undefined): void {
+  /**
+   * The descriptor closed: a waiting final is dropped, a waiting write fails with `err` (none:
+   * a ClosedResourceError saying the socket `what`, made only then: most closes have no write
+   * waiting, and an error's stack costs microseconds).
+   */
+  lost(err: Error | undefined, what = 'closed'): void {
     this.#finalCb = null;
     const write = this.#writeCb;
     this.#writeCb = null;
-    write?.(err ?? closedError('closed'));
+    write?.(err ?? closedError(what));
   }
 }
 

@@ -36,7 +36,7 @@ import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
-import { type Callback, closedError, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
+import { type Callback, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
@@ -95,31 +95,41 @@ export class Socket extends AddressedDuplex {
   /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
   #endedByPeer = false;
 
-  readonly #protocol: Protocol = {
-    connectionMade: (t) => {
-      rethrowOutsideLoop(() => this.#attach(t));
-    },
-    dataReceived: (data) => {
-      rethrowOutsideLoop(() => this.#onData(data));
-    },
-    eofReceived: () => {
-      rethrowOutsideLoop(() => {
-        this.push(null);
-        // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
-        this.read(0);
-      });
-      return true; // the stream decides when to end our side (allowHalfOpen)
-    },
-    connectionLost: (error) => {
-      rethrowOutsideLoop(() => this.#onLost(error));
-    },
-    pauseWriting: () => {
-      this.#writer.pause();
-    },
-    resumeWriting: () => {
-      rethrowOutsideLoop(() => this.#writer.resume(this.#transport));
-    },
-  };
+  readonly #protocol: Protocol = this.#newProtocol();
+
+  /**
+   * The transport's protocol: this socket's handlers. Methods, not arrow properties, here and
+   * in #newWriter/#newHandle: under tsx (esbuild's keepNames) each arrow property costs a
+   * defineProperty per socket (~5% of a Connection: close request).
+   */
+  #newProtocol(): Protocol {
+    const socket = this;
+    return {
+      connectionMade(t) {
+        rethrowOutsideLoop(() => socket.#attach(t));
+      },
+      dataReceived(data) {
+        rethrowOutsideLoop(() => socket.#onData(data));
+      },
+      eofReceived() {
+        rethrowOutsideLoop(() => {
+          socket.push(null);
+          // As net does: with nothing buffered, 'end' comes even if nobody reads the socket.
+          socket.read(0);
+        });
+        return true; // the stream decides when to end our side (allowHalfOpen)
+      },
+      connectionLost(error) {
+        rethrowOutsideLoop(() => socket.#onLost(error));
+      },
+      pauseWriting() {
+        socket.#writer.pause();
+      },
+      resumeWriting() {
+        rethrowOutsideLoop(() => socket.#writer.resume(socket.#transport));
+      },
+    };
+  }
 
   static {
     acceptImpl = (options, onConnection) => {
@@ -251,23 +261,31 @@ export class Socket extends AddressedDuplex {
   }
 
   #newWriter(): SocketWriter {
+    const socket = this;
     return new SocketWriter({
-      target: () => {
-        const state = this.connectionState;
-        return state === 'open' ? (this.#transport ?? 'closed') : state;
+      target() {
+        const state = socket.connectionState;
+        return state === 'open' ? (socket.#transport ?? 'closed') : state;
       },
-      touch: () => this.#timer.touch(),
-      errorTarget: () => this.#errorTarget,
+      touch() {
+        socket.#timer.touch();
+      },
+      errorTarget() {
+        return socket.#errorTarget;
+      },
     });
   }
 
   #newHandle(): NbioTcpHandle {
+    const socket = this;
     return new NbioTcpHandle(this, {
-      start: () => this._read(),
-      stop: () => {
-        const t = this.#transport;
-        if (t === null || this.#lost || this.#readPaused) return;
-        this.#readPaused = true;
+      start() {
+        socket._read();
+      },
+      stop() {
+        const t = socket.#transport;
+        if (t === null || socket.#lost || socket.#readPaused) return;
+        socket.#readPaused = true;
         t.pauseReading();
       },
     });
@@ -402,7 +420,7 @@ export class Socket extends AddressedDuplex {
     const destroyCb = this.#destroyCb;
     if (destroyCb !== null) {
       this.#destroyCb = null;
-      this.#writer.lost(netErr ?? closedError('was destroyed'));
+      this.#writer.lost(netErr, 'was destroyed');
       this.#closed(destroyCb, this.#destroyErr);
       return;
     }
