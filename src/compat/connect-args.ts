@@ -11,6 +11,7 @@
  */
 import { describeValue, InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
+import type { OnReadOptions } from './socket-onread.ts';
 
 /** `net`'s custom lookup: `dns.lookup`'s signature (`all: false`). */
 export type LookupFunction = (
@@ -42,6 +43,12 @@ export interface SocketOptions {
   readableHighWaterMark?: number;
   /** The writable buffer's high water mark. */
   writableHighWaterMark?: number;
+  /**
+   * Received bytes are copied into `onread.buffer` and passed to `onread.callback(nread,
+   * buffer)` instead of `'data'` events, as `net`'s `onread` (socket-onread.ts); a callback
+   * returning false pauses reading until `resume()`. Ignored unless `{ buffer, callback }`.
+   */
+  onread?: OnReadOptions | undefined;
   /** Node's wrap-an-existing-descriptor option: not supported (throws). */
   fd?: number;
   /** Node's wrap-a-libuv-handle option: not supported (throws). */

@@ -36,6 +36,7 @@ import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
+import { type OnRead, onReadFrom } from './socket-onread.ts';
 import { type Callback, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
 
@@ -94,6 +95,8 @@ export class Socket extends AddressedDuplex {
   #bytesRead = 0;
   /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
   #endedByPeer = false;
+  /** `net`'s `onread` option: bytes go to its callback, not to 'data' (socket-onread.ts). */
+  readonly #onread: OnRead | null;
 
   readonly #protocol: Protocol = this.#newProtocol();
 
@@ -175,6 +178,7 @@ export class Socket extends AddressedDuplex {
     this.#noDelay = options.noDelay === undefined ? true : Boolean(options.noDelay);
     this.#keepAlive = Boolean(options.keepAlive);
     this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
+    this.#onread = onReadFrom(options.onread);
     counters.socketsCreated++;
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
@@ -327,6 +331,7 @@ export class Socket extends AddressedDuplex {
     this.#handle = handle;
     handle.attach(t);
     if (!this.hasRef()) t.unref();
+    this.#onread?.connected();
     // As net: a socket paused before it connected (or pauseOnConnect) reads nothing until
     // resumed, so an idle paused socket holds nothing open.
     if (this.#pauseOnConnect || this.isPaused()) {
@@ -356,14 +361,81 @@ export class Socket extends AddressedDuplex {
     this.#bytesRead += data.length;
     counters.bytesRead += data.length;
     this.#timer.touch();
+    if (this.#onread !== null) {
+      this.#deliverOnRead(this.#onread, data);
+      return;
+    }
     if (!this.push(data) && !this.#readPaused && this.#transport !== null) {
       this.#readPaused = true;
       this.#transport.pauseReading();
     }
   }
 
+  /** `onread`: into the user's buffer; a callback returning false stops reading (as net). */
+  #deliverOnRead(onread: OnRead, data: Buffer | null): void {
+    if (this.#readPaused && data !== null) {
+      onread.keep(data);
+      return;
+    }
+    const result = onread.deliver(data);
+    if (result instanceof Error) {
+      this.destroy(result);
+    } else if (this.#transport !== null && !this.#lost) {
+      if (!result && !this.#readPaused) {
+        this.#readPaused = true;
+        this.#transport.pauseReading();
+      } else if (result && data === null) this.#transport.resumeReading();
+    }
+  }
+
+  /**
+   * With `onread`, (re)starts reading stopped by `pause()` or by a callback that returned
+   * false, as `net`'s `resume()`/`read()`/`_read()` do; bytes kept from the stopped chunk are
+   * delivered first, from a loop callback.
+   */
+  #resumeOnRead(): void {
+    const t = this.#transport;
+    const onread = this.#onread;
+    if (onread === null || t === null || this.#lost || !this.#readPaused) return;
+    this.#readPaused = false;
+    if (!onread.hasPending) {
+      t.resumeReading();
+      return;
+    }
+    this.#loop.callSoon(() => {
+      if (this.#readPaused || this.#lost || this.destroyed) return;
+      rethrowOutsideLoop(() => this.#deliverOnRead(onread, null));
+    });
+  }
+
+  /** `Duplex.pause`; with `onread`, it also stops reading (as `net`). */
+  override pause(): this {
+    const t = this.#transport;
+    if (this.#onread !== null && t !== null && !this.#lost && !this.#readPaused) {
+      this.#readPaused = true;
+      t.pauseReading();
+    }
+    return super.pause();
+  }
+
+  /** `Duplex.resume`; with `onread`, it also restarts reading (as `net`). */
+  override resume(): this {
+    this.#resumeOnRead();
+    return super.resume();
+  }
+
+  /** `Duplex.read`; with `onread`, it also restarts reading (as `net`). */
+  override read(size?: number): unknown {
+    this.#resumeOnRead();
+    return super.read(size);
+  }
+
   /** @internal Duplex: the consumer wants more; resume reading if push() had paused it. */
   override _read(): void {
+    if (this.#onread !== null) {
+      this.#resumeOnRead();
+      return;
+    }
     const t = this.#transport;
     if (this.#readPaused && t !== null && !this.#lost) {
       this.#readPaused = false;
