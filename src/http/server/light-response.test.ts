@@ -1,6 +1,6 @@
 // LightResponse against Node's own Response: the same status, fields, body and errors for the
 // same arguments, whether the fast path took them or the native constructor did; built only when
-// asked; bytes copied at construction; installLightResponse() and its undo (counted).
+// asked; bytes kept by reference until built; installLightResponse() and its undo (counted).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { installLightResponse, LightResponse, lightParts } from './light-response.ts';
@@ -118,15 +118,22 @@ describe('LightResponse', () => {
     assert.equal(r.bodyUsed, true);
   });
 
-  test('bytes are copied when the response is made, as Node does', async () => {
+  test("bytes are kept by reference until built (as nbio's write()); the built one is a snapshot", async () => {
     const buf = Buffer.from('abc');
-    const r = light(buf);
-    buf[0] = 0x7a;
-    assert.equal(await r.text(), 'abc');
     const parts = lightParts(new LightResponse(buf));
-    buf[0] = 0x79;
     assert.ok(parts !== null && 'light' in parts);
-    assert.equal(Buffer.from(parts.body as Uint8Array).toString(), 'zbc');
+    assert.equal(parts.body, buf, 'a Uint8Array body is not copied: the server sends those bytes');
+    const ab = new Uint8Array([1, 2]).buffer;
+    const fromAb = lightParts(new LightResponse(ab));
+    assert.ok(fromAb !== null && 'light' in fromAb && fromAb.body instanceof Uint8Array);
+    assert.equal(fromAb.body.buffer, ab, 'an ArrayBuffer body is viewed, not copied');
+    const r = light(buf);
+    buf[0] = 0x7a; // changed before anything built it: the change is what the body holds
+    assert.equal(await r.text(), 'zbc');
+    const built = light(buf);
+    const reading = built.text(); // built now: the native constructor copies
+    buf[0] = 0x79;
+    assert.equal(await reading, 'zbc');
   });
 
   test('json(): application/json, the status, unserializable values as Node', async () => {

@@ -19,8 +19,11 @@
  * there, and whatever the fast path does not handle exactly — a body of another type (stream,
  * Blob, FormData …), a `statusText`, odd header input, anything invalid — is handed to the
  * real constructor at once, so the errors are the native ones (`RangeError` for a status outside
- * 200..599, `TypeError` for a bad field or a body on a 204 …). Bytes are copied at construction,
- * as the native constructor copies them.
+ * 200..599, `TypeError` for a bad field or a body on a 204 …). A bytes body (`Uint8Array`,
+ * `Buffer`, `ArrayBuffer`) is kept by reference, not copied as the native constructor copies it
+ * (as `@hono/node-server`'s response keeps it, and as nbio's `write()` keeps unsent bytes): do
+ * not change the buffer until the response is sent; the real `Response`, once built, holds a
+ * copy.
  *
  * Use it by name (`import { LightResponse as Response } from 'nbio/http'`), or, for code that
  * says `new Response(...)` itself (Hono, code written for `Deno.serve`), make it the global one
@@ -177,8 +180,8 @@ export class LightResponse {
       bytes = body;
       if (!hasField(fields, 'content-type')) fields.push(['content-type', contentType]);
     } else if (body instanceof Uint8Array)
-      bytes = new Uint8Array(body); // a copy (Buffer#slice is a view)
-    else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body.slice(0));
+      bytes = body; // by reference (module doc): a 100 KiB copy per response was most of its cost
+    else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
     else return false;
     if (bytes !== null && NULL_BODY_STATUS.has(status)) return false;
     this.#status = status;
@@ -189,8 +192,8 @@ export class LightResponse {
 
   /** The real `Response` (built now if it was not). */
   #built(): Response {
-    // Built from the snapshot, not from the caller's objects (they may have changed since);
-    // the native constructor copies the bytes again.
+    // Built from the snapshot of the fields, not from the caller's objects (they may have
+    // changed since); the native constructor copies the bytes as they are now.
     this.#real ??= new NativeResponse(this.#body as ConstructorParameters<typeof Response>[0], {
       status: this.#status,
       headers: this.#headers ?? this.#fields,
