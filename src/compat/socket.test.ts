@@ -104,13 +104,19 @@ for (const c of loopCases()) {
         // its high water mark and the Duplex callback is held back.
         // On io_uring the transport hands its buffer to the kernel only when the loop submits:
         // write on, turn after turn, until the pause holds (readiness backends: one round).
+        // Until the kernel takes no more (on io_uring a SEND in flight may still complete into
+        // socket buffers with room, and a 'drain' then is right: the buffer did empty): paused,
+        // and nothing left the transport's buffer across one more turn.
         for (let round = 0, i = 0; round < 100 && i < 512; round++) {
           for (; i < 512 && !s.transport!.stats().writePaused; i++) {
             ok = s.write(chunk);
             total += chunk.length;
           }
           await loopSleep(loop, 20);
-          if (s.transport!.stats().writePaused) break;
+          const held = s.transport!.stats().bufferedAmount;
+          if (!s.transport!.stats().writePaused) continue;
+          await loopSleep(loop, 20);
+          if (s.transport!.stats().writePaused && s.transport!.stats().bufferedAmount === held) break;
         }
         assert.equal(s.transport!.stats().writePaused, true, 'the transport paused writing');
         assert.equal(ok, false, 'write() returned false');
