@@ -49,8 +49,15 @@ export interface SocketOptions {
    * returning false pauses reading until `resume()`. Ignored unless `{ buffer, callback }`.
    */
   onread?: OnReadOptions | undefined;
-  /** Node's wrap-an-existing-descriptor option: not supported (throws). */
+  /**
+   * A connected stream socket's descriptor (TCP or Unix: a socketpair end, an accepted fd) to
+   * wrap, as `net`'s `fd`: the socket is open at once and closes the descriptor when destroyed.
+   */
   fd?: number;
+  /** With `fd`: `false` closes the readable side (no reading), as `net`. */
+  readable?: boolean | undefined;
+  /** With `fd`: `false` closes the writable side, as `net`. */
+  writable?: boolean | undefined;
   /** Node's wrap-a-libuv-handle option: not supported (throws). */
   handle?: unknown;
 }

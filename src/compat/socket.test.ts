@@ -371,7 +371,7 @@ for (const c of loopCases()) {
 describeWithFdCheck('compat Socket: bad input', () => {
   test('typed errors, thrown before anything is opened', () => {
     assert.throws(
-      () => new Socket({ fd: 0 }),
+      () => new Socket({ handle: {} }), // a libuv handle (fd: socket-fd.test.ts)
       (e: unknown) => e instanceof InvalidArgumentError && e.code === 'NBIO_UNSUPPORTED',
     );
     assert.throws(() => new Socket(null as unknown as object), InvalidArgumentError);

@@ -36,6 +36,7 @@ import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
 import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
+import { checkWrapFd, wrapFd } from './socket-fd.ts';
 import { type OnRead, onReadFrom } from './socket-onread.ts';
 import { type Callback, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
 import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
@@ -79,6 +80,8 @@ export class Socket extends AddressedDuplex {
   #handle: NbioTcpHandle | null = null;
   #pauseOnConnect = false;
   #onAccepted: OnAccepted | null = null;
+  /** Made with `{ fd }`: open from the start, no 'connect'. */
+  #fromFd = false;
   #readPaused = false;
   #writer = this.#newWriter();
   /** The compat Server that accepted this socket (`net`'s `socket.server`); null for a client. */
@@ -145,24 +148,31 @@ export class Socket extends AddressedDuplex {
   }
 
   /**
-   * A socket not yet connected (call `connect()`), on `options.loop` or the default loop.
-   * @throws InvalidArgumentError NBIO_UNSUPPORTED for `fd`/`handle` (wrapping a descriptor
-   *   Node opened is not supported); InvalidArgumentError for a bad `loop`; TypeError
-   *   `ERR_INVALID_ARG_VALUE` for an object mode (as `net`)
+   * A socket not yet connected (call `connect()`), on `options.loop` or the default loop; or,
+   * with `fd` (or a number, `net`'s shorthand for `{ fd }`), a socket over that connected
+   * stream socket, open at once (no `'connect'`, as `net`; `readable`/`writable: false` close
+   * that side; the descriptor is closed when the socket is destroyed: socket-fd.ts).
+   * @throws InvalidArgumentError NBIO_UNSUPPORTED for `handle` (a libuv handle) or a FIFO
+   *   `fd`; InvalidArgumentError for a bad `loop`; TypeError `ERR_INVALID_ARG_VALUE` for an
+   *   object mode, and `net`'s errors for a bad `fd` (`ERR_INVALID_ARG_TYPE`,
+   *   `ERR_OUT_OF_RANGE`, `ERR_INVALID_FD_TYPE`: socket-fd.ts)
    */
-  constructor(options: SocketOptions = {}) {
+  constructor(options: SocketOptions | number = {}) {
+    if (typeof options === 'number') options = { fd: options };
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('new Socket(options) takes an options object (or nothing).');
     }
     checkNodeSocketOptions(options);
-    if (options.fd !== undefined || options.handle !== undefined) {
+    if (options.handle !== undefined) {
       throw new InvalidArgumentError(
-        'A compat Socket cannot wrap a descriptor or libuv handle Node opened (fd/handle): use node:net for those, or connect() to open an nbio socket.',
+        'A compat Socket cannot wrap a libuv handle Node opened: use node:net for those, or connect() to open an nbio socket.',
         'NBIO_UNSUPPORTED',
       );
     }
+    const fd = options.fd === undefined ? undefined : checkWrapFd(options.fd);
     const loop = resolveLoop(options.loop);
     super({
+      ...(fd === undefined ? {} : { readable: options.readable, writable: options.writable }),
       allowHalfOpen: options.allowHalfOpen === true,
       emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
       autoDestroy: true,
@@ -180,6 +190,7 @@ export class Socket extends AddressedDuplex {
     this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
     this.#onread = onReadFrom(options.onread);
     counters.socketsCreated++;
+    if (fd !== undefined) this.#wrap(fd, options.readable === false);
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
     this.#watchPeerEnd();
@@ -264,6 +275,18 @@ export class Socket extends AddressedDuplex {
     return this;
   }
 
+  /** `{ fd }`: the transport over it now (open at once, as net); #attach follows. */
+  #wrap(fd: number, notReadable: boolean): void {
+    this.#fromFd = true;
+    this.#handle = this.#newHandle();
+    this.#transport = wrapFd(this.#loop, fd, this.#protocol, this.#noDelay);
+    this.#handle.attach(this.#transport);
+    if (notReadable) {
+      this.#readPaused = true;
+      this.#transport.pauseReading();
+    }
+  }
+
   #newWriter(): SocketWriter {
     const socket = this;
     return new SocketWriter({
@@ -345,6 +368,10 @@ export class Socket extends AddressedDuplex {
       this.#onAccepted = null;
       counters.connectionsAccepted++;
       onAccepted(this, handle);
+      return;
+    }
+    if (this.#fromFd) {
+      this.#writer.flushQueued();
       return;
     }
     if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveDelaySec);

@@ -25,6 +25,8 @@ export interface SysConstants {
   /** struct linger { int l_onoff; int l_linger; }: on with 0 makes close() send an RST. */
   SO_LINGER: number;
   SO_ERROR: number;
+  /** getsockopt only: the socket's type (SOCK_STREAM, SOCK_DGRAM …). */
+  SO_TYPE: number;
   SO_SNDBUF: number;
   SO_RCVBUF: number;
   /** macOS only: per-socket "no SIGPIPE" (Linux and FreeBSD use MSG_NOSIGNAL per call). */
@@ -90,6 +92,7 @@ const linux: SysConstants = {
   SO_KEEPALIVE: 9,
   SO_LINGER: 13,
   SO_ERROR: 4,
+  SO_TYPE: 3,
   SO_SNDBUF: 7,
   SO_RCVBUF: 8,
   SO_NOSIGPIPE: -1,
@@ -149,6 +152,7 @@ const bsdCommon = {
   SO_KEEPALIVE: 0x8,
   SO_LINGER: 0x80,
   SO_ERROR: 0x1007,
+  SO_TYPE: 0x1008,
   SO_SNDBUF: 0x1001,
   SO_RCVBUF: 0x1002,
   IPPROTO_TCP: 6,
