@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sys } from '../sys/constants.ts';
-import { close, isNonBlocking, setNonBlocking } from '../sys/fd.ts';
-import { socket, socketpair } from '../sys/socket.ts';
+import { close, isNonBlocking, setNonBlocking, WOULD_BLOCK } from '../sys/fd.ts';
+import { accept, bind, connect, getsockname, listen, socket, socketpair } from '../sys/socket.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { Socket } from './socket.ts';
 import { checkWrapFd, guessFdType } from './socket-fd.ts';
@@ -64,6 +64,26 @@ test("a bad fd throws net's errors, and nothing is opened or closed", () => {
   assert.deepEqual(fdsOpenedSince(before), []);
 });
 
+/** A connected loopback TCP pair made with nbio's system calls: [accepted, client]. */
+async function tcpPair(): Promise<[number, number]> {
+  const listener = socket(sys.AF_INET, 'stream');
+  try {
+    bind(listener, { family: 'ipv4', address: '127.0.0.1', port: 0 });
+    listen(listener, 1);
+    const client = socket(sys.AF_INET, 'stream');
+    connect(client, getsockname(listener)!);
+    for (let i = 0; i < 500; i++) {
+      const fd = accept(listener);
+      if (fd !== WOULD_BLOCK) return [fd, client];
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    close(client);
+    throw new Error('the loopback connection was not accepted within 1 s');
+  } finally {
+    close(listener);
+  }
+}
+
 test("new Socket(fd): net's shorthand for { fd }, on the default loop", async () => {
   const [a, b] = socketpair();
   const s = new Socket(a);
@@ -113,6 +133,27 @@ for (const c of loopCases()) {
         assert.equal(left.transport?.stats().bytesWritten, 4, 'nbio carried the bytes');
         assert.throws(() => close(a), { code: 'EBADF' }, 'closed by the socket');
         assert.throws(() => close(b), { code: 'EBADF' }, 'closed by the socket');
+      }));
+
+    test('an accepted TCP descriptor and its client: addresses as net reports them, bytes both ways', () =>
+      onLoop(c, async (loop) => {
+        const [accepted, client] = await tcpPair();
+        const server = new Socket({ loop, fd: accepted });
+        const peer = new Socket({ loop, fd: client });
+        assert.equal(server.remoteAddress, '127.0.0.1');
+        assert.equal(server.remotePort, peer.localPort);
+        assert.equal(peer.remotePort, server.localPort);
+        assert.equal(server.remoteFamily, 'IPv4');
+        server.pipe(server); // echo
+        peer.setEncoding('utf8');
+        let got = '';
+        peer.on('data', (d: string) => (got += d));
+        const closed = [nextEvent(loop, server, 'close'), nextEvent(loop, peer, 'close')];
+        peer.end('over TCP');
+        await Promise.all(closed);
+        assert.equal(got, 'over TCP');
+        assert.throws(() => close(accepted), { code: 'EBADF' });
+        assert.throws(() => close(client), { code: 'EBADF' });
       }));
 
     test('readable: false reads nothing, writable: false cannot write; destroyed at once, the fd is closed once', () =>
