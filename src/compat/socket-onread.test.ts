@@ -33,6 +33,20 @@ test('an empty onread buffer is an InvalidArgumentError, not a loop that deliver
   assert.equal((err as Error & { code: string }).code, 'NBIO_INVALID_ARGUMENT');
 });
 
+test('no callback after one destroyed the socket (as net: a destroyed stream reads no more)', () => {
+  let destroyed = false;
+  let calls = 0;
+  const r = new OnRead(Buffer.alloc(2), () => {
+    calls++;
+    destroyed = true;
+  });
+  assert.equal(
+    r.deliver(Buffer.from('abcdef'), () => destroyed),
+    true,
+  );
+  assert.equal(calls, 1);
+});
+
 const TEXT = 'hello, onread world';
 
 for (const c of loopCases()) {

@@ -71,15 +71,16 @@ export class OnRead {
 
   /**
    * Copies the pending bytes, then `data`, into the user's buffer, one callback per
-   * buffer-full. Returns true when all went out, false when a callback returned false (the
+   * buffer-full, until `destroyed()` (a callback may destroy the socket: no more callbacks
+   * then, as `net`). Returns true when all went out, false when a callback returned false (the
    * rest is kept), or an InvalidArgumentError when there is no buffer to copy into (an empty
    * one, or a function that never gave a Uint8Array): the socket is to be destroyed with it.
    */
-  deliver(data: Uint8Array | null): boolean | InvalidArgumentError {
+  deliver(data: Uint8Array | null, destroyed: () => boolean = () => false): boolean | InvalidArgumentError {
     if (data !== null && data.length > 0) this.keep(data);
     let rest = this.#rest;
     this.#rest = null;
-    while (rest !== null && rest.length > 0) {
+    while (rest !== null && rest.length > 0 && !destroyed()) {
       const buffer = this.#buffer ?? this.#next();
       if (buffer === null || buffer.length === 0) {
         return new InvalidArgumentError(

@@ -404,7 +404,7 @@ export class Socket extends AddressedDuplex {
       onread.keep(data);
       return;
     }
-    const result = onread.deliver(data);
+    const result = onread.deliver(data, () => this.destroyed);
     if (result instanceof Error) {
       this.destroy(result);
     } else if (this.#transport !== null && !this.#lost) {
