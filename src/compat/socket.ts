@@ -447,13 +447,13 @@ export class Socket extends AddressedDuplex {
 
   /** `Duplex.resume`; with `onread`, it also restarts reading (as `net`). */
   override resume(): this {
-    this.#resumeOnRead();
+    if (this.#onread !== null) this.#resumeOnRead();
     return super.resume();
   }
 
   /** `Duplex.read`; with `onread`, it also restarts reading (as `net`). */
   override read(size?: number): unknown {
-    this.#resumeOnRead();
+    if (this.#onread !== null) this.#resumeOnRead();
     return super.read(size);
   }
 
