@@ -10,7 +10,8 @@
  * of it and, when asked, waits. Completions are read from the mapped CQ without a system call
  * when they are already there. In guest mode (libuv watches the ring fd) whatever an
  * iteration prepared is submitted by one more `io_uring_enter` at the end of the JS turn
- * (a microtask), since nobody would enter the ring otherwise.
+ * (a microtask), since nobody would enter the ring otherwise: {@link GuestFlush}. What a reap
+ * pass leaves for `runCompleted()` is kept in a {@link ReapedCompletions}.
  *
  * ## Setup flags
  * `COOP_TASKRUN | SINGLE_ISSUER` (see {@link SETUP_FLAGS}); never `DEFER_TASKRUN`: completions
@@ -20,7 +21,6 @@
  */
 
 import { sys } from '../sys/constants.ts';
-import { close as closeFd } from '../sys/fd.ts';
 import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
@@ -33,7 +33,9 @@ import type {
   OpOwner,
   RecvCallback,
 } from './completion.ts';
+import { GuestFlush } from './guest-flush.ts';
 import { Kind, type Op, OpTable } from './op-table.ts';
+import { closeAcceptedFds, ReapedCompletions } from './reaped-completions.ts';
 import { SEND_CHUNK_SIZE, SendArena } from './send-arena.ts';
 import { SubmitHooks } from './submit-hooks.ts';
 import { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SETUP_FLAGS, SQ_ENTRIES } from './uring-setup.ts';
@@ -43,7 +45,6 @@ export { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SQ_ENTRIES } from './uring-
 const ENOBUFS = 105;
 /** What the probe is told a callback finished, by the operation's {@link Kind}. */
 const PROBE_KINDS: readonly CompletionCallbackKind[] = ['op', 'recv', 'send', 'accept'];
-const SETTLED = Promise.resolve();
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
 
@@ -52,11 +53,6 @@ export class UringCompletion implements CompletionQueue {
   readonly name = 'io_uring' as const;
   readonly pollableFd: number;
   readonly sendChunkSize: number = SEND_CHUNK_SIZE;
-  /**
-   * Submit what is prepared at the end of each JS turn (a microtask). Needed in guest mode,
-   * where libuv waits; an owner-mode loop turns it off, its next `wait()` submits anyway.
-   */
-  autoFlush = true;
   /** @inheritDoc */
   probe: CompletionProbe | null = null;
   readonly #ring: IoUring;
@@ -69,21 +65,10 @@ export class UringCompletion implements CompletionQueue {
   #userOps = 0;
   /** Hooks to run before the next submission. */
   readonly #hooks = new SubmitHooks();
-  #flushScheduled = false;
+  readonly #guestFlush: GuestFlush;
   #closed = false;
-  // Completions reaped, waiting for runCompleted(): #doneN entries of parallel arrays (no
-  // object per CQE), and a second set runCompleted() swaps in while it runs the first.
-  #doneOps: Op[] = [];
-  #doneRes: number[] = [];
-  #doneFlags: number[] = [];
-  #doneN = 0;
-  #spareOps: Op[] = [];
-  #spareRes: number[] = [];
-  #spareFlags: number[] = [];
-  #inRun = false;
-  /** Buffer ids to give back to the ring: the first #recycleN (the array is reused). */
-  #recycle: number[] = [];
-  #recycleN = 0;
+  /** Completions reaped, waiting for runCompleted(), and buffer ids to give back to the ring. */
+  readonly #done = new ReapedCompletions();
   #submitted = 0;
   #completions = 0;
   #callbacksRun = 0;
@@ -100,6 +85,15 @@ export class UringCompletion implements CompletionQueue {
       throw err;
     }
     this.pollableFd = this.#ring.fd;
+    this.#guestFlush = new GuestFlush(this.#ring, this.#hooks);
+  }
+
+  /** @inheritDoc */
+  get autoFlush(): boolean {
+    return this.#guestFlush.enabled;
+  }
+  set autoFlush(on: boolean) {
+    this.#guestFlush.enabled = on;
   }
 
   // ── operations ────────────────────────────────────────────────────────────────────────
@@ -110,7 +104,7 @@ export class UringCompletion implements CompletionQueue {
     this.#owners[op.slot] = owner;
     if (!immediate) this.#userOps++;
     this.#submitted++;
-    this.#scheduleFlush();
+    this.#guestFlush.schedule();
     return op;
   }
 
@@ -189,13 +183,13 @@ export class UringCompletion implements CompletionQueue {
   cancel(id: number): void {
     if (this.#closed || this.#ops.get(id) === undefined) return;
     this.#ring.cancel(id, UNWATCHED);
-    this.#scheduleFlush();
+    this.#guestFlush.schedule();
   }
 
   /** @inheritDoc */
   beforeSubmit(fn: () => void): void {
     this.#hooks.add(fn);
-    this.#scheduleFlush();
+    this.#guestFlush.schedule();
   }
 
   // ── submitting and reaping ────────────────────────────────────────────────────────────
@@ -223,24 +217,6 @@ export class UringCompletion implements CompletionQueue {
     this.#ring.submit();
     this.#completions += this.#reap(true);
     return this.runCompleted(exceptions);
-  }
-
-  /** The guest-mode flush at the end of a JS turn (see the module comment). */
-  #flush = (): void => {
-    this.#flushScheduled = false;
-    if (this.#closed) return;
-    this.#hooks.run();
-    if (this.#ring.pending > 0) this.#ring.submit();
-  };
-
-  #scheduleFlush(): void {
-    if (this.autoFlush && !this.#flushScheduled && !this.#closed) {
-      this.#flushScheduled = true;
-      // A reaction on a settled promise, not queueMicrotask: Node's queueMicrotask makes an
-      // AsyncResource and a bound function per call (~100 bytes, async-hook bookkeeping when it
-      // runs). Same microtask queue, same turn. A throw there is an unhandled rejection.
-      SETTLED.then(this.#flush);
-    }
   }
 
   #reapAll(): void {
@@ -271,6 +247,7 @@ export class UringCompletion implements CompletionQueue {
     const base = cq.entries;
     const mask = cq.mask;
     const ops = this.#ops;
+    const done = this.#done;
     const start = words[iHead] as number;
     const tail = Atomics.load(words, cq.tail);
     let head = start;
@@ -280,7 +257,7 @@ export class UringCompletion implements CompletionQueue {
       const op = ops.lookup(words[w] as number, words[w + 1] as number);
       if (op === undefined) {
         // A cancel's own CQE (UNWATCHED) or a late one of an ended operation.
-        if (flags & CqeFlag.BUFFER) this.#recycle[this.#recycleN++] = cqeBufferId(flags);
+        if (flags & CqeFlag.BUFFER) done.recycle[done.recycleN++] = cqeBufferId(flags);
         head = (head + 1) >>> 0;
         continue;
       }
@@ -303,10 +280,10 @@ export class UringCompletion implements CompletionQueue {
         ops.end(op);
         this.#userOps--;
       }
-      const n = this.#doneN++;
-      this.#doneOps[n] = op;
-      this.#doneRes[n] = res;
-      this.#doneFlags[n] = flags;
+      const n = done.n++;
+      done.ops[n] = op;
+      done.res[n] = res;
+      done.flags[n] = flags;
     }
     Atomics.store(words, iHead, head);
     return (head - start) >>> 0;
@@ -314,21 +291,17 @@ export class UringCompletion implements CompletionQueue {
 
   /** @inheritDoc */
   runCompleted(exceptions: ExceptionSink): number {
-    const n = this.#doneN;
+    const done = this.#done;
+    const n = done.n;
     if (n === 0) {
       this.#recycleBuffers();
       return 0;
     }
-    const ops = this.#doneOps;
-    const res = this.#doneRes;
-    const flags = this.#doneFlags;
+    const ops = done.ops;
+    const res = done.res;
+    const flags = done.flags;
     // Completions reaped while these callbacks run go to the other set of arrays.
-    const reentered = this.#inRun;
-    this.#inRun = true;
-    this.#doneOps = reentered ? [] : this.#spareOps;
-    this.#doneRes = reentered ? [] : this.#spareRes;
-    this.#doneFlags = reentered ? [] : this.#spareFlags;
-    this.#doneN = 0;
+    const reentered = done.detach();
     this.#callbacksRun += n;
     const probe = this.probe;
     for (let i = 0; i < n; i++) {
@@ -351,7 +324,7 @@ export class UringCompletion implements CompletionQueue {
           try {
             op.recvCb?.(r, data, more);
           } finally {
-            if (hasBuf) this.#recycle[this.#recycleN++] = cqeBufferId(f);
+            if (hasBuf) done.recycle[done.recycleN++] = cqeBufferId(f);
           }
         } else {
           if (op.kind === Kind.Send && !more && op.chunk !== null) {
@@ -367,27 +340,20 @@ export class UringCompletion implements CompletionQueue {
       if (!more) this.#ops.release(op);
       if (this.#closed) {
         // Closed by a callback: the connections of accepts not delivered yet are closed here.
-        for (let j = i + 1; j < n; j++) {
-          const rj = res[j] as number;
-          if ((ops[j] as Op).kind === Kind.Accept && rj >= 0) closeFd(rj);
-        }
+        closeAcceptedFds(ops, res, i + 1, n);
         return i + 1;
       }
     }
-    if (!reentered) {
-      this.#inRun = false;
-      this.#spareOps = ops;
-      this.#spareRes = res;
-      this.#spareFlags = flags;
-    }
+    if (!reentered) done.giveBack(ops, res, flags);
     this.#recycleBuffers();
     return n;
   }
 
   #recycleBuffers(): void {
-    if (this.#recycleN === 0 || this.#closed) return;
-    this.#bufs.recycleMany(this.#recycle, this.#recycleN);
-    this.#recycleN = 0;
+    const done = this.#done;
+    if (done.recycleN === 0 || this.#closed) return;
+    this.#bufs.recycleMany(done.recycle, done.recycleN);
+    done.recycleN = 0;
   }
 
   /** @inheritDoc */
@@ -414,30 +380,17 @@ export class UringCompletion implements CompletionQueue {
     return this.#closed;
   }
 
-  /**
-   * Connections an accept completed that no callback will receive (reaped but not run, or
-   * still in the CQ): the kernel installed their descriptors, so they are closed here, once.
-   */
-  #closeUndelivered(): void {
-    for (let i = 0; i < this.#doneN; i++) {
-      const r = this.#doneRes[i] as number;
-      if ((this.#doneOps[i] as Op).kind === Kind.Accept && r >= 0) closeFd(r);
-    }
-    this.#ring.reap((userData, res) => {
-      if (res >= 0 && this.#ops.get(userData)?.kind === Kind.Accept) closeFd(res);
-    });
-  }
-
   /** @inheritDoc */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closeUndelivered();
+    this.#guestFlush.stop();
+    // Accepted connections no callback will receive are closed here, once.
+    this.#done.closeUndelivered(this.#ring, this.#ops);
     this.#ops.clear();
     this.#userOps = 0;
     this.#hooks.clear();
-    this.#doneOps = [];
-    this.#doneN = 0;
+    this.#done.clear();
     // Ring first: closing it cancels what is in flight and drops the buffer group with it
     // (BufRing.close then only unmaps). See docs/backends/io_uring.md, "closing".
     this.#ring.close();
