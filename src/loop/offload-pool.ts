@@ -28,7 +28,6 @@
  *
  * @module
  */
-import { Worker } from 'node:worker_threads';
 import {
   AbortedError,
   BrokenResourceError,
@@ -47,8 +46,7 @@ import type {
   WorkerMessage,
 } from './offload-pool-types.ts';
 import { checkTaskInput, reviveError } from './offload-task.ts';
-import type { ThreadsafeChannel } from './threadsafe.ts';
-import { workerExecArgv } from './worker-exec-argv.ts';
+import { spawnOffloadWorker } from './spawn-offload-worker.ts';
 
 export type {
   OffloadCallback,
@@ -60,7 +58,6 @@ export { workerExecArgv } from './worker-exec-argv.ts';
 
 /** The largest pool: more threads than this is a design problem, not a tuning knob. */
 const MAX_SIZE = 64;
-const BOOTSTRAP = new URL('./offload-worker.mjs', import.meta.url);
 
 /** A pool of worker threads for blocking calls; see the module comment. */
 export class OffloadPool {
@@ -270,31 +267,10 @@ export class OffloadPool {
   }
 
   #startWorker(): Slot {
-    // Inherit Node's options (undefined) unless some describe the main script; an explicit
-    // list is validated, and per-process options in it are refused: then start with none.
-    const filtered = workerExecArgv(process.execArgv);
-    const choices = filtered === null ? [undefined] : [filtered, []];
     let slot: Slot | null = null; // the channel's callback needs the slot, and vice versa
-    let worker: Worker | undefined;
-    let channel: ThreadsafeChannel | undefined;
-    for (let i = 0; worker === undefined; i++) {
-      const ch = this.#loop.openChannel((data) => {
-        if (slot !== null) this.#onLoopMessage(slot, data as WorkerMessage);
-      });
-      try {
-        worker = new Worker(BOOTSTRAP, {
-          workerData: { endpoint: ch.endpoint, closedFlag: this.#closedFlag },
-          transferList: [ch.endpoint.port],
-          execArgv: choices[i],
-        });
-        channel = ch;
-      } catch (err) {
-        ch.close();
-        const invalid = (err as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV';
-        if (!invalid || i + 1 >= choices.length) throw err;
-      }
-    }
-    if (channel === undefined) throw new Error('unreachable: a worker without a channel');
+    const { worker, channel } = spawnOffloadWorker(this.#loop, this.#closedFlag, (data) => {
+      if (slot !== null) this.#onLoopMessage(slot, data as WorkerMessage);
+    });
     const s: Slot = { worker, channel, task: null, alive: true, lastError: undefined };
     slot = s;
     this.#slots.add(s);
