@@ -284,6 +284,14 @@ forEachBackend('SocketTransport', (backend) => {
       assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_NODELAY), 0);
       c.setKeepAlive(true);
       assert.notEqual(getIntOption(fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE), 0);
+      const idleSec = getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE);
+      c.setKeepAlive(true, 17);
+      assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE), 17, 'the idle time before probes');
+      c.setKeepAlive(true, 0); // no delay given: the idle time stays as it was
+      assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE), 17);
+      assert.notEqual(idleSec, 17);
+      assert.throws(() => c.setKeepAlive(true, -1), isCode('NBIO_INVALID_ARGUMENT'));
+      assert.throws(() => c.setKeepAlive(true, 1.5), isCode('NBIO_INVALID_ARGUMENT'));
       c.setWriteBufferLimits(1000);
       assert.deepEqual(c.getWriteBufferLimits(), { high: 1000, low: 250 });
       assert.throws(() => c.setWriteBufferLimits(10, 20), isCode('NBIO_INVALID_ARGUMENT'));

@@ -50,6 +50,9 @@ import {
 } from './stream-transport-options.ts';
 import type { ExtraInfo, Transport, WaterMarks } from './transport.ts';
 
+/** Linux's MAX_TCP_KEEPIDLE (seconds): the largest idle time TCP_KEEPIDLE accepts. */
+const MAX_KEEPIDLE_SEC = 32767;
+
 /** The shared part of a connected stream-socket transport; see the module comment. */
 export abstract class StreamTransportCore implements Transport {
   /** The loop this transport runs on. */
@@ -293,9 +296,15 @@ export abstract class StreamTransportCore implements Transport {
     if (this.#isTcp && this.fd >= 0) setIntOption(this.fd, sys.IPPROTO_TCP, sys.TCP_NODELAY, on ? 1 : 0);
   }
 
-  /** SO_KEEPALIVE; a no-op on Unix sockets and once closed. */
-  setKeepAlive(on = true): void {
-    if (this.#isTcp && this.fd >= 0) setIntOption(this.fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE, on ? 1 : 0);
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE when a delay is given; a no-op on Unix sockets and once closed. */
+  setKeepAlive(on = true, initialDelaySec = 0): void {
+    if (!Number.isInteger(initialDelaySec) || initialDelaySec < 0 || initialDelaySec > MAX_KEEPIDLE_SEC)
+      throw new InvalidArgumentError(
+        `Keep-alive delay ${String(initialDelaySec)} s: give whole seconds from 0 to ${MAX_KEEPIDLE_SEC} (0 keeps the system's idle time).`,
+      );
+    if (!this.#isTcp || this.fd < 0) return;
+    setIntOption(this.fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE, on ? 1 : 0);
+    if (on && initialDelaySec > 0) setIntOption(this.fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE, initialDelaySec);
   }
 
   /** Counters, as a frozen plain object. `fd` is −1 once closed. */

@@ -94,8 +94,13 @@ export interface Transport {
   hasRef(): boolean;
   /** setsockopt TCP_NODELAY (no-op on Unix sockets). */
   setNoDelay(on?: boolean): void;
-  /** setsockopt SO_KEEPALIVE. */
-  setKeepAlive(on?: boolean): void;
+  /**
+   * setsockopt SO_KEEPALIVE (no-op on Unix sockets); with `initialDelaySec` > 0 and `on`, also
+   * the idle time before the first probe (TCP_KEEPIDLE), as libuv's `uv_tcp_keepalive`.
+   *
+   * @throws InvalidArgumentError when `initialDelaySec` is not an integer in 0..32767.
+   */
+  setKeepAlive(on?: boolean, initialDelaySec?: number): void;
   /** Counters. */
   stats(): TransportStats;
 }

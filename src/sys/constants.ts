@@ -34,6 +34,8 @@ export interface SysConstants {
   IPPROTO_TCP: number;
   IPPROTO_IPV6: number;
   TCP_NODELAY: number;
+  /** Seconds a connection is idle before keep-alive probes (macOS spells it TCP_KEEPALIVE). */
+  TCP_KEEPIDLE: number;
   IPV6_V6ONLY: number;
   MSG_NOSIGNAL: number;
   MSG_DONTWAIT: number;
@@ -99,6 +101,7 @@ const linux: SysConstants = {
   IPPROTO_TCP: 6,
   IPPROTO_IPV6: 41,
   TCP_NODELAY: 1,
+  TCP_KEEPIDLE: 4,
   IPV6_V6ONLY: 26,
   MSG_NOSIGNAL: 0x4000,
   MSG_DONTWAIT: 0x40,
@@ -201,6 +204,7 @@ const darwin: SysConstants = {
   SOCK_NONBLOCK: -1,
   SOCK_CLOEXEC: -1,
   SO_NOSIGPIPE: 0x1022,
+  TCP_KEEPIDLE: 0x10, // TCP_KEEPALIVE in <netinet/tcp.h>
   IPV6_V6ONLY: 27,
   MSG_NOSIGNAL: 0x80000,
   O_CLOEXEC: 0x1000000,
@@ -212,6 +216,7 @@ const freebsd: SysConstants = {
   SOCK_NONBLOCK: 0x20000000,
   SOCK_CLOEXEC: 0x10000000,
   SO_NOSIGPIPE: 0x800,
+  TCP_KEEPIDLE: 256,
   IPV6_V6ONLY: 27,
   MSG_NOSIGNAL: 0x20000,
   O_CLOEXEC: 0x100000,
