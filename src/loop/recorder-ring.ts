@@ -106,6 +106,12 @@ export const ROW = 19;
 
 const NO_STALLS: readonly StallReport[] = Object.freeze([]);
 const NO_GAUGES: Readonly<Record<string, number>> = Object.freeze({});
+// The per-row reference slots of RecorderRing's side array (see there).
+const SIDE = 4;
+const S_REASON = 0;
+const S_GAUGES = 1;
+const S_STALLS = 2;
+const S_RECORD = 3;
 
 type Fn = (...a: never[]) => void;
 
@@ -180,10 +186,12 @@ export class RecorderRing {
   readonly capacity: number;
   /** Rows: ROW numbers per iteration. */
   readonly rows: Float64Array;
-  readonly reasons: TimeoutReason[];
-  readonly gauges: Readonly<Record<string, number>>[];
-  readonly stalls: (StallReport[] | null)[];
-  readonly records: (IterationRecord | null)[];
+  /**
+   * Each row's references side by side, SIDE slots per row (reason, gauges, stalls, record), so
+   * an iteration stores into one cache line, not four arrays: system calls between the
+   * recorder's hooks leave its lines cold (docs/seeing.md, Costs), each distinct line costs.
+   */
+  readonly #side: unknown[];
   /** Ready events: ints (fd, ready bits), refs (owner). */
   readonly events: Log;
   /**
@@ -202,10 +210,7 @@ export class RecorderRing {
     this.capacity = capacity;
     const size = capacity + 1;
     this.rows = new Float64Array(size * ROW);
-    this.reasons = new Array<TimeoutReason>(size).fill('forever');
-    this.gauges = new Array<Readonly<Record<string, number>>>(size).fill(NO_GAUGES);
-    this.stalls = new Array<StallReport[] | null>(size).fill(null);
-    this.records = new Array<IterationRecord | null>(size).fill(null);
+    this.#side = new Array<unknown>(size * SIDE).fill(null);
     const entries = pow2(size * 4);
     this.events = logsOf?.events ?? new Log(entries, 2, 0, 1);
     this.callbacks = logsOf?.callbacks ?? new Log(entries, 2, 1, 2);
@@ -236,8 +241,45 @@ export class RecorderRing {
     rows[b + R_EV_AT] = this.events.n;
     rows[b + R_CB_AT] = this.callbacks.n;
     rows[b + R_IN_AT] = this.interest.n;
-    this.stalls[r] = null;
-    this.records[r] = null;
+    const side = this.#side;
+    side[r * SIDE + S_STALLS] = null;
+    side[r * SIDE + S_RECORD] = null;
+  }
+
+  /** Why row `r`'s iteration waited as long as it did. */
+  reasonOf(r: number): TimeoutReason {
+    return (this.#side[r * SIDE + S_REASON] as TimeoutReason | null) ?? 'forever';
+  }
+
+  /** Sets row `r`'s timeout reason. */
+  setReason(r: number, reason: TimeoutReason): void {
+    this.#side[r * SIDE + S_REASON] = reason;
+  }
+
+  /** Row `r`'s gauge sample. */
+  gaugesOf(r: number): Readonly<Record<string, number>> {
+    return (this.#side[r * SIDE + S_GAUGES] as Readonly<Record<string, number>> | null) ?? NO_GAUGES;
+  }
+
+  /** Sets row `r`'s gauge sample. */
+  setGauges(r: number, gauges: Readonly<Record<string, number>>): void {
+    this.#side[r * SIDE + S_GAUGES] = gauges;
+  }
+
+  /** Row `r`'s watchdog reports, or null. */
+  stallsOf(r: number): StallReport[] | null {
+    return this.#side[r * SIDE + S_STALLS] as StallReport[] | null;
+  }
+
+  /** Sets row `r`'s watchdog reports. */
+  setStalls(r: number, stalls: StallReport[]): void {
+    this.#side[r * SIDE + S_STALLS] = stalls;
+  }
+
+  /** Forgets every built record (they are built again on demand). */
+  clearRecords(): void {
+    const side = this.#side;
+    for (let i = S_RECORD; i < side.length; i += SIDE) side[i] = null;
   }
 
   /**
@@ -283,16 +325,13 @@ export class RecorderRing {
     this.rows.set(from.rows.subarray(src, src + ROW), dst);
     const rs = k % (from.capacity + 1);
     const rd = k % (this.capacity + 1);
-    this.reasons[rd] = from.reasons[rs] ?? 'forever';
-    this.gauges[rd] = from.gauges[rs] ?? NO_GAUGES;
-    this.stalls[rd] = from.stalls[rs] ?? null;
-    this.records[rd] = from.records[rs] ?? null;
+    for (let i = 0; i < SIDE; i++) this.#side[rd * SIDE + i] = from.#side[rs * SIDE + i] ?? null;
   }
 
   /** The JSON-ready record of completed iteration k (built once, until its row is reused). */
   record(k: number): IterationRecord {
     const r = k % (this.capacity + 1);
-    const cached = this.records[r];
+    const cached = this.#side[r * SIDE + S_RECORD] as IterationRecord | null;
     if (cached != null) return cached;
     const b = r * ROW;
     const row = (f: number) => this.rows[b + f] ?? 0;
@@ -346,7 +385,7 @@ export class RecorderRing {
       iteration: row(R_ITERATION),
       startMs: row(R_START),
       timeoutMs: Number.isNaN(timeout) ? null : timeout,
-      timeoutReason: this.reasons[r] ?? 'forever',
+      timeoutReason: this.reasonOf(r),
       blockedMs: row(R_BLOCKED),
       wokeBy: WAKE_REASONS.filter((_, bit) => (woke & (1 << bit)) !== 0),
       events,
@@ -360,11 +399,11 @@ export class RecorderRing {
         timersPending: row(R_TIMERS_PENDING),
         readers: row(R_READERS),
         writers: row(R_WRITERS),
-        gauges: this.gauges[r] ?? NO_GAUGES,
+        gauges: this.gaugesOf(r),
       },
-      stalls: this.stalls[r] ?? NO_STALLS,
+      stalls: this.stallsOf(r) ?? NO_STALLS,
     };
-    this.records[r] = record;
+    this.#side[r * SIDE + S_RECORD] = record;
     return record;
   }
 }

@@ -179,7 +179,7 @@ export class LoopRecorder implements CallbackProbe {
     const ring = this.#ring;
     if (ring === null) return;
     ring.clearLogs();
-    ring.records.fill(null);
+    ring.clearRecords();
     ring.open(0);
     this.#setRow(0);
     this.#startRow();
@@ -232,7 +232,7 @@ export class LoopRecorder implements CallbackProbe {
     const ring = this.#ring!; // enabled
     const b = this.#b;
     ring.rows[b + R_TIMEOUT] = timeoutMs === null ? Number.NaN : timeoutMs;
-    ring.reasons[this.#r] = reason;
+    ring.setReason(this.#r, reason);
     if (trigger !== null) ring.rows[b + R_WOKE] = (ring.rows[b + R_WOKE] ?? 0) | wakeBit(trigger);
   }
 
@@ -343,9 +343,9 @@ export class LoopRecorder implements CallbackProbe {
     const ring = this.#ring;
     if (ring === null) return;
     const r = this.#r;
-    const list = ring.stalls[r] ?? [];
+    const list = ring.stallsOf(r) ?? [];
     list.push(report);
-    ring.stalls[r] = list;
+    ring.setStalls(r, list);
   }
 
   /** @internal The iteration numbered `iteration` is complete; the loop's counters now. */
@@ -366,7 +366,7 @@ export class LoopRecorder implements CallbackProbe {
     rows[b + R_ITERATION] = iteration;
     rows[b + R_DURATION] = endMs - (rows[b + R_START] ?? endMs);
     const r = this.#r;
-    ring.gauges[r] = this.#gauges.sample(endMs);
+    ring.setGauges(r, this.#gauges.sample(endMs));
     ring.syscallsAt(r);
     this.#syscalls.appendSince(ring.syscalls, this.#makeRoomFor);
     ring.seal(r, ready, timersPending, readers, writers);
