@@ -128,8 +128,8 @@ export class Log {
   mask: number;
   i32: Int32Array;
   f64: Float64Array;
+  /** `refCount` references per entry, side by side (entry j's first at `refCount × j`). */
   refs: unknown[];
-  refs2: unknown[];
   readonly #ints: number;
   readonly #floats: number;
   readonly #refCount: number;
@@ -142,8 +142,7 @@ export class Log {
     this.mask = size - 1;
     this.i32 = new Int32Array(size * ints);
     this.f64 = new Float64Array(size * floats);
-    this.refs = refCount > 0 ? new Array<unknown>(size).fill(null) : [];
-    this.refs2 = refCount > 1 ? new Array<unknown>(size).fill(null) : [];
+    this.refs = new Array<unknown>(size * refCount).fill(null);
   }
 
   /** Doubles the arrays, keeping entries `floor` to `n − 1` at their absolute indexes. */
@@ -152,22 +151,20 @@ export class Log {
     const mask = size - 1;
     const i32 = new Int32Array(size * this.#ints);
     const f64 = new Float64Array(size * this.#floats);
-    const refs = this.#refCount > 0 ? new Array<unknown>(size).fill(null) : [];
-    const refs2 = this.#refCount > 1 ? new Array<unknown>(size).fill(null) : [];
+    const nRefs = this.#refCount;
+    const refs = new Array<unknown>(size * nRefs).fill(null);
     for (let k = this.floor; k < this.n; k++) {
       const from = k & this.mask;
       const to = k & mask;
       for (let w = 0; w < this.#ints; w++) i32[to * this.#ints + w] = this.i32[from * this.#ints + w] ?? 0;
       for (let w = 0; w < this.#floats; w++)
         f64[to * this.#floats + w] = this.f64[from * this.#floats + w] ?? 0;
-      if (this.#refCount > 0) refs[to] = this.refs[from];
-      if (this.#refCount > 1) refs2[to] = this.refs2[from];
+      for (let w = 0; w < nRefs; w++) refs[to * nRefs + w] = this.refs[from * nRefs + w];
     }
     this.mask = mask;
     this.i32 = i32;
     this.f64 = f64;
     this.refs = refs;
-    this.refs2 = refs2;
   }
 }
 
@@ -195,7 +192,7 @@ export class RecorderRing {
   /** Ready events: ints (fd, ready bits), refs (owner). */
   readonly events: Log;
   /**
-   * Callbacks: ints (kind code, fd), floats (end time), refs (function), refs2 (owner). A
+   * Callbacks: floats (kind code, fd, end time), refs (function, owner), side by side. A
    * callback starts where the one before it in its iteration ended (the first one where the wait
    * ended): one clock read per callback, at its end.
    */
@@ -213,7 +210,7 @@ export class RecorderRing {
     this.#side = new Array<unknown>(size * SIDE).fill(null);
     const entries = pow2(size * 4);
     this.events = logsOf?.events ?? new Log(entries, 2, 0, 1);
-    this.callbacks = logsOf?.callbacks ?? new Log(entries, 2, 1, 2);
+    this.callbacks = logsOf?.callbacks ?? new Log(entries, 0, 3, 2);
     this.interest = logsOf?.interest ?? new Log(pow2(size), 2, 0, 1);
     this.syscalls = logsOf?.syscalls ?? new Log(entries, 0, 3, 0);
   }
@@ -349,13 +346,13 @@ export class RecorderRing {
     let startMs = row(R_START) + row(R_BLOCKED);
     for (let i = row(R_CB_AT), end = i + row(R_CB_N); i < end; i++) {
       const j = i & cb.mask;
-      const fd = cb.i32[2 * j + 1] ?? -1;
+      const fd = cb.f64[3 * j + 1] ?? -1;
       // ≥ its start: the loop's time and the recorder's clock may differ by ~20 ns (recorder.ts)
-      const endMs = Math.max(startMs, cb.f64[j] ?? startMs);
+      const endMs = Math.max(startMs, cb.f64[3 * j + 2] ?? startMs);
       callbacks.push({
-        kind: KINDS[cb.i32[2 * j] ?? 3] ?? 'soon',
-        name: (cb.refs[j] as Fn | null)?.name || 'anonymous',
-        label: label(cb.refs2[j], fd),
+        kind: KINDS[cb.f64[3 * j] ?? 3] ?? 'soon',
+        name: (cb.refs[2 * j] as Fn | null)?.name || 'anonymous',
+        label: label(cb.refs[2 * j + 1], fd),
         fd,
         startMs,
         durationMs: endMs - startMs,

@@ -309,11 +309,14 @@ export class LoopRecorder implements CallbackProbe {
     if (log.n - log.floor > log.mask) this.#makeRoom(log);
     const i = log.n++;
     const j = i & log.mask;
-    log.i32[2 * j] = kindCode(kind);
-    log.i32[2 * j + 1] = fd;
+    // one entry's numbers (kind, fd, end time) and references (function, owner) side by side:
+    // two cache lines per callback, where the hooks run cold between system calls
+    const f64 = log.f64;
+    f64[3 * j] = kindCode(kind);
+    f64[3 * j + 1] = fd;
     const refs = log.refs;
-    if (refs[j] !== fn) refs[j] = fn; // most callbacks are a class's shared method: no store
-    log.refs2[j] = owner;
+    if (refs[2 * j] !== fn) refs[2 * j] = fn; // most callbacks are a class's shared method: no store
+    refs[2 * j + 1] = owner;
     this.#cbOpen = i;
   }
 
@@ -325,7 +328,7 @@ export class LoopRecorder implements CallbackProbe {
     if (i < 0) return;
     this.#cbOpen = -1;
     const log = this.#callbacks!; // begin() ran
-    log.f64[i & log.mask] = now;
+    log.f64[3 * (i & log.mask) + 2] = now;
   }
 
   /** @internal The interest in `fd` changed to `interest` (0: no longer watched). */
