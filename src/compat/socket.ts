@@ -19,6 +19,10 @@
  * Events are emitted from loop callbacks: a listener that throws becomes an uncaught exception
  * on the next Node tick (as under `net`; see rethrow.ts), and the loop goes on.
  *
+ * The class chain: `Duplex` → `AddressedDuplex` (addresses, state, ref/unref) →
+ * {@link SocketOptionsDuplex} (idle timeout, TCP_NODELAY, SO_KEEPALIVE) → `Socket`. How the
+ * server makes an accepted socket: socket-accept.ts.
+ *
  * @module
  */
 import { addAbortSignal } from 'node:stream';
@@ -26,56 +30,34 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { Transport } from '../net/transport.ts';
-import { AddressedDuplex, type ConnectionState } from './addressed-duplex.ts';
+import type { ConnectionState } from './addressed-duplex.ts';
 import { counters } from './compat-stats.ts';
 import { type ConnectOptions, normalizeConnectArgs, type SocketOptions } from './connect-args.ts';
 import { resolveLoop } from './default-loop.ts';
 import { checkDialTarget, Dial } from './dial.ts';
-import { IdleTimer } from './idle-timer.ts';
 import { NetError, type NetErrorTarget, toNetError } from './net-error.ts';
-import { checkNodeConnectOptions, checkNodeSocketOptions, checkNodeTimeout } from './node-errors.ts';
+import { checkNodeConnectOptions, checkNodeSocketOptions } from './node-errors.ts';
 import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
+import { type OnAccepted, registerAcceptFactory } from './socket-accept.ts';
 import { checkWrapFd, wrapFd } from './socket-fd.ts';
 import { type OnRead, onReadFrom } from './socket-onread.ts';
+import { SocketOptionsDuplex } from './socket-options-duplex.ts';
 import { type Callback, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
-import { calledFromNodeTls, keepAliveSeconds, NbioTcpHandle } from './tcp-handle.ts';
+import { calledFromNodeTls, NbioTcpHandle } from './tcp-handle.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
-
-/** What server.ts passes for an accepted connection. */
-export interface AcceptOptions extends SocketOptions {
-  /** Do not read until the socket is resumed (`net`'s `pauseOnConnect`). */
-  pauseOnConnect?: boolean | undefined;
-  /** The server's keep-alive delay in seconds (`net` gives the socket the server's). */
-  keepAliveDelaySec?: number | undefined;
-}
-
-/** What an accepted socket reports once its transport is attached: itself and its handle. */
-export type OnAccepted = (socket: Socket, clientHandle: NbioTcpHandle) => void;
-
-let acceptImpl: (options: AcceptOptions, onConnection: OnAccepted) => Protocol;
-
-/**
- * @internal For server.ts: a fresh server-side Socket, returned as the Protocol the accepted
- * transport drives; `onConnection(socket, clientHandle)` runs once the transport is attached.
- */
-export function acceptedSocketProtocol(options: AcceptOptions, onConnection: OnAccepted): Protocol {
-  return acceptImpl(options, onConnection);
-}
+export { type AcceptOptions, acceptedSocketProtocol, type OnAccepted } from './socket-accept.ts';
 
 /** A `net.Socket`-compatible Duplex over an nbio transport; see the module comment. */
-export class Socket extends AddressedDuplex {
+export class Socket extends SocketOptionsDuplex {
   readonly #loop: EventLoop;
-  readonly #timer: IdleTimer;
+  /** The base class's idle timer, held here too: touched per read and write. */
+  readonly #timer = this._idleTimer;
   #transport: Transport | null = null;
   #dial: Dial | null = null;
   #connecting = false;
   #lost = false;
-  /** `net`'s kSetNoDelay / kSetKeepAlive / kSetKeepAliveInitialDelay (seconds). */
-  #noDelay: boolean;
-  #keepAlive: boolean;
-  #keepAliveDelaySec: number;
   /** `_handle`: from connect() (or the accept) until destroyed, as `net`'s. */
   #handle: NbioTcpHandle | null = null;
   #pauseOnConnect = false;
@@ -138,13 +120,13 @@ export class Socket extends AddressedDuplex {
   }
 
   static {
-    acceptImpl = (options, onConnection) => {
+    registerAcceptFactory((options, onConnection) => {
       const socket = new Socket(options);
       socket.#onAccepted = onConnection;
       socket.#pauseOnConnect = options.pauseOnConnect === true;
-      socket.#keepAliveDelaySec = options.keepAliveDelaySec ?? 0;
+      socket._setKeepAliveDelaySec(options.keepAliveDelaySec ?? 0);
       return socket.#protocol;
-    };
+    });
   }
 
   /**
@@ -171,23 +153,21 @@ export class Socket extends AddressedDuplex {
     }
     const fd = options.fd === undefined ? undefined : checkWrapFd(options.fd);
     const loop = resolveLoop(options.loop);
-    super({
-      ...(fd === undefined ? {} : { readable: options.readable, writable: options.writable }),
-      allowHalfOpen: options.allowHalfOpen === true,
-      emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
-      autoDestroy: true,
-      decodeStrings: false, // as net: strings reach _write/_writev, encoded once (joinChunks)
-      highWaterMark: options.highWaterMark,
-      readableHighWaterMark: options.readableHighWaterMark,
-      writableHighWaterMark: options.writableHighWaterMark,
-    });
+    super(
+      {
+        ...(fd === undefined ? {} : { readable: options.readable, writable: options.writable }),
+        allowHalfOpen: options.allowHalfOpen === true,
+        emitClose: false, // 'close' is emitted by hand, with hadError, once the fd is closed
+        autoDestroy: true,
+        decodeStrings: false, // as net: strings reach _write/_writev, encoded once (joinChunks)
+        highWaterMark: options.highWaterMark,
+        readableHighWaterMark: options.readableHighWaterMark,
+        writableHighWaterMark: options.writableHighWaterMark,
+      },
+      loop,
+      options,
+    );
     this.#loop = loop;
-    this.#timer = new IdleTimer(loop, () => {
-      rethrowOutsideLoop(() => this.emit('timeout'));
-    });
-    this.#noDelay = options.noDelay === undefined ? true : Boolean(options.noDelay);
-    this.#keepAlive = Boolean(options.keepAlive);
-    this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
     this.#onread = onReadFrom(options.onread);
     counters.socketsCreated++;
     if (fd !== undefined) this.#wrap(fd, options.readable === false);
@@ -244,11 +224,7 @@ export class Socket extends AddressedDuplex {
       );
     }
     const target = checkDialTarget(options);
-    if (options.noDelay !== undefined) this.#noDelay = Boolean(options.noDelay);
-    if (options.keepAlive !== undefined) this.#keepAlive = Boolean(options.keepAlive);
-    if (options.keepAliveInitialDelay !== undefined) {
-      this.#keepAliveDelaySec = keepAliveSeconds(options.keepAliveInitialDelay);
-    }
+    this._recordConnectOptions(options);
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     if (listener !== undefined) this.once('connect', listener);
     counters.connectsStarted++;
@@ -260,7 +236,7 @@ export class Socket extends AddressedDuplex {
       this.#loop,
       this.#protocol,
       target,
-      { noDelay: this.#noDelay },
+      { noDelay: this._noDelay },
       {
         lookup: (err, address, family, host) => {
           rethrowOutsideLoop(() => this.emit('lookup', err, address, family, host));
@@ -279,7 +255,7 @@ export class Socket extends AddressedDuplex {
   #wrap(fd: number, notReadable: boolean): void {
     this.#fromFd = true;
     this.#handle = this.#newHandle();
-    this.#transport = wrapFd(this.#loop, fd, this.#protocol, this.#noDelay);
+    this.#transport = wrapFd(this.#loop, fd, this.#protocol, this._noDelay);
     this.#handle.attach(this.#transport);
     if (notReadable) {
       this.#readPaused = true;
@@ -374,7 +350,7 @@ export class Socket extends AddressedDuplex {
       this.#writer.flushQueued();
       return;
     }
-    if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveDelaySec);
+    this._applyKeepAlive(handle);
     // As net: 'connect' listeners run before the writes queued while connecting go out (and
     // before their callbacks run).
     this.emit('connect');
@@ -566,72 +542,9 @@ export class Socket extends AddressedDuplex {
     else this.once('finish', () => this.destroy());
   }
 
-  // ── options ───────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Emits `'timeout'` after `ms` without reading or writing (0 turns it off); the socket is
-   * not destroyed (as in `net`). `listener` is added once for `'timeout'` (removed for 0).
-   * @throws TypeError `ERR_INVALID_ARG_TYPE` for a non-numeric `ms` or a listener that is not a
-   *   function; RangeError `ERR_OUT_OF_RANGE` for a negative or non-finite `ms` (as `net`)
-   */
-  setTimeout(ms: number, listener?: () => void): this {
-    checkNodeTimeout(ms, listener);
-    if (listener !== undefined) {
-      if (ms === 0) this.removeListener('timeout', listener);
-      else this.once('timeout', listener);
-    }
-    if (this.destroyed) return this;
-    this.#timer.set(ms);
-    return this;
-  }
-
-  /** The idle timeout set with `setTimeout` (undefined when off). */
-  get timeout(): number | undefined {
-    return this.#timer.ms > 0 ? this.#timer.ms : undefined;
-  }
-
-  /**
-   * Assigning (`socket.timeout = 0`, as some `net` code does) sets the idle timeout like
-   * `setTimeout(ms)` without a listener.
-   * @throws as {@link Socket.setTimeout}
-   */
-  set timeout(ms: number | undefined) {
-    this.setTimeout(ms ?? 0);
-  }
-
-  /**
-   * TCP_NODELAY, through `_handle.setNoDelay` when it changes (as `net`); before `connect()`,
-   * recorded for the connection. Default true in nbio.
-   */
-  setNoDelay(noDelay?: boolean): this {
-    const enable = noDelay === undefined ? true : Boolean(noDelay);
-    const handle = this.#handle;
-    if (handle === null) this.#noDelay = enable;
-    else if (enable !== this.#noDelay) {
-      this.#noDelay = enable;
-      handle.setNoDelay(enable);
-    }
-    return this;
-  }
-
-  /**
-   * SO_KEEPALIVE, through `_handle.setKeepAlive(enable, seconds)` when the setting or the delay
-   * changes (as `net`: `~~(initialDelayMs / 1000)`); before `connect()`, recorded for the
-   * connection. The delay is passed on, not applied (the system's idle time applies).
-   */
-  setKeepAlive(enable?: boolean, initialDelayMs?: number): this {
-    const on = Boolean(enable);
-    const delaySec = keepAliveSeconds(initialDelayMs);
-    const handle = this.#handle;
-    if (handle === null) {
-      this.#keepAlive = on;
-      this.#keepAliveDelaySec = delaySec;
-    } else if (on !== this.#keepAlive || (on && delaySec !== this.#keepAliveDelaySec)) {
-      this.#keepAlive = on;
-      this.#keepAliveDelaySec = delaySec;
-      handle.setKeepAlive(on, delaySec);
-    }
-    return this;
+  /** @internal SocketOptionsDuplex: the handle `setNoDelay`/`setKeepAlive` act through. */
+  protected override _optionsHandle(): NbioTcpHandle | null {
+    return this.#handle;
   }
 
   // ── state ─────────────────────────────────────────────────────────────────────────────
