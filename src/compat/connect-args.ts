@@ -35,7 +35,7 @@ export interface SocketOptions {
   noDelay?: boolean | undefined;
   /** SO_KEEPALIVE once connected, through `_handle.setKeepAlive(true, seconds)` as `net`. */
   keepAlive?: boolean | undefined;
-  /** The delay (ms) passed with it, in whole seconds as `net`; the system's idle time applies. */
+  /** The delay (ms) before the first probe, passed on in whole seconds as `net` (TCP_KEEPIDLE). */
   keepAliveInitialDelay?: number;
   /** Both stream buffers' high water mark, in bytes. */
   highWaterMark?: number | undefined;

@@ -124,7 +124,7 @@ export abstract class SocketOptionsDuplex extends AddressedDuplex {
   /**
    * SO_KEEPALIVE, through `_handle.setKeepAlive(enable, seconds)` when the setting or the delay
    * changes (as `net`: `~~(initialDelayMs / 1000)`); before `connect()`, recorded for the
-   * connection. The delay is passed on, not applied (the system's idle time applies).
+   * connection. The delay, in whole seconds as `net`, sets the idle time before the first probe.
    */
   setKeepAlive(enable?: boolean, initialDelayMs?: number): this {
     const on = Boolean(enable);

@@ -67,14 +67,23 @@ for (const c of loopCases()) {
         const fd = handle.fd;
         assert.equal(fd, socket.transport?.getExtraInfo('fd'));
         assert.notEqual(getIntOption(fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE), 0);
+        assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE), 456, 'the delay is the idle time');
 
         socket.setKeepAlive(true, 456_900); // the same whole seconds: no call, as net
         socket.setKeepAlive(true, 2000);
+        assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE), 2);
+        assert.equal(
+          handle.setKeepAlive(true, 99_999),
+          0,
+          'past Linux’s 32767 s: clamped, as net ignores EINVAL',
+        );
+        assert.equal(getIntOption(fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE), 32767);
         socket.setNoDelay(true); // already on (nbio's default): no call
         socket.setNoDelay(false);
         socket.setKeepAlive(false);
         assert.deepEqual(calls.slice(1), [
           ['setKeepAlive', true, 2],
+          ['setKeepAlive', true, 99_999], // the direct call above, seen by the spy too
           ['setNoDelay', false],
           ['setKeepAlive', false, 0],
         ]);

@@ -8,7 +8,7 @@
  * | handle member | does |
  * |---|---|
  * | `setNoDelay(enable)` | TCP_NODELAY on the descriptor (before the connection is made: once it is) |
- * | `setKeepAlive(enable, delaySec)` | SO_KEEPALIVE (the delay is recorded in `keepAliveDelaySec`; the system's idle time applies) |
+ * | `setKeepAlive(enable, delaySec)` | SO_KEEPALIVE, and TCP_KEEPIDLE = `delaySec` when it is > 0 (recorded in `keepAliveDelaySec`) |
  * | `getsockname(out)`, `getpeername(out)` | fill `out` with `{ address, family, port }`, return 0 or a negative errno |
  * | `fd` | the descriptor, −1 before the connection and once closed |
  * | `ref()`, `unref()`, `hasRef()` | the socket's (server's) own `ref()`/`unref()` |
@@ -27,6 +27,9 @@
 import type { Transport } from '../net/transport.ts';
 import { OsError } from '../sys/errno.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
+
+/** Linux's MAX_TCP_KEEPIDLE: larger delays are clamped (libuv would get EINVAL, which `net` ignores). */
+const MAX_KEEPIDLE_SEC = 32767;
 
 /** libuv's EBADF (negated errno), returned for a handle with no open descriptor. */
 const NO_DESCRIPTOR = -9;
@@ -109,8 +112,9 @@ export class NbioTcpHandle {
   }
 
   /**
-   * SO_KEEPALIVE on or off; `delaySec` (Node passes whole seconds) is recorded in
-   * `keepAliveDelaySec`, the system's idle time applies. 0, or a negative errno.
+   * SO_KEEPALIVE on or off; with `delaySec` > 0 (Node passes whole seconds, recorded in
+   * `keepAliveDelaySec`) also the idle time before the first probe (TCP_KEEPIDLE, at most
+   * Linux's 32767 s), as libuv's `uv_tcp_keepalive`. 0, or a negative errno.
    */
   setKeepAlive(enable: boolean, delaySec?: number): number {
     this.keepAliveDelaySec = typeof delaySec === 'number' && delaySec > 0 ? Math.trunc(delaySec) : 0;
@@ -119,7 +123,7 @@ export class NbioTcpHandle {
       this.#pendingKeepAlive = Boolean(enable);
       return 0;
     }
-    return errnoOf(() => t.setKeepAlive(Boolean(enable)));
+    return errnoOf(() => t.setKeepAlive(Boolean(enable), Math.min(this.keepAliveDelaySec, MAX_KEEPIDLE_SEC)));
   }
 
   /** Fills `out` with the local `{ address, family, port }`; 0 or a negative errno. */
