@@ -238,7 +238,7 @@ export class NbioServerHandle {
 
 /**
  * True when the code reading `socket`'s `_handle` is the constructor of Node's `TLSSocket`
- * (`node:_tls_wrap`). It checks `socket instanceof net.Socket && socket._handle` (true for a
+ * (`node:_tls_wrap` on Node 20, `node:internal/tls/wrap` on 22 and 24). It checks `socket instanceof net.Socket && socket._handle` (true for a
  * compat socket while `patchNet()` is in) and then wraps that handle as a native stream, which
  * a compat handle is not; told "no handle", it wraps the socket as a JS stream, as it does for
  * any Duplex. Its later read (`connecting = socket.connecting || !socket._handle`, in `_init`)
@@ -263,13 +263,16 @@ export function calledFromNodeTls(socket: object): boolean {
     return (
       caller?.isConstructor() === true &&
       caller.getFunctionName() === 'TLSSocket' &&
-      caller.getFileName() === 'node:_tls_wrap'
+      NODE_TLS_FILES.has(caller.getFileName() ?? '')
     );
   } finally {
     Error.prepareStackTrace = format;
     Error.stackTraceLimit = limit;
   }
 }
+
+/** Where Node defines `TLSSocket`: `node:_tls_wrap` on 20, `node:internal/tls/wrap` from 22 on. */
+const NODE_TLS_FILES = new Set(['node:_tls_wrap', 'node:internal/tls/wrap']);
 
 /** The compat socket patched `net.Socket`'s `instanceof` last said yes for (until read). */
 let lastInstanceChecked: object | null = null;
