@@ -52,9 +52,46 @@ export interface ReadSwitch {
   stop(): void;
 }
 
+/**
+ * What both handles share: `ref`/`unref`/`hasRef` reach the socket or server that owns the
+ * handle, as a libuv handle's do, and no async_hooks resource stands behind it.
+ */
+abstract class OwnedHandle<O extends TcpHandleOwner> {
+  readonly #owner: O;
+
+  /** @param owner the compat socket or server the handle belongs to */
+  constructor(owner: O) {
+    this.#owner = owner;
+  }
+
+  /** The socket or server this handle belongs to. */
+  protected get handleOwner(): O {
+    return this.#owner;
+  }
+
+  /** The owner holds the process again (`ref()`). */
+  ref(): void {
+    this.#owner.ref();
+  }
+
+  /** The owner stops holding the process (`unref()`). */
+  unref(): void {
+    this.#owner.unref();
+  }
+
+  /** False after `unref()`. */
+  hasRef(): boolean {
+    return this.#owner.hasRef();
+  }
+
+  /** −1: no async_hooks resource stands behind this handle. */
+  getAsyncId(): number {
+    return -1;
+  }
+}
+
 /** A compat socket's `_handle`; see the module comment. */
-export class NbioTcpHandle {
-  readonly #owner: TcpHandleOwner;
+export class NbioTcpHandle extends OwnedHandle<TcpHandleOwner> {
   readonly #reads: ReadSwitch;
   #transport: Transport | null = null;
   /** Set while connecting, applied once connected (as libuv keeps the flags). */
@@ -62,12 +99,12 @@ export class NbioTcpHandle {
   #pendingKeepAlive: boolean | undefined;
   /** Node's `http` server keeps its own reading flag here. */
   reading = false;
-  /** The initial keep-alive delay last asked for, in seconds (recorded, not applied). */
+  /** The initial keep-alive delay last asked for, in seconds (set as TCP_KEEPIDLE when > 0). */
   keepAliveDelaySec = 0;
 
   /** @param owner the compat socket; @param reads its reading switches */
   constructor(owner: TcpHandleOwner, reads: ReadSwitch) {
-    this.#owner = owner;
+    super(owner);
     this.#reads = reads;
   }
 
@@ -83,7 +120,7 @@ export class NbioTcpHandle {
 
   /** The compat socket this handle belongs to (libuv handles' `owner`). */
   get owner(): TcpHandleOwner {
-    return this.#owner;
+    return this.handleOwner;
   }
 
   /** The descriptor; −1 before the connection is made and once it is closed. */
@@ -147,53 +184,20 @@ export class NbioTcpHandle {
     this.#reads.stop();
     return 0;
   }
-
-  /** The socket holds the process again (`socket.ref()`). */
-  ref(): void {
-    this.#owner.ref();
-  }
-
-  /** The socket stops holding the process (`socket.unref()`). */
-  unref(): void {
-    this.#owner.unref();
-  }
-
-  /** False after `unref()`. */
-  hasRef(): boolean {
-    return this.#owner.hasRef();
-  }
-
-  /** −1: no async_hooks resource stands behind this handle. */
-  getAsyncId(): number {
-    return -1;
-  }
 }
 
-/** What a server handle asks of the compat server that owns it. */
-export interface ServerHandleOwner {
+/** What a server handle asks of the compat server that owns it (`ref`/`unref`/`hasRef` too). */
+export interface ServerHandleOwner extends TcpHandleOwner {
   /** The default `onconnection`: the accepted socket's settings, then `'connection'`. */
   announce(err: Error | null, clientHandle: NbioTcpHandle | undefined): void;
   /** The address listened on; null once closed. */
   listeningAddress(): SocketAddress | null;
   /** The listening descriptor; −1 once closed. */
   listeningFd(): number;
-  /** `server.ref()`. */
-  ref(): unknown;
-  /** `server.unref()`. */
-  unref(): unknown;
-  /** False after `server.unref()`. */
-  hasRef(): boolean;
 }
 
 /** A compat server's `_handle`; see the module comment. */
-export class NbioServerHandle {
-  readonly #owner: ServerHandleOwner;
-
-  /** @param owner the compat server */
-  constructor(owner: ServerHandleOwner) {
-    this.#owner = owner;
-  }
-
+export class NbioServerHandle extends OwnedHandle<ServerHandleOwner> {
   /**
    * Called for each accepted connection with its client handle, as libuv's: the default makes
    * the server's `noDelay`/`keepAlive` settings through `clientHandle` and emits
@@ -201,38 +205,18 @@ export class NbioServerHandle {
    * `this` set to the handle); a replacement that never calls it leaves the socket unannounced.
    */
   onconnection(err: Error | null, clientHandle?: NbioTcpHandle): void {
-    this.#owner.announce(err, clientHandle);
+    this.handleOwner.announce(err, clientHandle);
   }
 
   /** The listening descriptor, −1 once closed. */
   get fd(): number {
-    return this.#owner.listeningFd();
+    return this.handleOwner.listeningFd();
   }
 
   /** Fills `out` with the listening `{ address, family, port }`; 0 or a negative errno. */
   getsockname(out: Record<string, unknown>): number {
-    const a = this.#owner.listeningAddress();
+    const a = this.handleOwner.listeningAddress();
     return a === null ? NO_DESCRIPTOR : writeAddress(out, a);
-  }
-
-  /** The server holds the process again. */
-  ref(): void {
-    this.#owner.ref();
-  }
-
-  /** The server stops holding the process. */
-  unref(): void {
-    this.#owner.unref();
-  }
-
-  /** False after `unref()`. */
-  hasRef(): boolean {
-    return this.#owner.hasRef();
-  }
-
-  /** −1: no async_hooks resource stands behind this handle. */
-  getAsyncId(): number {
-    return -1;
   }
 }
 
