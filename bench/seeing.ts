@@ -86,24 +86,29 @@ const median = (xs: readonly number[]) =>
 const quantile = (xs: readonly number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
 
+/** Starts bench/servers/nbio-echo-seeing.ts with `tools` on a free port, pinned to core 0. */
+async function startSeeingServer(tools: string, extraArgs: string[]): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [
+    '--import',
+    'tsx',
+    'bench/servers/nbio-echo-seeing.ts',
+    '--tools',
+    tools,
+    '--port',
+    `${port}`,
+  ];
+  const started = await startServer({ cmd: process.execPath, args: [...args, ...extraArgs] }, port, 0);
+  if (!started.ok) throw new Error(`${tools}${extraArgs.length > 0 ? ' (toggled)' : ''}: ${started.reason}`);
+  return started.server;
+}
+
 async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
   ensureCProgram('loadgen');
   const servers = new Map<string, RunningServer>();
   try {
     for (const tools of TOOLS) {
-      const port = await freePort();
-      const args = [
-        '--import',
-        'tsx',
-        'bench/servers/nbio-echo-seeing.ts',
-        '--tools',
-        tools,
-        '--port',
-        `${port}`,
-      ];
-      const started = await startServer({ cmd: process.execPath, args }, port, 0);
-      if (!started.ok) throw new Error(`${tools}: ${started.reason}`);
-      servers.set(tools, started.server);
+      servers.set(tools, await startSeeingServer(tools, []));
     }
     const runs = new Map<string, { cpuUsPerRt: number; rtPerSec: number }[]>();
     for (let round = 0; round <= c.rounds; round++) {
@@ -172,23 +177,8 @@ interface ToggledResult {
 async function measureToggled(c: Config, progress: Progress): Promise<ToggledResult> {
   const done = progress.step(`seeing B1, one server, recorder toggled every ${c.toggleMs} ms`);
   ensureCProgram('loadgen');
-  const port = await freePort();
-  const args = [
-    '--import',
-    'tsx',
-    'bench/servers/nbio-echo-seeing.ts',
-    '--tools',
-    'off',
-    '--port',
-    `${port}`,
-  ];
-  const started = await startServer(
-    { cmd: process.execPath, args: [...args, '--toggle-ms', `${c.toggleMs}`] },
-    port,
-    0,
-  );
-  if (!started.ok) throw new Error(`toggled: ${started.reason}`);
-  const srv = started.server;
+  const srv = await startSeeingServer('off', ['--toggle-ms', `${c.toggleMs}`]);
+  const port = srv.port;
   try {
     await runLoadgen({
       port,
