@@ -23,7 +23,7 @@ import { availableBackends } from '../selector/default-selector.ts';
 import type { SelectorName } from '../selector/selector.ts';
 import { close, eventfd, hasEventfd, pipe, read, write } from '../sys/fd.ts';
 import { socketpair } from '../sys/socket.ts';
-import { startCountingSyscalls, syscallCounter } from '../sys/syscall-counter.ts';
+import { startCountingSyscalls, syscallCalls } from '../sys/syscall-counter.ts';
 import { escapeXml, renderLinePlot } from '../trace/line-plot.ts';
 import { type Command, defineCommand } from './args.ts';
 
@@ -94,7 +94,7 @@ export function measureCell(
     }
     for (let i = 0; i < WARMUP; i++) loop.runOnce(0);
     const stopCounting = startCountingSyscalls();
-    const calls0 = sum(syscallCounter.calls);
+    const calls0 = syscallCalls();
     const io0 = loop.stats().ioCallbacks;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -108,7 +108,7 @@ export function measureCell(
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const events = loop.stats().ioCallbacks - io0;
-    const calls = sum(syscallCounter.calls) - calls0;
+    const calls = syscallCalls() - calls0;
     stopCounting();
     return {
       ...base,
@@ -128,12 +128,6 @@ export function measureCell(
       close(b);
     }
   }
-}
-
-function sum(a: Float64Array): number {
-  let s = 0;
-  for (const v of a) s += v;
-  return s;
 }
 
 /** Runs every cell (idle descriptors are opened once, for the largest level, and closed after). */

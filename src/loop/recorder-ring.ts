@@ -72,6 +72,19 @@ function otherCode(kind: CallbackRecordKind): number {
   return kind === 'recv' ? 4 : kind === 'send' ? 5 : kind === 'accept' ? 6 : 7;
 }
 
+/**
+ * A callback's kind code (0–7) and fd (≥ −1) as one number, `(fd + 1) × 8 + code`: a callback's
+ * entry is then two numbers (this and its end time), 16 bytes, four to a cache line.
+ */
+export function packKindFd(code: number, fd: number): number {
+  return (fd + 1) * 8 + code;
+}
+
+/** The fd of a {@link packKindFd} number. */
+function fdOf(packed: number): number {
+  return Math.floor(packed / 8) - 1;
+}
+
 // The fields of one iteration's row (Float64Array).
 /** Iteration number. */
 export const R_ITERATION = 0;
@@ -192,7 +205,8 @@ export class RecorderRing {
   /** Ready events: ints (fd, ready bits), refs (owner). */
   readonly events: Log;
   /**
-   * Callbacks: floats (kind code, fd, end time), refs (function, owner), side by side. A
+   * Callbacks: floats (kind code and fd as {@link packKindFd}, end time), refs (function, owner),
+   * side by side. A
    * callback starts where the one before it in its iteration ended (the first one where the wait
    * ended): one clock read per callback, at its end.
    */
@@ -210,7 +224,7 @@ export class RecorderRing {
     this.#side = new Array<unknown>(size * SIDE).fill(null);
     const entries = pow2(size * 4);
     this.events = logsOf?.events ?? new Log(entries, 2, 0, 1);
-    this.callbacks = logsOf?.callbacks ?? new Log(entries, 0, 3, 2);
+    this.callbacks = logsOf?.callbacks ?? new Log(entries, 0, 2, 2);
     this.interest = logsOf?.interest ?? new Log(pow2(size), 2, 0, 1);
     this.syscalls = logsOf?.syscalls ?? new Log(entries, 0, 3, 0);
   }
@@ -346,11 +360,12 @@ export class RecorderRing {
     let startMs = row(R_START) + row(R_BLOCKED);
     for (let i = row(R_CB_AT), end = i + row(R_CB_N); i < end; i++) {
       const j = i & cb.mask;
-      const fd = cb.f64[3 * j + 1] ?? -1;
+      const packed = cb.f64[2 * j] ?? 3;
+      const fd = fdOf(packed);
       // ≥ its start: the loop's time and the recorder's clock may differ by ~20 ns (recorder.ts)
-      const endMs = Math.max(startMs, cb.f64[3 * j + 2] ?? startMs);
+      const endMs = Math.max(startMs, cb.f64[2 * j + 1] ?? startMs);
       callbacks.push({
-        kind: KINDS[cb.f64[3 * j] ?? 3] ?? 'soon',
+        kind: KINDS[packed & 7] ?? 'soon',
         name: (cb.refs[2 * j] as Fn | null)?.name || 'anonymous',
         label: label(cb.refs[2 * j + 1], fd),
         fd,

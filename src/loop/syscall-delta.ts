@@ -11,13 +11,12 @@ import type { Log } from './recorder-ring.ts';
 
 /** See the module comment. */
 export class SyscallDelta {
-  /** The counter at the last look: calls, then bytes, per kind. */
+  /** The counter at the last look, laid out as the counter's `counts` (calls, bytes per kind). */
   readonly #base = new Float64Array(2 * SYSCALL_KINDS.length);
 
   /** Takes the counter as it is now as the base (recording starts). */
   baseline(): void {
-    this.#base.set(syscallCounter.calls, 0);
-    this.#base.set(syscallCounter.bytes, SYSCALL_KINDS.length);
+    this.#base.set(syscallCounter.counts);
   }
 
   /**
@@ -25,24 +24,22 @@ export class SyscallDelta {
    * calling `makeRoom(log)` when it is full, and takes the counter as the new base.
    */
   appendSince(log: Log, makeRoom: (log: Log) => void): void {
-    const calls = syscallCounter.calls;
-    const bytes = syscallCounter.bytes;
+    const counts = syscallCounter.counts;
     const base = this.#base;
-    const n = calls.length;
     // Only the kinds ever counted, lowest index first (the order of a scan of all 17).
     for (let used = syscallCounter.used; used !== 0; used &= used - 1) {
       const k = 31 - Math.clz32(used & -used);
-      const c = calls[k]!; // k < n: a bit of a counted kind
-      const dc = c - base[k]!;
+      const c = counts[2 * k]!; // 2k < length: a bit of a counted kind
+      const dc = c - base[2 * k]!;
       if (dc === 0) continue;
-      const by = bytes[k]!;
+      const by = counts[2 * k + 1]!;
       if (log.n - log.floor > log.mask) makeRoom(log);
       const j = log.n++ & log.mask;
       log.f64[3 * j] = k;
       log.f64[3 * j + 1] = dc;
-      log.f64[3 * j + 2] = by - base[n + k]!;
-      base[k] = c;
-      base[n + k] = by;
+      log.f64[3 * j + 2] = by - base[2 * k + 1]!;
+      base[2 * k] = c;
+      base[2 * k + 1] = by;
     }
   }
 }

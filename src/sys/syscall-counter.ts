@@ -33,7 +33,7 @@ export const SYSCALL_KINDS = [
 /** One counted system call kind. */
 export type SyscallKind = (typeof SYSCALL_KINDS)[number];
 
-/** Index of each kind in {@link SyscallCounter.calls} and {@link SyscallCounter.bytes}. */
+/** Index of each kind: its calls are at `2 × index` of {@link SyscallCounter.counts}, its bytes next. */
 export const Sc = {
   read: 0,
   write: 1,
@@ -58,10 +58,13 @@ export const Sc = {
 export interface SyscallCounter {
   /** True while at least one user counts (see {@link startCountingSyscalls}). */
   on: boolean;
-  /** Calls made per kind (index: {@link Sc}). */
-  readonly calls: Float64Array;
-  /** Bytes moved per kind (reads and writes only). */
-  readonly bytes: Float64Array;
+  /**
+   * Calls and bytes moved (reads and writes only) per kind, interleaved: kind k's calls at
+   * `2k`, its bytes at `2k + 1` (k: {@link Sc}). One array, so a count touches one cache line,
+   * not one in a calls array and one in a bytes array: the count runs right after a system call,
+   * when the counter's lines are cold (docs/seeing.md, Costs). Read with {@link syscallCalls}.
+   */
+  readonly counts: Float64Array;
   /**
    * Bit k set once kind k (index: {@link Sc}) has been counted (never cleared): a reader of the
    * differences visits only these kinds — a loop uses 3–5 of the 17.
@@ -72,8 +75,7 @@ export interface SyscallCounter {
 /** The one counter of this thread. Call sites: `if (syscallCounter.on) countSyscall(Sc.recv, n)`. */
 export const syscallCounter: SyscallCounter = {
   on: false,
-  calls: new Float64Array(SYSCALL_KINDS.length),
-  bytes: new Float64Array(SYSCALL_KINDS.length),
+  counts: new Float64Array(2 * SYSCALL_KINDS.length),
   used: 0,
 };
 
@@ -82,9 +84,24 @@ let users = 0;
 /** Counts one call of `kind` that moved `bytes` (negative results count as 0 bytes). */
 export function countSyscall(kind: number, bytes = 0): void {
   const c = syscallCounter;
-  c.calls[kind]! += 1;
-  if (bytes > 0) c.bytes[kind]! += bytes;
+  const counts = c.counts;
+  counts[2 * kind]! += 1;
+  if (bytes > 0) counts[2 * kind + 1]! += bytes;
   c.used |= 1 << kind;
+}
+
+/** Calls of `kind` counted so far (index: {@link Sc}); with no kind, of all kinds. */
+export function syscallCalls(kind?: number): number {
+  const counts = syscallCounter.counts;
+  if (kind !== undefined) return counts[2 * kind] ?? 0;
+  let sum = 0;
+  for (let k = 0; k < counts.length; k += 2) sum += counts[k] ?? 0;
+  return sum;
+}
+
+/** Bytes moved by calls of `kind` counted so far (index: {@link Sc}). */
+export function syscallBytes(kind: number): number {
+  return syscallCounter.counts[2 * kind + 1] ?? 0;
 }
 
 /** Turns counting on for one more user. @returns a function that stops this user's counting */
