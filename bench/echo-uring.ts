@@ -11,7 +11,9 @@
  * `NBIO_ECHO_ROUNDS=n` changes the number of measured rounds (default 3); `NBIO_ECHO_IMPLS`
  * (comma-separated names) picks the servers. Beside B1's servers it runs `nbio-uring-owner`:
  * the same echo with the loop in owner mode (bench/servers/nbio-uring-owner-echo.ts), so guest
- * and owner mode on io_uring are compared in the same run (docs/backends/io_uring.md).
+ * and owner mode on io_uring are compared in the same run (docs/backends/io_uring.md). Owner
+ * mode sets its ring up with DEFER_TASKRUN; `nbio-uring-owner-coop` (not in the default list:
+ * name it in NBIO_ECHO_IMPLS) is the same server on a guest loop's ring flags, to compare them.
  *
  * @module
  */
@@ -36,6 +38,25 @@ const OWNER: EchoImpl = {
   }),
   precheck: () => null,
 };
+/** The owner-mode server on a guest loop's ring flags (COOP_TASKRUN | SINGLE_ISSUER). */
+const OWNER_COOP: EchoImpl = {
+  ...OWNER,
+  name: 'nbio-uring-owner-coop',
+  description:
+    'nbio echo on io_uring, owner mode, COOP_TASKRUN ring (bench/servers/nbio-uring-owner-echo.ts --flags coop)',
+  command: (port) => ({
+    cmd: process.execPath,
+    args: [
+      '--import',
+      'tsx',
+      'bench/servers/nbio-uring-owner-echo.ts',
+      '--port',
+      String(port),
+      '--flags',
+      'coop',
+    ],
+  }),
+};
 const SHAPES: EchoShape[] = [
   { msgBytes: 64, conns: 1, inFlight: 1 },
   { msgBytes: 64, conns: 50, inFlight: 1 },
@@ -55,7 +76,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(false);
   const matrix = SHAPES.map((shape) => ({
     shape,
-    impls: [...ECHO_IMPLS, OWNER].filter((i) => IMPLS.includes(i.name)),
+    impls: [...ECHO_IMPLS, OWNER, OWNER_COOP].filter((i) => IMPLS.includes(i.name)),
   }));
   const steps = SHAPES.length * IMPLS.length * (TIMING.runs + 1);
   const md = await runEcho(

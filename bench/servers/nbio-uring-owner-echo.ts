@@ -5,13 +5,19 @@
  * mode server (libuv waits on the ring fd, nbio submits in one `io_uring_enter` per wake) is the
  * CLI's; bench/echo-uring.ts runs both to compare them.
  *
- * usage: node --import tsx bench/servers/nbio-uring-owner-echo.ts --port N [--host 127.0.0.1]
+ * The ring is set up for owner mode (`DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`: completion
+ * work runs only inside the loop's own `io_uring_enter`); `--flags coop` sets it up as a guest
+ * loop's ring (`COOP_TASKRUN | SINGLE_ISSUER`) instead, to compare the two in one run.
+ *
+ * usage: node --import tsx bench/servers/nbio-uring-owner-echo.ts --port N [--host 127.0.0.1] [--flags coop]
  * Prints "listening on <host>:<port>"; stops on SIGINT/SIGTERM.
  *
  * @module
  */
 import { EchoProtocol } from '../../src/cli/echo.ts';
+import { UringSelector } from '../../src/completion/uring-selector.ts';
 import { EventLoop } from '../../src/loop/event-loop.ts';
+import type { Watcher } from '../../src/loop/io-watchers.ts';
 import { createServer } from '../../src/net/listener.ts';
 import { argValue } from './control.ts';
 
@@ -19,7 +25,8 @@ const argv = process.argv.slice(2);
 const host = argValue(argv, 'host', '127.0.0.1');
 const port = Number(argValue(argv, 'port', '0'));
 
-const loop = new EventLoop({ selector: 'io_uring', mode: 'owner' });
+const coop = argValue(argv, 'flags', 'defer') === 'coop';
+const loop = new EventLoop({ selector: coop ? new UringSelector<Watcher>() : 'io_uring', mode: 'owner' });
 const server = createServer(loop, () => new EchoProtocol(), { host, port });
 const addr = server.address();
 console.log(`listening on ${host}:${addr !== null && 'port' in addr ? addr.port : port}`);

@@ -153,4 +153,42 @@ describe('UringCompletion', { skip }, () => {
     close(x);
     close(y);
   });
+
+  test("mode 'owner': a DEFER_TASKRUN ring; a zero-timeout wait enters for the work the kernel flagged", (t) => {
+    const q = new UringCompletion({ mode: 'owner' });
+    const [x, y] = socketpair();
+    try {
+      if (!q.deferTaskrun) {
+        t.skip('the kernel refused DEFER_TASKRUN (before Linux 6.1)');
+        return;
+      }
+      assert.throws(
+        () => {
+          q.autoFlush = true;
+        },
+        { code: 'NBIO_UNSUPPORTED' },
+        'libuv would never see this ring readable: no guest-mode flush',
+      );
+      q.autoFlush = false;
+      const got: string[] = [];
+      q.recv(x, (res, data) => {
+        if (res > 0 && data !== null) got.push(Buffer.from(data).toString());
+      });
+      q.wait(0); // submits the receive: nothing there yet, it waits on the socket
+      assert.equal(send(y, Buffer.from('hi')), 2);
+      // The arrival queued the receive's work on the ring (IORING_SQ_TASKRUN), not a CQE: only
+      // this wait's io_uring_enter(GETEVENTS) runs it. Nothing is pending to submit.
+      const enters = q.stats().enters;
+      q.wait(0);
+      q.runCompleted(noErrors);
+      assert.deepEqual(got, ['hi'], 'one zero-timeout wait delivered it');
+      assert.equal(q.stats().enters - enters, 1);
+      q.wait(0);
+      assert.equal(q.stats().enters - enters, 1, 'no flagged work, nothing to submit: no enter');
+    } finally {
+      q.close();
+      close(x);
+      close(y);
+    }
+  });
 });

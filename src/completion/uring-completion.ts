@@ -14,14 +14,18 @@
  * pass leaves for `runCompleted()` is kept in a {@link ReapedCompletions}.
  *
  * ## Setup flags
- * `COOP_TASKRUN | SINGLE_ISSUER` (see {@link SETUP_FLAGS}); never `DEFER_TASKRUN`: completions
- * would wait for our own `io_uring_enter(GETEVENTS)` and libuv would never see the ring fd readable.
+ * `COOP_TASKRUN | SINGLE_ISSUER` (see {@link SETUP_FLAGS}) for a ring libuv may watch: never
+ * `DEFER_TASKRUN` there, completions would wait for our own `io_uring_enter(GETEVENTS)` and libuv
+ * would never see the ring fd readable. A queue made for an owner-mode loop (`mode: 'owner'`)
+ * uses `DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG` ({@link OWNER_SETUP_FLAGS}): it enters the
+ * ring itself in every wait, and a zero-timeout wait enters when the kernel flags pending work.
  *
  * @module
  */
 
+import { InvalidArgumentError } from '../errors.ts';
 import { sys } from '../sys/constants.ts';
-import { CqeFlag, cqeBufferId, IoUring } from '../sys/io-uring.ts';
+import { CqeFlag, cqeBufferId, type IoUring } from '../sys/io-uring.ts';
 import { BufRing } from '../sys/io-uring-buf-ring.ts';
 import type {
   CompletionCallbackKind,
@@ -38,7 +42,7 @@ import { Kind, type Op, OpTable } from './op-table.ts';
 import { closeAcceptedFds, ReapedCompletions } from './reaped-completions.ts';
 import { SEND_CHUNK_SIZE, SendArena } from './send-arena.ts';
 import { SubmitHooks } from './submit-hooks.ts';
-import { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SETUP_FLAGS, SQ_ENTRIES } from './uring-setup.ts';
+import { openLoopRing, RECV_BUFFER_SIZE, RECV_BUFFERS } from './uring-setup.ts';
 
 export { CQ_ENTRIES, RECV_BUFFER_SIZE, RECV_BUFFERS, SQ_ENTRIES } from './uring-setup.ts';
 
@@ -47,6 +51,16 @@ const ENOBUFS = 105;
 const PROBE_KINDS: readonly CompletionCallbackKind[] = ['op', 'recv', 'send', 'accept'];
 /** User data of SQEs whose completion nobody waits for (cancels). */
 const UNWATCHED = 0;
+
+/** How a {@link UringCompletion} will be driven. */
+export interface UringCompletionOptions {
+  /**
+   * `'guest'` (default): libuv may watch the ring fd, so completions are posted as they happen.
+   * `'owner'`: only this queue's own `wait()` ever waits on the ring (an owner-mode loop), so
+   * the ring defers completion work to it (`DEFER_TASKRUN`); it then cannot serve a guest loop.
+   */
+  mode?: 'guest' | 'owner';
+}
 
 /** io_uring as a {@link CompletionQueue}; see the module comment. */
 export class UringCompletion implements CompletionQueue {
@@ -75,9 +89,20 @@ export class UringCompletion implements CompletionQueue {
   #exhaustions = 0;
   #overflows = 0;
 
-  /** @throws OsError when the ring or its buffers cannot be set up (see IoUring.availability) */
-  constructor() {
-    this.#ring = IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES, flags: SETUP_FLAGS });
+  /**
+   * True when the ring was set up with `DEFER_TASKRUN` (asked for with `mode: 'owner'`, and the
+   * kernel has it: 6.1): completions appear only inside this queue's own `wait()`.
+   */
+  readonly deferTaskrun: boolean;
+
+  /**
+   * @param options `mode: 'owner'` for a queue only an owner-mode loop drives (see {@link UringCompletionOptions})
+   * @throws OsError when the ring or its buffers cannot be set up (see IoUring.availability)
+   */
+  constructor(options: UringCompletionOptions = {}) {
+    const { ring, deferTaskrun } = openLoopRing(options.mode === 'owner');
+    this.#ring = ring;
+    this.deferTaskrun = deferTaskrun;
     try {
       this.#bufs = new BufRing(this.#ring, 0, RECV_BUFFERS, RECV_BUFFER_SIZE);
     } catch (err) {
@@ -88,11 +113,19 @@ export class UringCompletion implements CompletionQueue {
     this.#guestFlush = new GuestFlush(this.#ring, this.#hooks);
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   * @throws InvalidArgumentError (NBIO_UNSUPPORTED) when turned on for a `DEFER_TASKRUN` ring
+   */
   get autoFlush(): boolean {
     return this.#guestFlush.enabled;
   }
   set autoFlush(on: boolean) {
+    if (on && this.deferTaskrun)
+      throw new InvalidArgumentError(
+        "This io_uring queue was made for an owner-mode loop (DEFER_TASKRUN): libuv would never see its completions. Create it without mode: 'owner' for a guest loop.",
+        'NBIO_UNSUPPORTED',
+      );
     this.#guestFlush.enabled = on;
   }
 
@@ -199,7 +232,9 @@ export class UringCompletion implements CompletionQueue {
     this.#hooks.run();
     const ring = this.#ring;
     if (timeoutMs === 0 || ring.cqReady > 0) {
-      if (ring.pending > 0 || ring.cqOverflowPending) ring.enter(0, 0, ring.cqOverflowPending);
+      // DEFER_TASKRUN: work the kernel queued (IORING_SQ_TASKRUN) runs only in a GETEVENTS enter.
+      const getEvents = ring.cqOverflowPending || (this.deferTaskrun && ring.taskrunPending);
+      if (ring.pending > 0 || getEvents) ring.enter(0, 0, getEvents);
     } else {
       ring.enter(1, timeoutMs);
     }

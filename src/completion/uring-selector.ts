@@ -24,7 +24,7 @@ import {
 import { sys } from '../sys/constants.ts';
 import { IoUring, type IoUringAvailability } from '../sys/io-uring.ts';
 import type { CompletionQueue } from './completion.ts';
-import { UringCompletion } from './uring-completion.ts';
+import { UringCompletion, type UringCompletionOptions } from './uring-completion.ts';
 
 const EBADF = 9;
 const ECANCELED = 125;
@@ -59,15 +59,20 @@ export class UringSelector<T = Token> extends BaseSelector<T> {
     return IoUring.availability();
   }
 
-  /** @throws OsError when io_uring cannot be set up */
-  constructor() {
+  /**
+   * @param options `mode: 'owner'` for a selector only an owner-mode loop waits on: its ring
+   *   defers completion work to its own waits (DEFER_TASKRUN), so it reports no pollable fd
+   * @throws OsError when io_uring cannot be set up
+   */
+  constructor(options: UringCompletionOptions = {}) {
     super();
-    this.completion = new UringCompletion();
+    this.completion = new UringCompletion(options);
     this.capabilities = Object.freeze({
       name: 'io_uring',
       maxFd: Number.POSITIVE_INFINITY,
       kernelInterestSet: true,
-      pollableFd: this.completion.pollableFd,
+      // libuv would never see a DEFER_TASKRUN ring readable: no guest mode on it.
+      pollableFd: this.completion.deferTaskrun ? null : this.completion.pollableFd,
       triggers: Object.freeze(['level', 'oneshot'] as const),
       idleCost: 'O(1)',
       syscall: 'io_uring_enter',

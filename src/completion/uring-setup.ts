@@ -4,7 +4,8 @@
  * `uring-completion.ts` builds its ring from them and re-exports the sizes.
  * @module
  */
-import { SetupFlag } from '../sys/io-uring.ts';
+import { EINVAL, OsError } from '../sys/errno.ts';
+import { IoUring, SetupFlag } from '../sys/io-uring.ts';
 
 /** SQ entries of a loop's ring (the CQ gets {@link CQ_ENTRIES}). */
 export const SQ_ENTRIES = 512;
@@ -31,3 +32,39 @@ export const RECV_BUFFER_SIZE = 16 * 1024;
  * @internal
  */
 export const SETUP_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.SINGLE_ISSUER;
+
+/**
+ * The flags of a ring only an owner-mode loop uses (`mode: 'owner'`: it submits and waits in
+ * its own `io_uring_enter`, nobody else watches the ring fd). `DEFER_TASKRUN` (Linux 6.1; with
+ * `SINGLE_ISSUER`): the kernel queues the work that finishes an operation (a receive after its
+ * poll fired, an accept) on the ring and runs it, in a batch, only inside this thread's
+ * `io_uring_enter(GETEVENTS)`, instead of as task work at any kernel exit. `TASKRUN_FLAG`: the
+ * kernel then sets `IORING_SQ_TASKRUN` in the SQ ring's flags, so a zero-timeout wait knows
+ * when it must enter to get completions. Falls back to {@link SETUP_FLAGS} where the kernel
+ * refuses them (EINVAL).
+ * @internal
+ */
+export const OWNER_SETUP_FLAGS = SetupFlag.DEFER_TASKRUN | SetupFlag.SINGLE_ISSUER | SetupFlag.TASKRUN_FLAG;
+
+/**
+ * A loop's ring: with {@link OWNER_SETUP_FLAGS} when `owner` asks for them and the kernel has
+ * them, else (EINVAL: before Linux 6.1) with {@link SETUP_FLAGS}.
+ * @throws OsError when io_uring cannot be set up
+ * @internal
+ */
+export function openLoopRing(owner: boolean): { ring: IoUring; deferTaskrun: boolean } {
+  if (owner) {
+    try {
+      return {
+        ring: IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES, flags: OWNER_SETUP_FLAGS }),
+        deferTaskrun: true,
+      };
+    } catch (err) {
+      if (!(err instanceof OsError) || err.errno !== EINVAL) throw err;
+    }
+  }
+  return {
+    ring: IoUring.create(SQ_ENTRIES, { cqEntries: CQ_ENTRIES, flags: SETUP_FLAGS }),
+    deferTaskrun: false,
+  };
+}

@@ -331,6 +331,14 @@ export class IoUring {
   }
 
   /**
+   * True when the kernel queued completion work that only an `io_uring_enter(GETEVENTS)` of this
+   * thread will run (`IORING_SQ_TASKRUN`; set only on rings created with `TASKRUN_FLAG`).
+   */
+  get taskrunPending(): boolean {
+    return ((this.#sq32[this.#iSqFlags] ?? 0) & SqRingFlag.TASKRUN) !== 0;
+  }
+
+  /**
    * Hands every completion in the CQ ring to `sink`, then releases the head (so entries are
    * consumed before the kernel may reuse them). @returns how many
    */
