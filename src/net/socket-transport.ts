@@ -30,7 +30,8 @@
  * `write()` tries `send()` at once and queues, by reference, only what the kernel did not take:
  * no copy, as in Node's `net`, so the caller must not change a buffer after `write()` until it
  * was sent (issue 9: copies made 10,000 writes of one 64 KiB buffer hold 640 MB). While the buffer is
- * non-empty a writer is registered; it flushes with `writev()` (or `send()` for one chunk).
+ * non-empty a writer is registered; it flushes with `writev()` (or `send()` for one chunk, or
+ * for several totalling at most {@link SMALL_VECTOR_BYTES}, copied into a scratch buffer first).
  * `writev()` carries no MSG_NOSIGNAL, which is safe because Node ignores SIGPIPE for the whole
  * process: a reset peer gives EPIPE, never a signal.
  *
@@ -67,6 +68,37 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 export const MAX_READS_PER_EVENT = 16;
 
 const readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+
+/**
+ * Several buffers totalling at most this many bytes are copied into one scratch buffer and
+ * sent with one `send()` instead of a `writev()`: koffi builds writev's iovec array from JS
+ * objects, which costs more than the copy up to a few tens of KiB (issue 10; measured in
+ * bench/write-vector.ts).
+ */
+export const SMALL_VECTOR_BYTES = 32 * 1024;
+
+/** Where a small vector is gathered for its one `send()` (shared: used within one call). */
+const scratch = Buffer.allocUnsafe(SMALL_VECTOR_BYTES);
+
+/**
+ * Copies `bufs` into {@link scratch} when they total at most {@link SMALL_VECTOR_BYTES}, and
+ * returns that total; 0 when they are larger (stops counting at the limit). The caller queues
+ * what the kernel did not take from `bufs` themselves, so nothing refers to the scratch later.
+ */
+function gatherSmall(bufs: readonly Uint8Array[]): number {
+  let total = 0;
+  for (let i = 0; i < bufs.length; i++) {
+    total += bufs[i]!.length; // i < length
+    if (total > SMALL_VECTOR_BYTES) return 0;
+  }
+  let at = 0;
+  for (let i = 0; i < bufs.length; i++) {
+    const b = bufs[i]!; // i < length
+    scratch.set(b, at);
+    at += b.length;
+  }
+  return total;
+}
 
 /** Options for {@link SocketTransport}. */
 export interface SocketTransportOptions extends StreamTransportOptions {
@@ -217,13 +249,20 @@ export class SocketTransport extends StreamTransportCore {
     this.flowChanged();
   }
 
-  /** One send() (one buffer) or writev(): bytes taken (0 on would-block), or −1 after a failure. */
+  /**
+   * One send() (one buffer, or a small vector gathered into the scratch buffer) or writev():
+   * bytes taken (0 on would-block), or −1 after a failure.
+   */
   #sendNow(bufs: readonly Uint8Array[] | Uint8Array): number {
     let n: number;
     this.writeCalls++;
     try {
       if (bufs instanceof Uint8Array) n = send(this.fd, bufs);
-      else n = bufs.length === 1 ? send(this.fd, bufs[0]!) : writev(this.fd, bufs);
+      else if (bufs.length === 1) n = send(this.fd, bufs[0]!);
+      else {
+        const small = gatherSmall(bufs);
+        n = small > 0 ? send(this.fd, scratch, 0, small) : writev(this.fd, bufs);
+      }
     } catch (err) {
       this.fail(err);
       return -1;
