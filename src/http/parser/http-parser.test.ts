@@ -86,8 +86,35 @@ test('keep-alive: 1.1 unless close; 1.0 only with keep-alive; Expect only in 1.1
   assert.equal(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive, CLOSE\r\n\r\n').keepAlive, false);
   assert.equal(head('GET / HTTP/1.0\r\n\r\n').keepAlive, false);
   assert.equal(head('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n').keepAlive, true);
+  assert.equal(head('GET / HTTP/1.1\r\nHost: a\r\n\r\n').keepAlive, true);
+  assert.equal(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n').keepAlive, true);
   assert.equal(head('PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n').expectContinue, true);
   assert.equal(head('PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n').expectContinue, false);
+});
+
+test('methods are as sent: the common ones and the rest, case kept', () => {
+  const method = (m: string) =>
+    (
+      parsePieces('request', [b(`${m} / HTTP/1.1\r\nHost: a\r\n\r\n`)])[0] as Extract<
+        ParserEvent,
+        { type: 'head' }
+      >
+    ).method;
+  for (const m of [
+    'GET',
+    'PUT',
+    'POST',
+    'HEAD',
+    'get',
+    'Post',
+    'GETS',
+    'PUTS',
+    'POSTS',
+    'PATCH',
+    'M-SEARCH',
+    'G',
+  ])
+    assert.equal(method(m), m);
 });
 
 test('a response to HEAD has no body whatever its Content-Length says', () => {

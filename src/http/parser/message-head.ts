@@ -171,7 +171,7 @@ export function parseHead(
     while (TCHAR[b[i] ?? 0] === 1) i++;
     if (i === 0 || b[i] !== SP)
       throw new HttpParseError('INVALID_METHOD', 'the method is not a token followed by one space.');
-    method = text(b, 0, i);
+    method = methodText(b, i);
     const ts = ++i;
     while (TARGET[b[i] ?? 0] === 1) i++;
     if (i === ts || b[i] !== SP) {
@@ -273,8 +273,11 @@ function framing(
     if (hosts === 0 && minor === 1)
       throw new HttpParseError('MISSING_HOST', 'an HTTP/1.1 request without Host (RFC 9112 §3.2).');
   }
-  const tokens = connection.split(',').map((t) => t.trim());
-  let keepAlive = minor === 1 ? !tokens.includes('close') : tokens.includes('keep-alive');
+  let keepAlive = minor === 1;
+  if (connection !== '') {
+    const tokens = connection.split(',').map((t) => t.trim());
+    keepAlive = minor === 1 ? !tokens.includes('close') : tokens.includes('keep-alive');
+  }
   let frame: BodyFraming;
   if (te !== null) {
     if (contentLength >= 0) {
@@ -360,6 +363,19 @@ function contentLengthOf(v: string): number {
     value = n;
   }
   return value;
+}
+
+/** The method `b[0..end)`: the common ones as constants (no string made), others decoded. */
+function methodText(b: Uint8Array, end: number): string {
+  const c0 = b[0];
+  if (end === 3) {
+    if (c0 === 0x47 && b[1] === 0x45 && b[2] === 0x54) return 'GET';
+    if (c0 === 0x50 && b[1] === 0x55 && b[2] === 0x54) return 'PUT';
+  } else if (end === 4) {
+    if (c0 === 0x50 && b[1] === 0x4f && b[2] === 0x53 && b[3] === 0x54) return 'POST';
+    if (c0 === 0x48 && b[1] === 0x45 && b[2] === 0x41 && b[3] === 0x44) return 'HEAD';
+  }
+  return text(b, 0, end);
 }
 
 function text(b: Uint8Array, start: number, end: number): string {
