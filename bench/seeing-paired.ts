@@ -4,9 +4,10 @@
  * message ping-ponging in each: two reader callbacks, a `recv` and a `send` each per round),
  * one plain and one with `--tools` on, run in alternating blocks of `iterations` iterations.
  * Each block's CPU time (`process.cpuUsage`, so the watchdog's thread counts) per iteration is
- * paired with its neighbour's; the median difference is the tools' cost. The recorder is on only
- * during the watched loop's blocks (system calls are counted process-wide while it records, so
- * it is enabled before and disabled after each: the counting is part of its cost, as in B1).
+ * paired with its neighbour's; the median difference is the tools' cost, with a bootstrap 95%
+ * interval. The recorder is on only during the watched loop's blocks (system calls are counted
+ * process-wide while it records, so it is enabled before and disabled after each: the counting
+ * is part of its cost, as in B1).
  *
  * `node --import tsx bench/seeing-paired.ts <recorder|watchdog|both|off> [pairs] [blocks] [iterations]`
  * prints one JSON line; bench/seeing.ts runs it.
@@ -17,6 +18,7 @@ import { EventLoop } from '../src/loop/event-loop.ts';
 import { Watchdog } from '../src/loop/watchdog.ts';
 import { close } from '../src/sys/fd.ts';
 import { recv, send, socketpair } from '../src/sys/socket.ts';
+import { bootstrapMedian, median } from './seeing-stats.ts';
 
 /** What one paired run prints. */
 export interface PairedResult {
@@ -28,6 +30,9 @@ export interface PairedResult {
   addedNsPerIteration: number;
   /** The same per callback (2 × pairs callbacks per iteration). */
   addedNsPerCallback: number;
+  /** Bootstrap 95% interval of the median added ns per callback (over the pairs of blocks). */
+  addedNsPerCallbackLo: number;
+  addedNsPerCallbackHi: number;
 }
 
 function pingPongLoop(pairs: number, fds: number[]): EventLoop {
@@ -56,9 +61,6 @@ function pingPongLoop(pairs: number, fds: number[]): EventLoop {
   }
   return loop;
 }
-
-const median = (xs: readonly number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** Runs one paired measurement (see the module comment). */
 export async function measurePaired(
@@ -98,12 +100,15 @@ export async function measurePaired(
       offs.push(off);
     }
     const addedNs = median(added);
+    const ci = bootstrapMedian([added]);
     return {
       tools,
       pairs,
       offNsPerIteration: median(offs),
       addedNsPerIteration: addedNs,
       addedNsPerCallback: addedNs / (2 * pairs),
+      addedNsPerCallbackLo: ci.lo / (2 * pairs),
+      addedNsPerCallbackHi: ci.hi / (2 * pairs),
     };
   } finally {
     await dog?.stop();

@@ -1,22 +1,25 @@
 /**
- * The cost of the seeing tools (issue 11), two ways, in one run:
+ * The cost of the seeing tools (issue 11), three ways, in one run; each figure a median with a
+ * bootstrap 95% interval (bench/seeing-stats.ts), so a reader sees whether a target lies inside:
  *
- * 1. **B1 echo** (64 B, 50 connections, 1 in flight): the same nbio echo server with the flight
- *    recorder off, on, with the watchdog, and with both, measured alternating (the order rotates
- *    each round: A B C D, B C D A, …), server pinned to core 0 and the C load generator to core 1;
- *    the median server CPU µs per round trip of each, its ratio to "off", and the ratio within
- *    each round (to that round's "off") with its median and middle half (the targets: recorder
- *    ≤ 1.03, watchdog ≤ 1.01).
- * 2. **B1, one server, the recorder toggled**: the same load against one server whose recorder
- *    is turned on and off every 250 ms; neighbouring phases compared (server CPU per round trip),
- *    so that differences between server processes and the machine's drift between rounds drop out.
+ * 1. **B1, the recorder toggled in each server** (the headline: bench/seeing-toggled.ts): B1 echo
+ *    (64 B, 50 connections, 1 in flight) against a server whose recorder is turned on and off
+ *    every 250 ms; each "on" phase against the mean of the "off" phases around it, server CPU per
+ *    round trip. The same process, connections and load on both sides; two fresh servers one
+ *    after the other, so that a difference between processes shows in the interval.
+ * 2. **B1, four servers**: the same nbio echo server with the flight recorder off, on, with the
+ *    watchdog, and with both, measured alternating (the order rotates each round: A B C D,
+ *    B C D A, …), server pinned to core 0 and the C load generator to core 1; the four are started
+ *    afresh for each of `generations` sets of rounds. Each tool's ratio to the "off" of its round
+ *    and the ratio of the medians (the targets: recorder ≤ 1.03, watchdog ≤ 1.01).
  * 3. **Paired, in one process** (bench/seeing-paired.ts): a plain and a watched owner-mode loop
  *    doing the same socket-pair ping-pong in alternating blocks; the tools' added CPU ns per
- *    iteration and per callback. It stays readable on a busy machine, where (1) does not.
+ *    iteration and per callback. It stays readable on a busy machine, where (2) does not.
  *
  * `npm run bench -- seeing [--quick] [--save]`, or on its own
- * `node --import tsx bench/seeing.ts [rounds] [durationMs] [toggledSeconds]` (`NBIO_BENCH_SAVE=1` to write
- * bench/results/seeing.md and .json; otherwise they go to scratch/bench/).
+ * `node --import tsx bench/seeing.ts [--quick] [sets] [rounds] [durationMs] [toggledServers]
+ * [toggledSeconds]` (`NBIO_BENCH_SAVE=1` to write bench/results/seeing.md and .json; otherwise
+ * they go to scratch/bench/).
  *
  * @module
  */
@@ -35,191 +38,143 @@ import {
   ROOT,
   writeResults,
 } from './lib/results.ts';
-import { freePort, killAllChildren, type RunningServer, startServer } from './lib/server-process.ts';
+import { killAllChildren, type RunningServer } from './lib/server-process.ts';
 import type { PairedResult } from './seeing-paired.ts';
+import {
+  bootstrapMedian,
+  bootstrapRatioOfMedians,
+  formatCI,
+  type MedianCI,
+  median,
+  quantile,
+} from './seeing-stats.ts';
+import { measureToggled, startSeeingServer, type ToggledResult } from './seeing-toggled.ts';
 
 const TOOLS = ['off', 'recorder', 'watchdog', 'both'] as const;
 
 interface Config {
+  /** B1 with four servers: sets of fresh servers, rounds per set, one run's length. */
+  generations: number;
   rounds: number;
   durationMs: number;
   /** Socket pairs of each paired run. */
   pairs: readonly number[];
   blocks: number;
-  /** B1 with one server whose recorder is toggled: phase length and load time. */
+  /** B1 with the recorder toggled: phase length, servers, load time per server. */
   toggleMs: number;
+  toggledServers: number;
   toggledSeconds: number;
 }
 
 const config = (quick: boolean): Config =>
   quick
-    ? { rounds: 3, durationMs: 1000, pairs: [8], blocks: 150, toggleMs: 250, toggledSeconds: 6 }
-    : { rounds: 15, durationMs: 1500, pairs: [1, 8], blocks: 300, toggleMs: 250, toggledSeconds: 20 };
+    ? {
+        generations: 1,
+        rounds: 2,
+        durationMs: 1000,
+        pairs: [8],
+        blocks: 80,
+        toggleMs: 250,
+        toggledServers: 1,
+        toggledSeconds: 6,
+      }
+    : {
+        generations: 3,
+        rounds: 8,
+        durationMs: 1000,
+        pairs: [1, 8],
+        blocks: 300,
+        toggleMs: 250,
+        toggledServers: 2,
+        toggledSeconds: 30,
+      };
 
-function plan(quick: boolean): BenchPlan {
-  const c = config(quick);
-  const b1 = (c.rounds + 1) * TOOLS.length * (c.durationMs / 1000 + 0.6);
-  const paired = c.pairs.length * 3 * (quick ? 4 : 8);
+function plan(c: Config): BenchPlan {
+  const b1 = c.generations * ((c.rounds + 0.5) * TOOLS.length * (c.durationMs / 1000 + 0.6) + 3);
+  const paired = c.pairs.length * 3 * (c.blocks / 40 + 1);
+  const toggled = c.toggledServers * (c.toggledSeconds + 3);
   return {
-    steps: c.rounds + 2 + c.pairs.length * 3,
-    seconds: Math.round(b1 + paired + c.toggledSeconds + 15),
+    steps: c.generations * (c.rounds + 1) + c.toggledServers + c.pairs.length * 3,
+    seconds: Math.round(b1 + paired + toggled + 10),
   };
 }
 
-/** One row of the B1 table. */
+/** One row of the four-server B1 table. */
 interface EchoRow {
   tools: string;
   serverCpuUsPerRt: number;
   min: number;
   max: number;
   rtPerSec: number;
-  ratioToOff: number;
-  /** Each round's figure over that round's "off": median, first and third quartile. */
-  roundRatio: { median: number; q1: number; q3: number };
-  runs: number[];
-}
-
-const median = (xs: readonly number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-/** The value below which a fraction `q` of `xs` lies (nearest rank). */
-const quantile = (xs: readonly number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
-
-/** Starts bench/servers/nbio-echo-seeing.ts with `tools` on a free port, pinned to core 0. */
-async function startSeeingServer(tools: string, extraArgs: string[]): Promise<RunningServer> {
-  const port = await freePort();
-  const args = [
-    '--import',
-    'tsx',
-    'bench/servers/nbio-echo-seeing.ts',
-    '--tools',
-    tools,
-    '--port',
-    `${port}`,
-  ];
-  const started = await startServer({ cmd: process.execPath, args: [...args, ...extraArgs] }, port, 0);
-  if (!started.ok) throw new Error(`${tools}${extraArgs.length > 0 ? ' (toggled)' : ''}: ${started.reason}`);
-  return started.server;
+  /** median(tools) / median(off) over all rounds, with a bootstrap interval over sets and rounds. */
+  ratioToOff: MedianCI;
+  /** Each round's figure over that round's "off": median and interval, first and third quartile. */
+  roundRatio: MedianCI & { q1: number; q3: number };
+  /** Server CPU µs per round trip, by set of servers, round by round. */
+  runs: number[][];
 }
 
 async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
   ensureCProgram('loadgen');
-  const servers = new Map<string, RunningServer>();
-  try {
-    for (const tools of TOOLS) {
-      servers.set(tools, await startSeeingServer(tools, []));
-    }
-    const runs = new Map<string, { cpuUsPerRt: number; rtPerSec: number }[]>();
-    for (let round = 0; round <= c.rounds; round++) {
-      const done = progress.step(
-        round === 0 ? 'seeing B1 warm-up round' : `seeing B1 round ${round}/${c.rounds}`,
-      );
-      const said: string[] = [];
-      // rotate the order each round, so that no server always follows the same one
-      const order = TOOLS.map((_, i) => TOOLS[(i + round) % TOOLS.length]!);
-      for (const tools of order) {
-        const srv = servers.get(tools)!; // started above
-        const r = await runLoadgen({
-          port: srv.port,
-          conns: 50,
-          inflight: 1,
-          msgBytes: 64,
-          warmupMs: 300,
-          durationMs: c.durationMs,
-          maxMsgs: 5_000_000,
-          serverPid: srv.pid,
-        });
-        const cpuUsPerRt = ((r.serverCpuSec ?? Number.NaN) * 1e6) / r.roundTrips;
-        said.push(`${tools} ${cpuUsPerRt.toFixed(2)}`);
-        if (round === 0) continue; // warm-up round
-        const list = runs.get(tools) ?? [];
-        list.push({ cpuUsPerRt, rtPerSec: r.rtPerSec });
-        runs.set(tools, list);
+  const runs = new Map<string, { cpuUsPerRt: number; rtPerSec: number }[][]>();
+  for (let gen = 0; gen < c.generations; gen++) {
+    const servers = new Map<string, RunningServer>();
+    try {
+      for (const tools of TOOLS) servers.set(tools, await startSeeingServer(tools, []));
+      for (const tools of TOOLS) runs.set(tools, [...(runs.get(tools) ?? []), []]);
+      for (let round = 0; round <= c.rounds; round++) {
+        const set = c.generations > 1 ? `set ${gen + 1}/${c.generations}, ` : '';
+        const done = progress.step(
+          round === 0 ? `seeing B1 ${set}warm-up round` : `seeing B1 ${set}round ${round}/${c.rounds}`,
+        );
+        const said: string[] = [];
+        // rotate the order each round, so that no server always follows the same one
+        const order = TOOLS.map((_, i) => TOOLS[(i + round + gen) % TOOLS.length]!);
+        for (const tools of order) {
+          const srv = servers.get(tools)!; // started above
+          const r = await runLoadgen({
+            port: srv.port,
+            conns: 50,
+            inflight: 1,
+            msgBytes: 64,
+            warmupMs: 300,
+            durationMs: round === 0 ? 500 : c.durationMs,
+            maxMsgs: 5_000_000,
+            serverPid: srv.pid,
+          });
+          const cpuUsPerRt = ((r.serverCpuSec ?? Number.NaN) * 1e6) / r.roundTrips;
+          said.push(`${tools} ${cpuUsPerRt.toFixed(2)}`);
+          if (round === 0) continue; // warm-up round
+          runs.get(tools)!.at(-1)!.push({ cpuUsPerRt, rtPerSec: r.rtPerSec }); // set above
+        }
+        done(`µs CPU/rt: ${said.join(', ')}`);
       }
-      done(`µs CPU/rt: ${said.join(', ')}`);
+    } finally {
+      for (const s of servers.values()) await s.stop();
     }
-    const offRuns = (runs.get('off') ?? []).map((r) => r.cpuUsPerRt);
-    const off = median(offRuns);
-    return TOOLS.map((tools) => {
-      const rs = runs.get(tools) ?? [];
-      const cpu = rs.map((r) => r.cpuUsPerRt);
-      const ratios = cpu.map((x, i) => x / (offRuns[i] ?? Number.NaN));
-      return {
-        tools,
-        serverCpuUsPerRt: median(cpu),
-        min: Math.min(...cpu),
-        max: Math.max(...cpu),
-        rtPerSec: median(rs.map((r) => r.rtPerSec)),
-        ratioToOff: median(cpu) / off,
-        roundRatio: { median: median(ratios), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75) },
-        runs: cpu,
-      };
-    });
-  } finally {
-    for (const s of servers.values()) await s.stop();
-    killAllChildren();
   }
-}
-
-/** B1 against one server whose recorder is turned on and off every `toggleMs`. */
-interface ToggledResult {
-  phaseMs: number;
-  /** Neighbouring (off, on) phases compared. */
-  pairs: number;
-  offCpuUsPerRt: number;
-  /** Median of (on − off) server CPU per round trip over the pairs. */
-  addedNsPerRt: number;
-  /** on / off per pair: median, first and third quartile. */
-  ratio: { median: number; q1: number; q3: number };
-}
-
-async function measureToggled(c: Config, progress: Progress): Promise<ToggledResult> {
-  const done = progress.step(`seeing B1, one server, recorder toggled every ${c.toggleMs} ms`);
-  ensureCProgram('loadgen');
-  const srv = await startSeeingServer('off', ['--toggle-ms', `${c.toggleMs}`]);
-  const port = srv.port;
-  try {
-    await runLoadgen({
-      port,
-      conns: 50,
-      inflight: 1,
-      msgBytes: 64,
-      warmupMs: 300,
-      durationMs: c.toggledSeconds * 1000,
-      maxMsgs: 20_000_000,
-      serverPid: srv.pid,
-    });
-    srv.send('phases');
-    const phases = (await srv.nextJson(10_000)).phases as { on: boolean; cpuUs: number; bytes: number }[];
-    // phases before the load and the one it ended in carry fewer round trips: left out
-    const typical = median(phases.map((p) => p.bytes));
-    const perRt = (p: { cpuUs: number; bytes: number }) => p.cpuUs / (p.bytes / 64);
-    const diffs: number[] = [];
-    const ratios: number[] = [];
-    const offs: number[] = [];
-    for (let i = 0; i + 1 < phases.length; i += 2) {
-      const a = phases[i]!;
-      const b = phases[i + 1]!;
-      if (a.on === b.on || Math.min(a.bytes, b.bytes) < typical * 0.8) continue;
-      const on = perRt(a.on ? a : b);
-      const off = perRt(a.on ? b : a);
-      diffs.push(on - off);
-      ratios.push(on / off);
-      offs.push(off);
-    }
-    const r: ToggledResult = {
-      phaseMs: c.toggleMs,
-      pairs: diffs.length,
-      offCpuUsPerRt: median(offs),
-      addedNsPerRt: median(diffs) * 1000,
-      ratio: { median: median(ratios), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75) },
+  killAllChildren();
+  const cpuOf = (tools: string) => (runs.get(tools) ?? []).map((g) => g.map((r) => r.cpuUsPerRt));
+  const offRuns = cpuOf('off');
+  return TOOLS.map((tools) => {
+    const cpu = cpuOf(tools);
+    const ratios = cpu.map((g, k) => g.map((x, i) => x / (offRuns[k]?.[i] ?? Number.NaN)));
+    const flat = cpu.flat();
+    return {
+      tools,
+      serverCpuUsPerRt: median(flat),
+      min: Math.min(...flat),
+      max: Math.max(...flat),
+      rtPerSec: median((runs.get(tools) ?? []).flat().map((r) => r.rtPerSec)),
+      ratioToOff: bootstrapRatioOfMedians(cpu, offRuns),
+      roundRatio: {
+        ...bootstrapMedian(ratios),
+        q1: quantile(ratios.flat(), 0.25),
+        q3: quantile(ratios.flat(), 0.75),
+      },
+      runs: cpu,
     };
-    done(`recorder ${r.ratio.median.toFixed(3)} × off over ${r.pairs} pairs of phases`);
-    return r;
-  } finally {
-    await srv.stop();
-  }
+  });
 }
 
 function measurePairedRuns(c: Config, progress: Progress): PairedResult[] {
@@ -257,19 +212,43 @@ function render(
   toggled: ToggledResult,
   paired: PairedResult[],
 ): string {
+  const toggledTable = markdownTable(
+    [
+      'tools',
+      'servers × "on" phases',
+      'off µs/round trip',
+      'added ns/round trip (median, 95% interval)',
+      '× off (median, 95% interval)',
+      'single phases: middle half',
+      'each server',
+    ],
+    [
+      [
+        'recorder',
+        `${toggled.servers} × ${Math.round(toggled.pairs / toggled.servers)}`,
+        toggled.offCpuUsPerRt.toFixed(2),
+        formatCI(toggled.addedNsPerRt, 0),
+        `**${formatCI(toggled.ratio)}**`,
+        `${toggled.q1.toFixed(3)}–${toggled.q3.toFixed(3)}`,
+        toggled.perServer.map((r) => r.toFixed(3)).join(', '),
+      ],
+    ],
+  );
   const echoTable = markdownTable(
     [
       'tools',
       'server CPU µs/round trip (median, min–max)',
-      '× off (medians)',
-      '× off within a round (median, middle half)',
+      '× off within a round (median, 95% interval)',
+      'within a round: middle half',
+      '× off (ratio of medians, 95% interval)',
       'round trips/s',
     ],
     echo.map((r) => [
       r.tools,
       `${r.serverCpuUsPerRt.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`,
-      r.ratioToOff.toFixed(3),
-      `${r.roundRatio.median.toFixed(3)} (${r.roundRatio.q1.toFixed(3)}–${r.roundRatio.q3.toFixed(3)})`,
+      formatCI(r.roundRatio),
+      `${r.roundRatio.q1.toFixed(3)}–${r.roundRatio.q3.toFixed(3)}`,
+      formatCI(r.ratioToOff),
       `${Math.round(r.rtPerSec)}`,
     ]),
   );
@@ -278,60 +257,61 @@ function render(
   // over this run's B1 "off" is what the paired measure predicts for B1.
   const offUs = echo.find((r) => r.tools === 'off')?.serverCpuUsPerRt ?? Number.NaN;
   const widest = Math.max(...paired.map((p) => p.pairs));
+  const share = (ns: number) => (1 + ns / (offUs * 1000)).toFixed(3);
   const predicted = markdownTable(
-    ['tools', 'B1 × off, measured (within a round)', 'paired: added ns/callback', 'predicted B1 × off'],
+    [
+      'tools',
+      'B1 × off, toggled (95% interval)',
+      'B1 × off, four servers, within a round (95% interval)',
+      'paired: added ns/callback (95% interval)',
+      'predicted B1 × off (95% interval)',
+    ],
     paired
       .filter((p) => p.pairs === widest)
       .map((p) => [
         p.tools,
-        echo.find((r) => r.tools === p.tools)?.roundRatio.median.toFixed(3) ?? '?',
-        p.addedNsPerCallback.toFixed(0),
-        (1 + p.addedNsPerCallback / (offUs * 1000)).toFixed(3),
+        p.tools === 'recorder' ? formatCI(toggled.ratio) : '–',
+        (() => {
+          const row = echo.find((r) => r.tools === p.tools);
+          return row === undefined ? '?' : formatCI(row.roundRatio);
+        })(),
+        `${p.addedNsPerCallback.toFixed(0)} (${p.addedNsPerCallbackLo.toFixed(0)}–${p.addedNsPerCallbackHi.toFixed(0)})`,
+        `${share(p.addedNsPerCallback)} (${share(p.addedNsPerCallbackLo)}–${share(p.addedNsPerCallbackHi)})`,
       ]),
   );
   const pairedTable = markdownTable(
-    ['tools', 'socket pairs', 'plain loop CPU ns/iteration', 'added ns/iteration', 'added ns/callback'],
+    [
+      'tools',
+      'socket pairs',
+      'plain loop CPU ns/iteration',
+      'added ns/iteration',
+      'added ns/callback (median, 95% interval)',
+    ],
     paired.map((r) => [
       r.tools,
       `${r.pairs}`,
       r.offNsPerIteration.toFixed(0),
       r.addedNsPerIteration.toFixed(0),
-      r.addedNsPerCallback.toFixed(0),
+      `${r.addedNsPerCallback.toFixed(0)} (${r.addedNsPerCallbackLo.toFixed(0)}–${r.addedNsPerCallbackHi.toFixed(0)})`,
     ]),
   );
   return [
     markdownHeader('Seeing tools: what the recorder and the watchdog cost', m),
-    `B1 echo, 64 B, 50 connections, 1 in flight; ${c.rounds} rounds of ${c.durationMs} ms, the four servers alternating, their order rotating each round. ` +
-      `Targets: recorder ≤ 1.03 × off, watchdog ≤ 1.01 × off. Load average at the start: ${load}.`,
+    `Targets: recorder ≤ 1.03 × off, watchdog ≤ 1.01 × off, server CPU per round trip in B1 echo (64 B, 50 connections, 1 in flight). Every figure is a median with a bootstrap 95% interval (bench/seeing-stats.ts): the target is met by a measure when its interval lies below it. Load average at the start: ${load}.`,
+    '',
+    `**Headline: the recorder toggled in each server.** B1 against a server whose recorder is turned on and off every ${toggled.phaseMs} ms (bench/servers/nbio-echo-seeing.ts --toggle-ms), ${toggled.servers} fresh server(s) one after the other, ${toggled.secondsPerServer} s of load each: every "on" phase against the mean of the two "off" phases around it, server CPU per round trip. The same process, connections and load on both sides, the machine's drift cancelled; the interval is a two-level bootstrap (servers, then runs of 4 neighbouring phases), so it includes how much the cost moves between processes.`,
+    '',
+    toggledTable,
+    '',
+    `B1, four servers (off, recorder, watchdog, both): ${c.generations} set(s) of four fresh servers, ${c.rounds} rounds of ${c.durationMs} ms each after a warm-up round, the four alternating, their order rotating each round. Each tool against the "off" of its round, and the ratio of the medians; the intervals draw sets, then rounds within them. Here each tool is a different process: a difference between processes (memory layout, JIT) is in these figures and not in the toggled one.`,
     '',
     echoTable,
-    '',
-    `B1 against one server (the same load generator, 50 connections, ${c.toggledSeconds} s) whose recorder is turned on and off every ${toggled.phaseMs} ms (bench/servers/nbio-echo-seeing.ts --toggle-ms): neighbouring phases compared, server CPU per round trip, so that the servers' own differences and the machine's drift between rounds drop out.`,
-    '',
-    markdownTable(
-      [
-        'tools',
-        'pairs of phases',
-        'off µs/round trip',
-        'added ns/round trip (median)',
-        '× off (median, middle half)',
-      ],
-      [
-        [
-          'recorder',
-          `${toggled.pairs}`,
-          toggled.offCpuUsPerRt.toFixed(2),
-          toggled.addedNsPerRt.toFixed(0),
-          `${toggled.ratio.median.toFixed(3)} (${toggled.ratio.q1.toFixed(3)}–${toggled.ratio.q3.toFixed(3)})`,
-        ],
-      ],
-    ),
     '',
     `Paired, in one process (bench/seeing-paired.ts): a plain and a watched owner-mode epoll loop, each with N socket pairs ping-ponging 64 B (2 N reader callbacks per iteration), alternating blocks of 300 iterations, ${c.blocks} blocks, the recorder on only during the watched loop's blocks (its system-call counting is process-wide); median of the paired differences in CPU time.`,
     '',
     pairedTable,
     '',
-    `Beside B1: the paired cost per callback (${widest} pairs) as a share of this run's B1 "off" round trip (${offUs.toFixed(2)} µs), one callback per round trip.`,
+    `Side by side: the paired cost per callback (${widest} pairs) as a share of this run's B1 "off" round trip (${offUs.toFixed(2)} µs, four-server median), one callback per round trip, beside the two B1 measures.`,
     '',
     predicted,
     '',
@@ -342,13 +322,13 @@ async function run(ctx: BenchContext, c: Config = config(ctx.quick)): Promise<st
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
+  const toggled = await measureToggled(c.toggleMs, c.toggledServers, c.toggledSeconds, ctx.progress);
   const echo = await measureEcho(c, ctx.progress);
-  const toggled = await measureToggled(c, ctx.progress);
   const paired = measurePairedRuns(c, ctx.progress);
   const md = render(ctx.machine, c, load, echo, toggled, paired);
   writeResults(
     'seeing',
-    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, echo, toggled, paired },
+    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, toggled, echo, paired },
     md,
   );
   return md;
@@ -358,19 +338,22 @@ async function run(ctx: BenchContext, c: Config = config(ctx.quick)): Promise<st
 export const seeingBenchmark: Benchmark = {
   id: 'seeing',
   title: 'seeing: flight recorder and watchdog cost in B1 echo, and per callback (paired)',
-  plan: (quick) => plan(quick),
+  plan: (quick) => plan(config(quick)),
   run: (ctx) => run(ctx),
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const base = config(false);
+  const base = config(process.argv.includes('--quick'));
+  const nums = process.argv.slice(2).filter((x) => x !== '--quick');
   const c: Config = {
     ...base,
-    rounds: Number(process.argv[2] ?? base.rounds),
-    durationMs: Number(process.argv[3] ?? base.durationMs),
-    toggledSeconds: Number(process.argv[4] ?? base.toggledSeconds),
+    generations: Number(nums[0] ?? base.generations),
+    rounds: Number(nums[1] ?? base.rounds),
+    durationMs: Number(nums[2] ?? base.durationMs),
+    toggledServers: Number(nums[3] ?? base.toggledServers),
+    toggledSeconds: Number(nums[4] ?? base.toggledSeconds),
   };
-  const progress = new Progress(c.rounds + 2 + c.pairs.length * 3);
+  const progress = new Progress(plan(c).steps);
   try {
     console.log(await run({ quick: false, progress, machine: machineInfo(false) }, c));
   } finally {

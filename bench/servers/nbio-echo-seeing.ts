@@ -6,9 +6,11 @@
  *
  * `--toggle-ms N` (with `--tools recorder`): one server whose recorder is turned on and off every
  * N ms of Node's own timers (between two iterations of the guest loop), each phase's CPU time
- * (`process.cpuUsage`) and bytes received kept; the line `phases` on stdin answers
- * `{"reply":"phases","phases":[{"on":…,"cpuUs":…,"bytes":…},…]}` (bench/seeing.ts pairs
- * neighbouring phases: the same process, connections and load, with and without the recorder).
+ * (`process.cpuUsage`) and bytes received kept; the line `mark` on stdin notes the number of the
+ * phase running then (the load starts, the load has ended), and the line `phases` answers
+ * `{"reply":"phases","phases":[{"on":…,"cpuUs":…,"bytes":…},…],"marks":[…]}`
+ * (bench/seeing-toggled.ts compares neighbouring phases between the marks: the same process,
+ * connections and load, with and without the recorder).
  *
  * @module
  */
@@ -54,8 +56,11 @@ if (toggleMs > 0) {
     from = bytes;
   }, toggleMs);
   const rl = createInterface({ input: process.stdin });
+  const marks: number[] = [];
   rl.on('line', (line) => {
-    if (line.trim() === 'phases') process.stdout.write(`${JSON.stringify({ reply: 'phases', phases })}\n`);
+    const command = line.trim();
+    if (command === 'mark') marks.push(phases.length);
+    if (command === 'phases') process.stdout.write(`${JSON.stringify({ reply: 'phases', phases, marks })}\n`);
   });
   loop.onClose(() => {
     clearInterval(timer);

@@ -1,0 +1,149 @@
+/**
+ * B1 against servers whose flight recorder is turned on and off every `toggleMs` (for
+ * bench/seeing.ts): the recorder's cost without the differences between server processes. Each
+ * server (`bench/servers/nbio-echo-seeing.ts --toggle-ms`) keeps every phase's CPU time and bytes
+ * received; each "on" phase is compared with the mean of the two "off" phases around it (so a
+ * steady drift of the machine cancels), server CPU per round trip. Several servers are measured
+ * one after the other (`servers`), each a fresh process: the interval (a two-level bootstrap, see
+ * seeing-stats.ts) then includes how much the cost moves from one process to the next.
+ *
+ * @module
+ */
+import { runLoadgen } from './lib/loadgen.ts';
+import { ensureCProgram } from './lib/peers.ts';
+import type { Progress } from './lib/progress.ts';
+import { freePort, type RunningServer, startServer } from './lib/server-process.ts';
+import { bootstrapMedian, type MedianCI, median, quantile } from './seeing-stats.ts';
+
+/** Starts bench/servers/nbio-echo-seeing.ts with `tools` on a free port, pinned to core 0. */
+export async function startSeeingServer(tools: string, extraArgs: string[]): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [
+    '--import',
+    'tsx',
+    'bench/servers/nbio-echo-seeing.ts',
+    '--tools',
+    tools,
+    '--port',
+    `${port}`,
+  ];
+  const started = await startServer({ cmd: process.execPath, args: [...args, ...extraArgs] }, port, 0);
+  if (!started.ok) throw new Error(`${tools}${extraArgs.length > 0 ? ' (toggled)' : ''}: ${started.reason}`);
+  return started.server;
+}
+
+/** One phase as the toggled server reports it. */
+export interface Phase {
+  on: boolean;
+  cpuUs: number;
+  bytes: number;
+}
+
+/** What the toggled measure gives. */
+export interface ToggledResult {
+  phaseMs: number;
+  /** Servers (fresh processes) measured, one after the other. */
+  servers: number;
+  /** Seconds of load per server. */
+  secondsPerServer: number;
+  /** "On" phases compared (each with the mean of its two neighbouring "off" phases). */
+  pairs: number;
+  offCpuUsPerRt: number;
+  /** (on − off) server CPU per round trip, ns: median and 95% interval. */
+  addedNsPerRt: MedianCI;
+  /** on / off: median and 95% interval. */
+  ratio: MedianCI;
+  /** on / off, first and third quartile (the spread of single phases). */
+  q1: number;
+  q3: number;
+  /** The median ratio of each server. */
+  perServer: number[];
+}
+
+/**
+ * Each "on" phase against the mean of the "off" phases before and after it, server CPU per
+ * round trip (64-byte messages), among the phases `from` to `to − 1` (those that ran entirely
+ * under load: chosen by when the load started and ended, never by what a phase measured).
+ */
+export function comparePhases(
+  phases: readonly Phase[],
+  from: number,
+  to: number,
+): { ratios: number[]; addedUs: number[]; offs: number[] } {
+  const perRt = (p: Phase) => p.cpuUs / (p.bytes / 64);
+  const ratios: number[] = [];
+  const addedUs: number[] = [];
+  const offs: number[] = [];
+  for (let i = Math.max(1, from + 1); i + 1 < Math.min(to, phases.length); i++) {
+    const before = phases[i - 1]!; // from ≤ i − 1, i + 1 < length
+    const at = phases[i]!;
+    const after = phases[i + 1]!;
+    if (!at.on || before.on || after.on || Math.min(before.bytes, at.bytes, after.bytes) <= 0) continue;
+    const off = (perRt(before) + perRt(after)) / 2;
+    ratios.push(perRt(at) / off);
+    addedUs.push(perRt(at) - off);
+    offs.push(off);
+  }
+  return { ratios, addedUs, offs };
+}
+
+/** Runs the toggled measure: `servers` fresh servers, `seconds` of B1 load each. */
+export async function measureToggled(
+  toggleMs: number,
+  servers: number,
+  seconds: number,
+  progress: Progress,
+): Promise<ToggledResult> {
+  ensureCProgram('loadgen');
+  const ratios: number[][] = [];
+  const added: number[][] = [];
+  const offs: number[] = [];
+  for (let s = 0; s < servers; s++) {
+    const done = progress.step(
+      `seeing B1, recorder toggled every ${toggleMs} ms, server ${s + 1}/${servers}`,
+    );
+    const srv = await startSeeingServer('off', ['--toggle-ms', `${toggleMs}`]);
+    try {
+      srv.send('mark');
+      await runLoadgen({
+        port: srv.port,
+        conns: 50,
+        inflight: 1,
+        msgBytes: 64,
+        warmupMs: 300,
+        durationMs: seconds * 1000,
+        maxMsgs: 20_000_000,
+        serverPid: srv.pid,
+      });
+      srv.send('mark');
+      srv.send('phases');
+      const reply = await srv.nextJson(10_000);
+      const phases = reply.phases as Phase[];
+      const [started = 0, ended = 0] = reply.marks as number[];
+      // the phase running when the load started, and the next (connecting, the load generator's
+      // 300 ms warm-up), are left out, as is the one running when it ended
+      const c = comparePhases(phases, started + 2, ended);
+      ratios.push(c.ratios);
+      added.push(c.addedUs.map((us) => us * 1000));
+      offs.push(...c.offs);
+      done(`recorder ${median(c.ratios).toFixed(3)} × off over ${c.ratios.length} phases`);
+    } finally {
+      await srv.stop();
+    }
+  }
+  // neighbouring comparisons share an "off" phase: drawn in runs of 4 within a server
+  const ratio = bootstrapMedian(ratios, { block: 4 });
+  const flat = ratios.flat();
+  return {
+    phaseMs: toggleMs,
+    servers,
+    secondsPerServer: seconds,
+    pairs: flat.length,
+    offCpuUsPerRt: median(offs),
+    addedNsPerRt: bootstrapMedian(added, { block: 4 }),
+    ratio,
+    q1: quantile(flat, 0.25),
+    q3: quantile(flat, 0.75),
+    perServer: ratios.map((r) => median(r)),
+  };
+}
