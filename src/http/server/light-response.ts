@@ -37,6 +37,8 @@ import { type ResponseTrailers, trailersOfInit } from './response-trailers.ts';
 
 /** The platform's `Response`, captured when this module loads. */
 const NativeResponse: typeof Response = globalThis.Response;
+/** The platform's `Headers` (Node's global is a getter: read once, not per response). */
+const NativeHeaders: typeof Headers = globalThis.Headers;
 
 /** What the server needs to send an unbuilt LightResponse. */
 export interface LightParts {
@@ -50,8 +52,17 @@ export interface LightParts {
 
 /** Statuses that may not carry a body (fetch's "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-/** A value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a ByteString). */
-const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+/**
+ * True for a value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a
+ * ByteString). A loop: cheaper than a RegExp for the short values of a response.
+ */
+function isBadValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0 || c === 0x0a || c === 0x0d || c > 0xff) return true;
+  }
+  return false;
+}
 
 let partsOf: (r: object) => LightParts | Response | null;
 let trailersOf: (r: object) => ResponseTrailers | undefined;
@@ -96,7 +107,7 @@ function isToken(name: string): boolean {
 function field(out: [string, string][], name: unknown, value: unknown): boolean {
   if (typeof name !== 'string' || !isToken(name)) return false;
   const v = normalizeValue(typeof value === 'string' ? value : String(value));
-  if (BAD_VALUE.test(v)) return false;
+  if (isBadValue(v)) return false;
   out.push([name, v]);
   return true;
 }
@@ -105,7 +116,7 @@ function field(out: [string, string][], name: unknown, value: unknown): boolean 
 function snapshotHeaders(input: unknown): [string, string][] | null {
   const out: [string, string][] = [];
   if (input === undefined || input === null) return input === null ? null : out;
-  if (input instanceof Headers) {
+  if (input instanceof NativeHeaders) {
     input.forEach((v, k) => {
       out.push([k, v]);
     });
@@ -262,7 +273,7 @@ export class LightResponse {
    */
   get headers(): Headers {
     if (this.#real !== null) return this.#real.headers;
-    this.#headers ??= new Headers(this.#fields);
+    this.#headers ??= new NativeHeaders(this.#fields);
     return this.#headers;
   }
 

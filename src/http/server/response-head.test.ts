@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { httpDate } from './http-date.ts';
-import { headString, serializeFields, serializeTrailers } from './response-head.ts';
+import { type HeaderInput, headString, serializeFields, serializeTrailers } from './response-head.ts';
 
 test('records, iterables and Headers serialize alike; arrays repeat a field', () => {
   assert.equal(
@@ -36,15 +36,43 @@ test('Content-Length, Transfer-Encoding and Connection are the server’s to wri
   );
 });
 
+test('checked fields (a LightResponse snapshot) still give framing fields to the server', () => {
+  const pairs: [string, string][] = [
+    ['Content-Type', 'text/plain'],
+    ['content-length', '5'],
+    ['CONNECTION', 'close'],
+    ['Date', 'x'],
+    ['Trailer', 'X-Sum'],
+    ['Transfer-Encoding', 'chunked'],
+  ];
+  assert.deepEqual(serializeFields(pairs, true), {
+    lines: 'Content-Type: text/plain\r\nDate: x\r\nTrailer: X-Sum\r\n',
+    contentLength: 5,
+    close: true,
+    hasDate: true,
+    hasTrailer: true,
+    framingNames: ['CONNECTION', 'Transfer-Encoding'],
+  });
+  assert.deepEqual(serializeFields(pairs, true), serializeFields(pairs), 'as unchecked, for valid input');
+  // Only checking is skipped (the caller validated): a bad Content-Length is still refused.
+  assert.throws(
+    () => serializeFields([['content-length', 'x']], true),
+    (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
+  );
+});
+
 test('CR, LF or NUL in a value, or a bad name, is an InvalidArgumentError', () => {
-  for (const bad of [
+  const bads: HeaderInput[] = [
     { 'x-a': 'v\r\nInjected: 1' },
     { 'x-a': 'v\n' },
     { 'x-a': 'a\0' },
     { 'bad name': 'v' },
     { '': 'v' },
     { 'content-length': '-1' },
-  ]) {
+    [['x-a', 'v\r\n']],
+    [['bad name', 'v']],
+  ];
+  for (const bad of bads) {
     assert.throws(
       () => serializeFields(bad),
       (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',

@@ -9,6 +9,9 @@ import { TCHAR } from '../parser/char-classes.ts';
 import { httpDate } from './http-date.ts';
 import { statusText } from './status-text.ts';
 
+/** The platform's `Headers` (Node's global is a getter: read once, not per response). */
+const NativeHeaders: typeof Headers = globalThis.Headers;
+
 /** Response fields as a handler gives them. */
 export type HeaderInput =
   | Headers
@@ -31,8 +34,6 @@ export interface SerializedFields {
   framingNames?: string[];
 }
 
-const BAD_VALUE = /[\r\n\0]/;
-
 function checkName(name: string): void {
   for (let i = 0; i < name.length; i++) {
     if (TCHAR[name.charCodeAt(i)] !== 1) {
@@ -46,10 +47,12 @@ function checkName(name: string): void {
 }
 
 /**
- * Checks and serializes `input`.
+ * Checks and serializes `input`. `checked`: the names are tokens and the values hold no CR, LF
+ * or NUL already (a snapshot LightResponse validated): only framing fields are looked for. A
+ * `Headers` is taken as checked (its constructor and `set`/`append` refuse such input).
  * @throws InvalidArgumentError for a bad name, or a value with CR, LF or NUL
  */
-export function serializeFields(input: HeaderInput | undefined): SerializedFields {
+export function serializeFields(input: HeaderInput | undefined, checked = false): SerializedFields {
   const out: SerializedFields = {
     lines: '',
     contentLength: -1,
@@ -58,31 +61,55 @@ export function serializeFields(input: HeaderInput | undefined): SerializedField
     hasTrailer: false,
   };
   if (input === undefined) return out;
-  if (input instanceof Headers) {
+  if (input instanceof NativeHeaders) {
     input.forEach((v, k) => {
-      addField(out, k, v);
+      addField(out, k, v, true);
     });
+  } else if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) {
+      const pair = input[i] as readonly [string, string];
+      addField(out, pair[0], String(pair[1]), checked);
+    }
   } else if (Symbol.iterator in input) {
-    for (const [k, v] of input as Iterable<readonly [string, string]>) addField(out, k, String(v));
+    for (const [k, v] of input as Iterable<readonly [string, string]>) addField(out, k, String(v), false);
   } else {
     for (const k of Object.keys(input)) {
       const v = (input as Record<string, string | number | readonly string[]>)[k];
-      if (Array.isArray(v)) for (const x of v) addField(out, k, String(x));
-      else if (v !== undefined) addField(out, k, String(v));
+      if (Array.isArray(v)) for (const x of v) addField(out, k, String(x), false);
+      else if (v !== undefined) addField(out, k, String(v), false);
     }
   }
   return out;
 }
 
-/** Checks one field and adds it to `out` (framing fields are noted, not copied). */
-function addField(out: SerializedFields, name: string, value: string): void {
-  checkName(name);
-  if (BAD_VALUE.test(value)) {
-    throw new InvalidArgumentError(
-      `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
-    );
+/** True when `value` has a CR, LF or NUL (a loop: cheaper than a RegExp for short values). */
+function hasBadValueByte(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a || c === 0) return true;
   }
-  const lower = name.length >= 4 && name.length <= 17 ? name.toLowerCase() : '';
+  return false;
+}
+
+/**
+ * The lengths of the names {@link addField} looks for (Date, Trailer, Connection,
+ * Content-Length, Transfer-Encoding): any other name is copied without being lowercased.
+ */
+const FRAMING_NAME_LENGTH = new Uint8Array(18);
+for (const n of ['date', 'trailer', 'connection', 'content-length', 'transfer-encoding'])
+  FRAMING_NAME_LENGTH[n.length] = 1;
+
+/** Checks one field (unless `checked`) and adds it to `out` (framing fields are noted, not copied). */
+function addField(out: SerializedFields, name: string, value: string, checked: boolean): void {
+  if (!checked) {
+    checkName(name);
+    if (hasBadValueByte(value)) {
+      throw new InvalidArgumentError(
+        `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
+      );
+    }
+  }
+  const lower = name.length <= 17 && FRAMING_NAME_LENGTH[name.length] === 1 ? name.toLowerCase() : '';
   if (lower === 'content-length') {
     if (!/^[0-9]{1,15}$/.test(value.trim())) {
       throw new InvalidArgumentError(`Content-Length '${value}' is not a number of bytes.`);

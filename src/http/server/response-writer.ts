@@ -89,6 +89,14 @@ export class ResponseWriter {
    *   ClosedResourceError once the head was sent
    */
   writeHead(status: number, headers?: HeaderInput): this {
+    return this.writeHeadChecked(status, headers, false);
+  }
+
+  /**
+   * @internal `writeHead`, told whether the fields were validated already (`checked`: a
+   * LightResponse's snapshot; see `serializeFields`)
+   */
+  writeHeadChecked(status: number, headers: HeaderInput | undefined, checked: boolean): this {
     if (this.#headSent || this.#ended)
       throw new ClosedResourceError('writeHead() after the head was sent: set status and fields first.');
     if (!Number.isInteger(status) || status < 200 || status > 999) {
@@ -97,7 +105,7 @@ export class ResponseWriter {
       );
     }
     this.#status = status;
-    this.#fields = serializeFields(headers);
+    this.#fields = serializeFields(headers, checked);
     return this;
   }
 

@@ -41,7 +41,8 @@ export function sendResponse(
   if (parts !== null) {
     // A LightResponse that became a real Response (something read its body): send that one.
     if (!('light' in parts)) return sendResponse(writer, parts, isHead, http10, trailers);
-    writer.writeHead(parts.status, parts.headers);
+    // Its fields were validated when it was made (a snapshot), or are a Headers.
+    writer.writeHeadChecked(parts.status, parts.headers, true);
     if (trailers !== undefined) return endWithTrailers(writer, parts.body ?? undefined, trailers, http10);
     writer.end(parts.body ?? undefined);
     return undefined;
