@@ -8,6 +8,9 @@
  *   through `src/sys/libuv-poll.ts`) alternate, one block each per round.
  * - `loop-wake`: the same ping through a guest-mode EventLoop (epoll): libuv wakes the loop on
  *   the epoll fd, `runOnce(0)` makes nbio's own `epoll_wait(0)`, the reader `recv`s and `send`s.
+ * - `node-net`: the peer, the same ping through Node's `net` on a Unix stream socket (a socket
+ *   pair's kind): libuv's `epoll_pwait` returns the socket, Node `read`s and emits 'data', the
+ *   handler `write`s the next message on the other end. Per wake: one wait, a read, a write.
  * - `wait-ready` / `wait-empty`: nbio's second wait alone: `epoll_wait(epfd, 0)` through koffi
  *   with one ready (level-triggered, never read) event, and on an empty epoll set.
  *
@@ -19,6 +22,10 @@
  *
  * @module
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventLoop } from '../src/loop/event-loop.ts';
 import { sys } from '../src/sys/constants.ts';
 import * as epoll from '../src/sys/epoll.ts';
@@ -88,6 +95,41 @@ function loopPing(loop: EventLoop): Promise<void> {
   });
 }
 
+/** Two ends of a Node `net` Unix stream connection (the peer's ping). */
+async function nodePair(path: string): Promise<{ a: Socket; b: Socket; close(): void }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(path, r));
+  const accepted = new Promise<Socket>((r) => server.once('connection', r));
+  const b = createConnection(path);
+  await new Promise<void>((r) => b.once('connect', r));
+  const a = await accepted;
+  return {
+    a,
+    b,
+    close() {
+      a.destroy();
+      b.destroy();
+      server.close();
+    },
+  };
+}
+
+/** `WAKES` 'data' events on `a`, each answered by the next message from `b`. */
+function nodePing(a: Socket, b: Socket): Promise<void> {
+  let left = WAKES;
+  return new Promise<void>((resolve) => {
+    const onData = (): void => {
+      if (--left > 0) b.write(msg);
+      else {
+        a.off('data', onData);
+        resolve();
+      }
+    };
+    a.on('data', onData);
+    b.write(msg);
+  });
+}
+
 function waits(ready: boolean): () => void {
   return () => {
     const [a, b] = socketpair();
@@ -112,19 +154,30 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const loop = new EventLoop({ selector: 'epoll' });
   const vias: UvPollVia[] = UvPoll.defaultVia() === 'libuv' ? ['koffi', 'libuv'] : ['koffi'];
-  const samples: Record<string, number[]> = { 'loop-wake': [], 'wait-ready': [], 'wait-empty': [] };
+  const dir = mkdtempSync(join(tmpdir(), 'nbio-guest-wake-'));
+  const peer = await nodePair(join(dir, 'ping.sock'));
+  const samples: Record<string, number[]> = {
+    'loop-wake': [],
+    'node-net': [],
+    'wait-ready': [],
+    'wait-empty': [],
+  };
   for (const via of vias) samples[`uvpoll-${via}`] = [];
   await uvPollPing('koffi'); // warm-up
   await loopPing(loop);
+  await nodePing(peer.a, peer.b);
   for (let r = 0; r < rounds; r++) {
     // Alternate the order of the two watches each round so drift hits both alike.
     for (const via of r % 2 === 0 ? vias : [...vias].reverse())
       samples[`uvpoll-${via}`]!.push(await cpuNsAsync(() => uvPollPing(via), WAKES));
     samples['loop-wake']!.push(await cpuNsAsync(() => loopPing(loop), WAKES));
+    samples['node-net']!.push(await cpuNsAsync(() => nodePing(peer.a, peer.b), WAKES));
     samples['wait-ready']!.push(cpuNs(waits(true), WAITS));
     samples['wait-empty']!.push(cpuNs(waits(false), WAITS));
   }
   loop.close();
+  peer.close();
+  rmSync(dir, { recursive: true, force: true });
   const out: Record<string, unknown> = {
     unit: 'ns CPU per wake or call',
     rounds,

@@ -7,8 +7,8 @@
  * Why not `koffi.node.poll`, which does the same: its callback builds a fresh
  * `{ readable, writable, disconnect }` object per wake, setting three named properties from C
  * strings (each an internalized-string lookup in V8), before it calls JS. Measured on the
- * guest-mode wake path (`bench/guest-wake.ts`, hot, one process per variant, alternating): 5.9–6.4 µs
- * of CPU per wake with `koffi.node.poll`, 5.0–5.3 µs with this, about 0.9 µs (15%) less per wake.
+ * guest-mode wake path (`bench/guest-wake.ts`, hot, alternating in one process, medians of 7
+ * rounds): 6.28 µs of CPU per wake with `koffi.node.poll`, 5.41 µs with this, 0.9 µs (14%) less.
  *
  * Facts it relies on (checked by `libuv-poll.test.ts`):
  * - the main thread's Node loop is `uv_default_loop()`; a worker's is not, and from JS there is
