@@ -239,6 +239,9 @@ export interface DelayCheckOptions {
   readonly max?: number;
 }
 
+/** checkDelay's default options: one shared object, not a new `{}` per call (timers call it per insert). */
+const DEFAULT_DELAY_CHECK: DelayCheckOptions = Object.freeze({});
+
 /**
  * The one check for every delay, timeout, interval and linger time in nbio (loop timers, sleep,
  * withTimeout, the styles, compat, connect timeouts, offload pools): `value` must be a finite
@@ -249,7 +252,11 @@ export interface DelayCheckOptions {
  * @returns `value`, typed as a number
  * @throws InvalidArgumentError (NBIO_INVALID_ARGUMENT) naming the value that was given
  */
-export function checkDelay(value: unknown, what: string, options: DelayCheckOptions = {}): number {
+export function checkDelay(
+  value: unknown,
+  what: string,
+  options: DelayCheckOptions = DEFAULT_DELAY_CHECK,
+): number {
   const unit = options.unit ?? 'ms';
   const positive = options.positive ?? false;
   const signed = options.signed ?? false;

@@ -83,6 +83,17 @@ for (const { backend, mode } of configs) {
       loop.close();
     });
 
+    test('timer callbacks get the arguments given after the callback (callLater, callAt, reschedule)', async () => {
+      const loop = make();
+      const got: unknown[][] = [];
+      loop.callLater(1, (...a: unknown[]) => got.push(a), 'x', 2);
+      loop.callAt(loop.time(), (...a: unknown[]) => got.push(a), 'y');
+      loop.callLater(2, (...a: unknown[]) => got.push(a)).reschedule(3);
+      await loop.runUntilComplete(() => new Promise<void>((r) => loop.callLater(20, r)));
+      assert.deepEqual(got, [['y'], ['x', 2], []]);
+      loop.close();
+    });
+
     test("timers set by one callback count from the iteration's time (libuv's uv_now)", async () => {
       const loop = make();
       let whens: number[] = [];

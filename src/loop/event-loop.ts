@@ -197,41 +197,37 @@ export class EventLoop implements TimerOwner {
   }
 
   /** Runs `callback(...args)` once `delayMs` has passed. @throws ClosedResourceError, InvalidArgumentError */
-  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle;
+  // The implementation reads `arguments` instead of a rest parameter: most timers take no
+  // arguments and share NO_ARGS, where a rest parameter would allocate an array per call.
+  callLater(delayMs: number, callback: (...a: never[]) => void): TimerHandle {
     this.#checkOpen('callLater');
     checkDelay(delayMs, 'callLater delay');
-    return this.#addTimer(
-      this.timerBase() + delayMs,
-      delayMs,
-      callback as unknown as (...a: never[]) => void,
-      args,
-    );
+    // biome-ignore lint/complexity/noArguments: a rest parameter allocates an array per timer (32 B), `arguments` read in optimized code does not
+    const args = arguments.length > 2 ? Array.prototype.slice.call(arguments, 2) : NO_ARGS;
+    // The cached time read here, not through a call: a double returned or passed is boxed.
+    const base = this.#nowCached ? this.#now : this.timerBase();
+    const t = new TimerHandle(this, base + delayMs, this.#sequence++, callback, args);
+    this.#timers.push(t, delayMs);
+    if (this.#guest !== null) this.#guest.timerAdded(t, !this.#inIteration);
+    return t;
   }
 
   /** Runs `callback(...args)` at loop time `when` (see `time()`). */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle;
+  callAt(when: number, callback: (...a: never[]) => void): TimerHandle {
     this.#checkOpen('callAt');
     checkDeadline(when, 'callAt time');
-    return this.#addTimer(when, -1, callback as unknown as (...a: never[]) => void, args);
-  }
-
-  /** `delayMs`: the delay `when` was computed from (it picks the timer's list), −1 for `callAt`. */
-  #addTimer(
-    when: number,
-    delayMs: number,
-    callback: (...a: never[]) => void,
-    args: readonly unknown[],
-  ): TimerHandle {
-    // Most timers take no arguments: share one empty array so the rest-parameter array does not
-    // escape and V8 need not keep one per timer.
-    const t = new TimerHandle(this, when, this.#sequence++, callback, args.length === 0 ? NO_ARGS : args);
-    this.#timers.push(t, delayMs);
-    if (this.#guest !== null) this.#guest.timerAdded(when, !this.#inIteration);
+    // biome-ignore lint/complexity/noArguments: as in callLater
+    const args = arguments.length > 2 ? Array.prototype.slice.call(arguments, 2) : NO_ARGS;
+    const t = new TimerHandle(this, when, this.#sequence++, callback, args);
+    this.#timers.push(t);
+    if (this.#guest !== null) this.#guest.timerAdded(t, !this.#inIteration);
     return t;
   }
 
   /**
-   * @internal TimerOwner: the time a new deadline counts from. Like libuv's `uv_now`, it is read
+   * @internal The time a new deadline counts from. Like libuv's `uv_now`, it is read
    * once per iteration (after the wait) and stays the same for the callbacks of that iteration;
    * outside an iteration the real clock is read once per JavaScript turn (a microtask forgets
    * it), as Node's `setTimeout` counts from libuv's cached time. So a timer set after long
@@ -259,12 +255,15 @@ export class EventLoop implements TimerOwner {
       this.#guest.armNodeTimer();
   }
 
-  /** @internal TimerOwner: a timer's deadline moved from `previousWhen` (re-armed with `delayMs`). */
-  timerRescheduled(t: TimerHandle, previousWhen: number, delayMs: number): void {
+  /** @internal TimerOwner: `t` is re-armed `delayMs` from the loop's cached time. */
+  timerRescheduled(t: TimerHandle, delayMs: number): void {
+    const previousWhen = t.when;
+    const when = (this.#nowCached ? this.#now : this.timerBase()) + delayMs;
+    t.when = when;
     if (this.#closed) return;
     t.sequence = this.#sequence++;
     if (!t.active && !t.hasRef()) this.#unrefTimers++;
-    this.#timers.update(t, previousWhen, delayMs);
+    this.#timers.update(t, when < previousWhen, delayMs);
     const guest = this.#guest;
     if (guest !== null && !this.#inIteration && t.when < guest.nodeTimerWhen) guest.armNodeTimer();
   }

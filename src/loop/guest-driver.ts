@@ -9,6 +9,7 @@
  */
 import { UvPoll } from '../sys/uv-poll.ts';
 import type { Clock } from './clock.ts';
+import type { TimerHandle } from './handle.ts';
 import type { TimerHeap } from './timer-heap.ts';
 
 /** The longest delay a Node timer takes (2^31−1 ms); longer waits re-arm when it fires. */
@@ -65,9 +66,12 @@ export class GuestDriver {
     if (this.#immediate === null && !this.#closed) this.#immediate = setImmediate(this.#onImmediate);
   }
 
-  /** A timer due at `when` was added; `outside`: not from inside an iteration. */
-  timerAdded(when: number, outside: boolean): void {
-    if (outside && when < this.#nodeTimerWhen) this.armNodeTimer();
+  /**
+   * Timer `t` was added; `outside`: not from inside an iteration. Takes the handle, not its
+   * deadline: a double passed to a call that is not inlined is boxed, an allocation per timer.
+   */
+  timerAdded(t: TimerHandle, outside: boolean): void {
+    if (outside && t.when < this.#nodeTimerWhen) this.armNodeTimer();
     else if (!this.#nodeTimerRefed) this.syncNodeTimerRef();
   }
 

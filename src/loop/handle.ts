@@ -43,26 +43,47 @@ export class Handle {
 export interface TimerOwner {
   /** Removes a cancelled timer from the heap. */
   timerCancelled(timer: TimerHandle): void;
-  /** Re-positions (or re-inserts) a timer whose deadline changed from `previousWhen`, re-armed with `delayMs`. */
-  timerRescheduled(timer: TimerHandle, previousWhen: number, delayMs: number): void;
-  /** The loop time a new deadline counts from (the loop's cached time, like libuv's `uv_now`). */
-  timerBase(): number;
+  /**
+   * Re-arms `timer` `delayMs` from the loop time a new deadline counts from (the loop's cached
+   * time, like libuv's `uv_now`): sets its `when` and a new sequence, and re-positions (or
+   * re-inserts) it.
+   */
+  timerRescheduled(timer: TimerHandle, delayMs: number): void;
   /** `timer.ref()`/`unref()` changed whether it keeps the process alive. */
   timerRefChanged?(timer: TimerHandle): void;
 }
 
+/**
+ * @internal A link of a per-delay timer list (src/loop/timer-lists.ts): a `TimerHandle`, or the
+ * list's own sentinel. The list is circular and doubly linked, so a timer unlinks itself in O(1).
+ */
+export interface TimerLink {
+  listPrev: TimerLink;
+  listNext: TimerLink;
+}
+
 /** A callback scheduled for a point in loop time. Ordered by (when, sequence). */
-export class TimerHandle extends Handle {
+export class TimerHandle extends Handle implements TimerLink {
+  // `when` and `sequence` start as numbers (set in the constructor): a field declared without
+  // a value starts as `undefined`, V8 then keeps it as a tagged field, and every store of a
+  // fractional deadline (each re-arm) allocates a new HeapNumber instead of writing in place.
   /** Deadline in loop time (ms). */
-  when: number;
+  when = 0;
   /** Insertion order, the tie-break for equal deadlines (libuv's start_id). */
-  sequence: number;
+  sequence = 0;
   /**
    * Where this timer's current entry in its owner's TimerHeap is: the entry's sequence when it is
    * in the binary heap, −2 − that sequence when it is in a per-delay list, −1 when it has none
    * (fired or cancelled). Maintained by TimerHeap only.
    */
   heapSeq = -1;
+  /**
+   * @internal Its neighbours in a per-delay list while it is in one (`heapSeq` ≤ −2; the timer
+   * is its own list node, so a timer costs no other allocation); itself otherwise.
+   */
+  listPrev: TimerLink = this;
+  /** @internal See `listPrev`. */
+  listNext: TimerLink = this;
   readonly #owner: TimerOwner;
   #refed = true;
 
@@ -129,9 +150,7 @@ export class TimerHandle extends Handle {
    */
   reschedule(delayMs: number): void {
     checkDelay(delayMs, 'reschedule delay');
-    const previousWhen = this.when;
-    this.when = this.#owner.timerBase() + delayMs;
     this.isCancelled = false;
-    this.#owner.timerRescheduled(this, previousWhen, delayMs);
+    this.#owner.timerRescheduled(this, delayMs);
   }
 }

@@ -23,11 +23,13 @@ function ownerOf(heap: TimerHeap): TimerOwner & { seq: number } {
   const owner = {
     seq: 0,
     timerCancelled: (t: TimerHandle) => heap.remove(t),
-    timerRescheduled: (t: TimerHandle, previousWhen: number) => {
+    // Its loop time is always 0: a re-arm with `delayMs` is due at `delayMs`.
+    timerRescheduled: (t: TimerHandle, delayMs: number) => {
+      const previousWhen = t.when;
+      t.when = delayMs;
       t.sequence = owner.seq++;
-      heap.update(t, previousWhen);
+      heap.update(t, t.when < previousWhen);
     },
-    timerBase: () => 0,
   };
   return owner;
 }
@@ -37,7 +39,7 @@ function rekey(heap: TimerHeap, owner: { seq: number }, t: TimerHandle, when: nu
   const previousWhen = t.when;
   t.when = when;
   t.sequence = owner.seq++;
-  heap.update(t, previousWhen);
+  heap.update(t, t.when < previousWhen);
 }
 
 function timer(owner: TimerOwner & { seq: number }, when: number, label = ''): TimerHandle {
@@ -138,7 +140,7 @@ describe('TimerHeap', () => {
     const b = timer(owner, 5, 'b');
     heap.push(a);
     heap.push(b);
-    a.reschedule(5); // timerBase() is 0 in this owner: when stays 5, sequence becomes the newest
+    a.reschedule(5); // the owner's time is 0: when stays 5, sequence becomes the newest
     assert.deepEqual(drain(heap), [b, a]);
   });
 
@@ -174,7 +176,7 @@ describe('TimerHeap', () => {
       heap.entries <= 4 * heap.size + 256,
       `compacted: ${heap.entries} entries for ${heap.size} live`,
     );
-    for (let i = 1500; i < 1900; i++) ts[i]!.reschedule(3000 + i); // timerBase() is 0: due at 3000 + i
+    for (let i = 1500; i < 1900; i++) ts[i]!.reschedule(3000 + i); // the owner's time is 0: due at 3000 + i
     // … and tidy(), once per loop iteration, as soon as they outnumber the live.
     for (let i = 1900; i < 2000; i++) ts[i]!.cancel();
     for (let i = 1500; i < 1700; i++) ts[i]!.cancel();
@@ -205,7 +207,7 @@ describe('TimerHeap', () => {
     const [a, b, c] = [timer(owner, 5, 'a'), timer(owner, 6, 'b'), timer(owner, 7, 'c')];
     for (const t of [a, b, c]) heap.push(t);
     a.cancel();
-    a.reschedule(8); // timerBase() is 0 here: due at 8
+    a.reschedule(8); // the owner's time is 0: due at 8
     rekey(heap, owner, c, 1);
     assert.equal(heap.size, 3);
     assert.deepEqual(drain(heap), [c, b, a]);

@@ -6,27 +6,31 @@
  *
  * - **per-delay lists** (`src/loop/timer-lists.ts`, Node's design): a timer scheduled with a
  *   delay (`callLater`, `reschedule`) is appended to the list of that delay, already in order
- *   since the loop's time never goes backwards. Insert and fire are O(1) plus a sift in a heap
- *   of *lists*, one per distinct delay: idle timeouts, thousands of timers sharing a delay, pay
- *   no O(log n) per timer;
+ *   since the loop's time never goes backwards. The lists are intrusive (the handle is the list
+ *   node): insert, cancel and fire are O(1) plus, for fire, a sift in a heap of *lists*, one per
+ *   distinct delay: idle timeouts, thousands of timers sharing a delay, pay no O(log n) per
+ *   timer and allocate nothing but their handle;
  * - **a binary heap** (`src/loop/timer-entry-heap.ts`) for the rest: `callAt`, and a timer a list
  *   cannot take in order. An entry is two numbers and a reference in parallel arrays.
  *
- * Cancel and re-arm are lazy, as in Node's timer lists:
+ * Cancel and re-arm:
  *
- * - **cancel** marks the timer; its entry stays until it reaches the top or the structures are
- *   compacted (when dead entries outnumber live ones, an O(n) rebuild, so amortized O(1));
+ * - **cancel** unlinks a listed timer (O(1); the list's key in its queue stays a lower bound,
+ *   fixed when the list reaches the top). A heap entry is marked dead and stays until it reaches
+ *   the top or the heap is compacted (when dead entries outnumber live ones, an O(n) rebuild, so
+ *   amortized O(1));
  * - **re-arm to a later deadline** (a sliding idle timeout, Node's `timeout.refresh()`) changes
- *   only the handle: its entry keeps the old, earlier key; at the top of the heap it is re-keyed
- *   once, at the head of a list it is appended again to that list's tail, or moved to the heap
- *   when it does not sort there;
- * - **re-arm to an earlier deadline** makes a new entry; the old one is dead.
+ *   only the handle: it keeps its place, keyed by the old, earlier deadline; at the top of the
+ *   heap it is re-keyed once, at the head of a list it is appended again to that list's tail,
+ *   or moved to the heap when it does not sort there;
+ * - **re-arm to an earlier deadline** unlinks a listed timer and places it anew; a heap entry
+ *   gets a new entry and the old one is dead.
  *
- * An entry is the timer's *current* entry while `handle.heapSeq` equals the entry's sequence
- * (every schedule takes a fresh sequence); for a list entry `heapSeq` is −2 − the sequence, so
- * a cancel knows which structure lost a live entry. `peek()` and `popDue()` first clean the tops (drop
- * dead entries, re-key moved ones), so the deadline they report is exact: a moved or cancelled
- * timer never makes the loop wake early. `size` counts live timers only.
+ * A heap entry is the timer's *current* entry while `handle.heapSeq` equals the entry's sequence
+ * (every schedule takes a fresh sequence); a listed timer has `heapSeq` = −2 − the sequence it
+ * was appended with, so a cancel knows which structure holds it. `peek()` and `popDue()` first
+ * clean the tops (drop dead entries, re-key moved ones), so the deadline they report is exact: a
+ * moved or cancelled timer never makes the loop wake early. `size` counts live timers only.
  *
  * @module
  */
@@ -37,8 +41,9 @@ import { TimerLists } from './timer-lists.ts';
 /** Compaction waits for at least this many dead entries (a small heap is never rebuilt). */
 const MIN_DEAD_TO_COMPACT = 256;
 /**
- * A cancel or re-arm compacts when dead entries outnumber live ones this many times (a bound on
- * memory: each cancel then costs O(1) amortized); `tidy()`, once per loop iteration, at 1.
+ * A cancel or re-arm compacts the heap when its dead entries outnumber its live ones this many
+ * times (a bound on memory: each cancel then costs O(1) amortized); `tidy()`, once per loop
+ * iteration, at 1.
  */
 const DEAD_PER_LIVE_ON_CANCEL = 3;
 
@@ -131,26 +136,33 @@ export class TimerHeap {
     this.#heapLive++;
   }
 
-  /** Takes `t` out (a cancel): O(1), its entry is dropped lazily. No-op if `t` is not in it. */
+  /**
+   * Takes `t` out (a cancel): O(1). A listed timer is unlinked; a heap entry is dropped lazily.
+   * No-op if `t` is not in it.
+   */
   remove(t: TimerHandle): void {
     const code = t.heapSeq;
     if (code === -1) return;
-    if (code >= 0) this.#heapLive--;
     t.heapSeq = -1;
     this.#live--;
-    this.#maybeCompact();
+    if (code <= -2) this.#lists.unlink(t);
+    else {
+      this.#heapLive--;
+      this.#maybeCompact();
+    }
   }
 
   /**
    * `t.when` and `t.sequence` were set anew (a re-arm; `t.sequence` must never have been used
-   * before); `previousWhen` is `t.when` before the change, `delayMs` the delay it was re-armed
-   * with (−1: none). O(1) when the deadline did not move earlier: the entry stays, keyed by the
-   * earlier deadline, until it reaches the top of the heap (re-keyed there) or the head of its
-   * list (appended again to the list's tail if it sorts there, else moved to the heap). An
-   * earlier deadline gets a new entry (in `delayMs`'s list, else the heap). A timer not in the
-   * heap (fired or cancelled) is pushed.
+   * before); `earlier`: the new deadline is before the one it replaces; `delayMs` the delay it
+   * was re-armed with (−1: none). O(1) when the deadline did not move earlier: the timer stays
+   * where it is, keyed by the earlier deadline, until it reaches the top of the heap (re-keyed
+   * there) or the head of its list (appended again to the list's tail if it sorts there, else
+   * moved to the heap). An earlier deadline is placed anew (in `delayMs`'s list, else the heap).
+   * A timer not in the heap (fired or cancelled) is pushed. (A flag, not the old deadline: a
+   * double passed to a call that is not inlined is boxed, an allocation per re-arm.)
    */
-  update(t: TimerHandle, previousWhen: number, delayMs = -1): void {
+  update(t: TimerHandle, earlier: boolean, delayMs = -1): void {
     const code = t.heapSeq;
     if (code === -1) {
       this.push(t, delayMs);
@@ -158,8 +170,9 @@ export class TimerHeap {
     }
     // A later deadline leaves the entry where it is, keyed by the earlier one (keys only ever lag
     // behind a later re-arm): the heap re-keys it when it reaches the top, a list appends it again.
-    if (t.when >= previousWhen) return;
-    if (code >= 0) this.#heapLive--;
+    if (!earlier) return;
+    if (code <= -2) this.#lists.unlink(t);
+    else this.#heapLive--;
     this.#place(t, delayMs);
     this.#maybeCompact();
   }
@@ -177,8 +190,8 @@ export class TimerHeap {
   /**
    * Rebuilds the heap without its dead entries when they outnumber its live ones (O(n)): the loop
    * calls this once per iteration before taking due timers, since popping a dead heap entry
-   * costs O(log n) and skipping it in a rebuild O(1). A list drops a dead entry at its head in
-   * O(1) already, so lists are compacted only to bound memory (`remove`, `update`).
+   * costs O(log n) and skipping it in a rebuild O(1). Lists hold no dead entries (a cancel
+   * unlinks).
    */
   tidy(): void {
     const live = this.#heapLive;
@@ -187,12 +200,8 @@ export class TimerHeap {
   }
 
   #maybeCompact(): void {
-    const dead = this.entries - this.#live;
-    if (dead >= MIN_DEAD_TO_COMPACT && dead > DEAD_PER_LIVE_ON_CANCEL * this.#live) this.#compact();
-  }
-
-  #compact(): void {
-    this.#lists.compact();
-    this.#heap.compact();
+    const live = this.#heapLive;
+    const dead = this.#heap.length - live;
+    if (dead >= MIN_DEAD_TO_COMPACT && dead > DEAD_PER_LIVE_ON_CANCEL * live) this.#heap.compact();
   }
 }

@@ -30,11 +30,12 @@ function ownerOf(heap: TimerHeap): Owner {
     base: 0,
     seq: 0,
     timerCancelled: (t) => heap.remove(t),
-    timerRescheduled: (t, previousWhen, delayMs) => {
+    timerRescheduled: (t, delayMs) => {
+      const previousWhen = t.when;
+      t.when = owner.base + delayMs;
       t.sequence = owner.seq++;
-      heap.update(t, previousWhen, delayMs);
+      heap.update(t, t.when < previousWhen, delayMs);
     },
-    timerBase: () => owner.base,
   };
   return owner;
 }
@@ -183,6 +184,65 @@ describe('TimerHeap per-delay lists', () => {
     assert.deepEqual(drain(heap), ts.slice(3000).sort(byKey));
     assert.equal(heap.entries, 0);
     assert.equal(heap.lists, 0);
+  });
+
+  test('cancel unlinks at once: no dead entry stays, and the cancelled handle keeps no link into its list', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const ts = Array.from({ length: 1000 }, (_, i) => later(heap, owner, 10 + (i % 3)));
+    for (let i = 0; i < 1000; i += 2) ts[i]!.cancel();
+    assert.equal(heap.size, 500);
+    assert.equal(heap.entries, 500, 'a list holds only live timers');
+    const gone = ts[0]!;
+    assert.equal(gone.listPrev, gone, 'unlinked: it refers to itself, not to its old neighbours');
+    assert.equal(gone.listNext, gone);
+    assert.deepEqual(drain(heap), ts.filter((_, i) => i % 2 === 1).sort(byKey));
+  });
+
+  test("cancelling a list's first timer leaves its queue key behind; the next timer still sorts right against other lists and the heap", () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const a1 = later(heap, owner, 10); // 10: the 10 ms list is keyed 10
+    const b1 = later(heap, owner, 12); // 12
+    owner.base = 3;
+    const a2 = later(heap, owner, 10); // 13
+    const c = at(heap, owner, 12.5);
+    a1.cancel(); // the 10 ms list's key stays 10, its first timer is now a2 at 13
+    assert.equal(heap.peek(), b1, 'the stale key is fixed when the list reaches the top');
+    owner.base = 20;
+    assert.deepEqual(
+      [heap.popDue(owner.base), heap.popDue(owner.base), heap.popDue(owner.base), heap.popDue(owner.base)],
+      [b1, c, a2, undefined],
+    );
+  });
+
+  test('an emptied list stays queued until it reaches the top, and takes new timers of its delay', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    const a = later(heap, owner, 50); // 50
+    const x = later(heap, owner, 5); // 5
+    a.cancel();
+    assert.equal(heap.lists, 2, 'the empty 50 ms list is dropped lazily');
+    owner.base = 1;
+    const b = later(heap, owner, 50); // 51, into the same list
+    assert.equal(heap.lists, 2);
+    assert.ok(b.heapSeq <= -2, 'listed');
+    assert.deepEqual(drain(heap), [x, b]);
+    assert.equal(heap.lists, 0);
+  });
+
+  test('an emptied, still queued list refuses a timer due before its last one (a clock set back): it goes to the heap', () => {
+    const heap = new TimerHeap();
+    const owner = ownerOf(heap);
+    owner.base = 100;
+    const a = later(heap, owner, 10); // 110: the list is keyed 110
+    a.cancel();
+    owner.base = 50; // an injected clock set back
+    const b = later(heap, owner, 10); // 60: would sort before the list's key, so the heap takes it
+    assert.ok(b.heapSeq >= 0, 'in the heap');
+    const c = at(heap, owner, 70);
+    assert.equal(heap.peek(), b);
+    assert.deepEqual(drain(heap), [b, c]);
   });
 
   test('past 4096 delays, further timers go to the heap; order holds', () => {

@@ -10,41 +10,47 @@
  * heap of lists (one entry per distinct delay in use, not one per timer). Idle timeouts, where
  * thousands of timers share one delay, cost no O(log n) sift per insert or per fire.
  *
- * A list refuses a timer that would not sort after its last entry (an injected clock set back, a
- * `callAt`), and no new list is made past `MAX_LISTS` delays: the caller then keeps the timer in
- * its binary heap. Entries follow the heap's rules, with the sequence coded so the
- * owner can tell where a timer's entry is: an entry is current while `handle.heapSeq` equals
- * −2 − its sequence ( below the heap's codes and the −1 of "none"); cancel
- * leaves a dead entry, dropped in O(1) when it reaches the head, or at compaction. A list's key in the queue may be earlier than its true head (the head
- * was cancelled since), never later; `peek()` re-keys it when it reaches the top.
+ * The lists are intrusive: a `TimerHandle` is its own list node (`listPrev`/`listNext`), and a
+ * `DelayList` is the sentinel that closes its circle, so appending allocates nothing and a cancel
+ * unlinks the timer in O(1) (`unlink`), touching neither the queue nor any array. The queue is
+ * lazy: a list's key there is a lower bound of its first timer's key (a cancel or a fire may have
+ * taken the first one since), fixed when the list reaches the top (`peek()`), and an emptied list
+ * stays queued until then.
+ *
+ * A list refuses a timer that would not sort after the last one appended to it (an injected
+ * clock set back, a `callAt`), and no new list is made past `MAX_LISTS` delays: the caller then
+ * keeps the timer in its binary heap. A listed timer has `heapSeq` = −2 − the sequence it was
+ * appended with (below the heap's codes and the −1 of "none"). A timer re-armed later in place
+ * (`TimerHeap.update`) keeps its place, keyed by that older sequence; at the head of its list
+ * it is appended again to the tail, or handed to the heap when it does not sort there.
  *
  * @module
  */
-import type { TimerHandle } from './handle.ts';
+import type { TimerHandle, TimerLink } from './handle.ts';
 
 /**
  * At most this many delays have a list at once; timers of further delays go to the heap, so a
  * program that uses a new delay for every timer gets the heap's O(log n), not a queue of lists
- * as large as the heap plus a list per timer.
+ * as large as the heap.
  */
 const MAX_LISTS = 4096;
-/** A list's consumed slots are reclaimed (copied down) once there are this many and they are the majority. */
-const MIN_HEAD_TO_SHIFT = 1024;
 
-/** The timers of one delay, in the order they were scheduled (so in (when, sequence) order). */
-class DelayList {
+/**
+ * The timers of one delay, in the order they were appended (so in (when, sequence) order): the
+ * sentinel of a circular doubly linked list (`listNext` is the first timer, `listPrev` the
+ * last; both are the list itself when it is empty).
+ */
+class DelayList implements TimerLink {
+  listPrev: TimerLink = this;
+  listNext: TimerLink = this;
   readonly delayMs: number;
-  /** Entries from `head` on; consumed slots hold null (no reference kept to a fired timer). */
-  readonly handles: (TimerHandle | null)[] = [];
-  readonly seqs: number[] = [];
-  head = 0;
-  /** The key of the last entry appended: a new entry must sort after it. */
+  /** The key of the last timer appended since the list was queued: a new one must sort after it. */
   lastWhen = Number.NEGATIVE_INFINITY;
   lastSeq = -1;
-  /** The list's key in the queue: ≤ the key of its first current entry. */
+  /** The list's key in the queue: ≤ the key of its first timer. */
   keyWhen = 0;
   keySeq = 0;
-  /** Whether the list is in the queue (it is while it holds entries). */
+  /** Whether the list is in the queue (from its first append until it is found empty at the top). */
   queued = false;
 
   constructor(delayMs: number) {
@@ -55,7 +61,7 @@ class DelayList {
 /** @internal Per-delay lists of timers; see the module comment. */
 export class TimerLists {
   readonly #byDelay = new Map<number, DelayList>();
-  /** Binary min-heap of the non-empty lists by (keyWhen, keySeq). */
+  /** Binary min-heap of the queued lists by (keyWhen, keySeq). */
   readonly #queue: DelayList[] = [];
   /** The list used last (most programs schedule with one or two delays). */
   #lastList: DelayList | null = null;
@@ -69,32 +75,33 @@ export class TimerLists {
   now = Number.NEGATIVE_INFINITY;
 
   /**
-   * @param toHeap takes a timer whose current list entry was re-armed later in place and does
-   *   not sort at its list's tail, to give it a heap entry
+   * @param toHeap takes a timer re-armed later in place that does not sort at its list's tail,
+   *   to give it a heap entry
    */
   constructor(toHeap: (t: TimerHandle) => void) {
     this.#toHeap = toHeap;
   }
 
-  /** Number of entries in all lists, live and dead. */
+  /** Number of timers in all lists. */
   get entries(): number {
     return this.#entries;
   }
 
-  /** Number of lists (distinct delays with entries). */
+  /** Number of lists (distinct delays queued, emptied ones until they reach the top). */
   get lists(): number {
     return this.#byDelay.size;
   }
 
   /**
-   * Appends an entry for `t` (keyed by its current when and sequence) to the list of `delayMs`
-   * and makes it `t`'s current entry (`t.heapSeq`). O(1). False (and `t` untouched) when that list cannot take it in order, or a new list would pass `MAX_LISTS`.
+   * Appends `t` (keyed by its current when and sequence) to the list of `delayMs` and marks it
+   * listed (`t.heapSeq`). O(1). False (and `t` untouched) when that list cannot take it in
+   * order, or a new list would pass `MAX_LISTS`.
    */
   append(t: TimerHandle, delayMs: number): boolean {
-    let list: DelayList | undefined = this.#lastList ?? undefined;
-    if (list === undefined || list.delayMs !== delayMs) {
-      list = this.#byDelay.get(delayMs);
-      if (list === undefined) {
+    let list = this.#lastList;
+    if (list === null || list.delayMs !== delayMs) {
+      list = this.#byDelay.get(delayMs) ?? null;
+      if (list === null) {
         if (this.#byDelay.size >= MAX_LISTS) return false;
         list = new DelayList(delayMs);
         this.#byDelay.set(delayMs, list);
@@ -112,28 +119,57 @@ export class TimerLists {
     return true;
   }
 
-  /** Appends `t` to `list` if it sorts after the list's last entry (the queue is the caller's). */
+  /** Links `t` at the tail of `list` if it sorts after the list's last append (the queue is the caller's). */
   #appendTo(list: DelayList, t: TimerHandle): boolean {
     const when = t.when;
     const seq = t.sequence;
     if (when < list.lastWhen || (when === list.lastWhen && seq <= list.lastSeq)) return false;
     t.heapSeq = -2 - seq;
-    list.handles.push(t);
-    list.seqs.push(seq);
+    const last = list.listPrev;
+    t.listPrev = last;
+    t.listNext = list;
+    last.listNext = t;
+    list.listPrev = t;
     list.lastWhen = when;
     list.lastSeq = seq;
     this.#entries++;
     return true;
   }
 
-  /** The earliest current timer of all lists, or undefined; cleans and re-keys the top list. */
+  /**
+   * Takes listed `t` out of its list in O(1); the list's key in the queue stays (a lower bound).
+   * `t.heapSeq` is the caller's.
+   */
+  unlink(t: TimerHandle): void {
+    const prev = t.listPrev;
+    const next = t.listNext;
+    prev.listNext = next;
+    next.listPrev = prev;
+    // No references into the list from a handle the caller may keep.
+    t.listPrev = t;
+    t.listNext = t;
+    this.#entries--;
+  }
+
+  /** The earliest timer of all lists, or undefined; fixes the top list's key first. */
   peek(): TimerHandle | undefined {
     const queue = this.#queue;
     while (queue.length > 0) {
       const list = queue[0]!; // length > 0
-      const t = this.#cleanHead(list);
-      if (t === undefined) this.#dropTop(list);
-      else if (t.when !== list.keyWhen || t.sequence !== list.keySeq) {
+      const first = list.listNext;
+      if (first === list) {
+        this.#dropTop(list);
+        continue;
+      }
+      const t = first as TimerHandle; // a list links timers and its own sentinel only
+      if (t.heapSeq !== -2 - t.sequence) {
+        // Re-armed later in place (a sliding timeout): to the tail if it sorts there and is due
+        // no later than a timer set now with this list's delay (else, re-armed with a longer
+        // delay, it would make the list refuse the next timers of its own delay); else to the
+        // heap, which can key it anywhere. Either way the list's key stays a lower bound.
+        this.unlink(t);
+        if (!(t.when <= this.now + list.delayMs && this.#appendTo(list, t))) this.#toHeap(t);
+      } else if (t.when !== list.keyWhen || t.sequence !== list.keySeq) {
         list.keyWhen = t.when;
         list.keySeq = t.sequence;
         this.#down(0);
@@ -142,108 +178,28 @@ export class TimerLists {
     return undefined;
   }
 
-  /** Removes the timer `peek()` just returned (the head of the top list). */
+  /** Removes the timer `peek()` just returned (the first of the top list); the key is fixed lazily. */
   shift(): void {
     const list = this.#queue[0]!; // peek() returned a timer, so the queue is not empty
-    list.handles[list.head] = null;
-    list.head++;
-    this.#entries--;
-    const t = this.#cleanHead(list);
-    if (t === undefined) this.#dropTop(list);
-    else {
-      list.keyWhen = t.when;
-      list.keySeq = t.sequence;
-      this.#down(0);
-    }
+    this.unlink(list.listNext as TimerHandle);
   }
 
-  /** Drops every entry that is not current, keeping the order; O(entries + lists log lists). */
-  compact(): void {
-    const queue = this.#queue;
-    queue.length = 0;
-    this.#entries = 0;
-    for (const list of this.#byDelay.values()) {
-      const { handles, seqs } = list;
-      let n = 0;
-      for (let i = list.head; i < handles.length; i++) {
-        const t = handles[i]!; // i < length; slots from head on are not null
-        const s = seqs[i]!;
-        if (t.heapSeq !== -2 - s) continue;
-        handles[n] = t;
-        seqs[n] = s;
-        n++;
-      }
-      handles.length = n;
-      seqs.length = n;
-      list.head = 0;
-      this.#entries += n;
-      if (n === 0) {
-        this.#forget(list);
-        continue;
-      }
-      // The first entry's key, or −∞ if it was re-armed in place (peek() then moves it to the heap).
-      const first = handles[0]!;
-      const current = first.sequence === seqs[0];
-      list.keyWhen = current ? first.when : Number.NEGATIVE_INFINITY;
-      list.keySeq = current ? first.sequence : -1;
-      list.queued = true;
-      queue.push(list);
-    }
-    for (let i = (queue.length >> 1) - 1; i >= 0; i--) this.#down(i);
-  }
-
-  /** Removes every entry; appends the timers of the current ones to `live` (marked out). */
+  /** Removes every timer; appends them to `live` (marked out: `heapSeq` −1). */
   clear(live: TimerHandle[]): void {
     for (const list of this.#byDelay.values()) {
-      const { handles, seqs } = list;
-      for (let i = list.head; i < handles.length; i++) {
-        const t = handles[i]!; // slots from head on are not null
-        if (t.heapSeq === -2 - seqs[i]!) {
-          live.push(t);
-          t.heapSeq = -1;
-        }
+      for (let link = list.listNext; link !== list; ) {
+        const t = link as TimerHandle; // every link but the sentinel is a timer
+        link = t.listNext;
+        t.listPrev = t;
+        t.listNext = t;
+        t.heapSeq = -1;
+        live.push(t);
       }
     }
     this.#byDelay.clear();
     this.#queue.length = 0;
     this.#lastList = null;
     this.#entries = 0;
-  }
-
-  /**
-   * Drops the dead entries at the head of `list` and hands on the ones re-armed in place; returns
-   * its first current timer, or undefined when the list is empty. Reclaims consumed slots.
-   */
-  #cleanHead(list: DelayList): TimerHandle | undefined {
-    const { handles, seqs } = list;
-    let head = list.head;
-    let found: TimerHandle | undefined;
-    while (head < handles.length) {
-      const t = handles[head]!; // slots from head on are not null
-      const s = seqs[head]!;
-      const current = t.heapSeq === -2 - s;
-      if (current && t.sequence === s) {
-        found = t;
-        break;
-      }
-      handles[head] = null;
-      head++;
-      this.#entries--;
-      // Current but re-armed later in place (a sliding timeout): to the tail if it sorts there
-      // and is due no later than a timer set now with this list's delay (else, re-armed with a
-      // longer delay, it would make the list refuse the next timers of its own delay); else to
-      // the heap, which can re-key it anywhere.
-      if (current && !(t.when <= this.now + list.delayMs && this.#appendTo(list, t))) this.#toHeap(t);
-    }
-    if (head >= MIN_HEAD_TO_SHIFT && head * 2 >= handles.length) {
-      handles.copyWithin(0, head);
-      seqs.copyWithin(0, head);
-      handles.length -= head;
-      seqs.length -= head;
-      head = 0;
-    }
-    list.head = head;
-    return found;
   }
 
   /** `list`, at the top of the queue, is empty: out of the queue and the map. */
@@ -254,14 +210,7 @@ export class TimerLists {
       queue[0] = last;
       this.#down(0);
     }
-    this.#forget(list);
-  }
-
-  #forget(list: DelayList): void {
     list.queued = false;
-    list.handles.length = 0;
-    list.seqs.length = 0;
-    list.head = 0;
     this.#byDelay.delete(list.delayMs);
     if (this.#lastList === list) this.#lastList = null;
   }
