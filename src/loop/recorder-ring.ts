@@ -20,7 +20,6 @@ import type {
   CallbackRecordKind,
   IterationRecord,
   Labelled,
-  StallReport,
   SyscallRecord,
   TimeoutReason,
   WakeReason,
@@ -41,6 +40,28 @@ export const WAKE_REASONS: readonly WakeReason[] = [
 /** The bit of `reason` in a row's `woke` field. */
 export function wakeBit(reason: WakeReason): number {
   return 1 << WAKE_REASONS.indexOf(reason);
+}
+
+/** Timeout reasons by code (the index), kept in a row's `R_REASON`. */
+export const TIMEOUT_REASONS: readonly TimeoutReason[] = [
+  'forever',
+  'ready',
+  'timer',
+  'caller',
+  'guest',
+  'stopping',
+  'node-immediate',
+  'signal-cap',
+];
+
+/** The code of `reason` in {@link TIMEOUT_REASONS} (compares only: no search per iteration). */
+export function reasonCode(reason: TimeoutReason): number {
+  if (reason === 'guest') return 4;
+  if (reason === 'ready') return 1;
+  if (reason === 'caller') return 3;
+  if (reason === 'timer') return 2;
+  if (reason === 'forever') return 0;
+  return reason === 'stopping' ? 5 : reason === 'node-immediate' ? 6 : 7;
 }
 
 /** Callback kinds by code (the index). */
@@ -80,6 +101,14 @@ export function packKindFd(code: number, fd: number): number {
   return (fd + 1) * 8 + code;
 }
 
+/**
+ * A system call kind's index (< 32) and its calls in one iteration as one number,
+ * `calls × 32 + kind`: a kind's entry is then two numbers (this and its bytes), 16 bytes.
+ */
+export function packCallsKind(calls: number, kind: number): number {
+  return calls * 32 + kind;
+}
+
 /** The fd of a {@link packKindFd} number. */
 function fdOf(packed: number): number {
   return Math.floor(packed / 8) - 1;
@@ -114,72 +143,17 @@ const R_IN_AT = 15;
 const R_IN_N = 16;
 const R_SC_AT = 17;
 const R_SC_N = 18;
+/** Why the iteration waited as long as it did ({@link reasonCode}). */
+export const R_REASON = 19;
 /** Fields per row. */
-export const ROW = 19;
-
-const NO_STALLS: readonly StallReport[] = Object.freeze([]);
-const NO_GAUGES: Readonly<Record<string, number>> = Object.freeze({});
-// The per-row reference slots of RecorderRing's side array (see there).
-const SIDE = 4;
-const S_REASON = 0;
-const S_GAUGES = 1;
-const S_STALLS = 2;
-const S_RECORD = 3;
+export const ROW = 20;
 
 type Fn = (...a: never[]) => void;
 
-/**
- * An append-only log of fixed-width entries: `ints` 32-bit and `floats` 64-bit numbers and
- * `refs` object references per entry, addressed by an absolute index (masked into the arrays).
- * Fields are public: the recorder writes them on its hot path.
- */
-export class Log {
-  /** Entries appended since the last `clear()`. */
-  n = 0;
-  /** No entry below this index is still needed (a lower bound; see {@link RecorderRing}). */
-  floor = 0;
-  mask: number;
-  i32: Int32Array;
-  f64: Float64Array;
-  /** `refCount` references per entry, side by side (entry j's first at `refCount × j`). */
-  refs: unknown[];
-  readonly #ints: number;
-  readonly #floats: number;
-  readonly #refCount: number;
+import { Log } from './recorder-log.ts';
+import { RecorderNotes } from './recorder-notes.ts';
 
-  /** @param size entries (a power of two); ints, floats, refCount: widths of one entry */
-  constructor(size: number, ints: number, floats: number, refCount: number) {
-    this.#ints = ints;
-    this.#floats = floats;
-    this.#refCount = refCount;
-    this.mask = size - 1;
-    this.i32 = new Int32Array(size * ints);
-    this.f64 = new Float64Array(size * floats);
-    this.refs = new Array<unknown>(size * refCount).fill(null);
-  }
-
-  /** Doubles the arrays, keeping entries `floor` to `n − 1` at their absolute indexes. */
-  grow(): void {
-    const size = (this.mask + 1) * 2;
-    const mask = size - 1;
-    const i32 = new Int32Array(size * this.#ints);
-    const f64 = new Float64Array(size * this.#floats);
-    const nRefs = this.#refCount;
-    const refs = new Array<unknown>(size * nRefs).fill(null);
-    for (let k = this.floor; k < this.n; k++) {
-      const from = k & this.mask;
-      const to = k & mask;
-      for (let w = 0; w < this.#ints; w++) i32[to * this.#ints + w] = this.i32[from * this.#ints + w] ?? 0;
-      for (let w = 0; w < this.#floats; w++)
-        f64[to * this.#floats + w] = this.f64[from * this.#floats + w] ?? 0;
-      for (let w = 0; w < nRefs; w++) refs[to * nRefs + w] = this.refs[from * nRefs + w];
-    }
-    this.mask = mask;
-    this.i32 = i32;
-    this.f64 = f64;
-    this.refs = refs;
-  }
-}
+export { Log };
 
 /** The smallest power of two ≥ n (and ≥ 256). */
 function pow2(n: number): number {
@@ -197,11 +171,14 @@ export class RecorderRing {
   /** Rows: ROW numbers per iteration. */
   readonly rows: Float64Array;
   /**
-   * Each row's references side by side, SIDE slots per row (reason, gauges, stalls, record), so
-   * an iteration stores into one cache line, not four arrays: system calls between the
-   * recorder's hooks leave its lines cold (docs/seeing.md, Costs), each distinct line costs.
+   * Each row's built record (cached while its row holds that iteration). An iteration stores no
+   * reference of its own: its timeout reason is a code in its row, its gauges and watchdog
+   * reports are kept in {@link notes} only when they change or occur. System calls between the
+   * recorder's hooks leave its lines cold (docs/seeing.md, Costs): each distinct line costs.
    */
-  readonly #side: unknown[];
+  readonly #records: (IterationRecord | null)[];
+  /** Gauge samples and watchdog reports, by iteration. */
+  readonly notes: RecorderNotes;
   /** Ready events: ints (fd, ready bits), refs (owner). */
   readonly events: Log;
   /**
@@ -213,7 +190,7 @@ export class RecorderRing {
   readonly callbacks: Log;
   /** Interest changes: ints (fd, interest), refs (owner). */
   readonly interest: Log;
-  /** System calls: floats (kind, calls, bytes), only kinds with calls. */
+  /** System calls: floats (calls and kind as {@link packCallsKind}, bytes), only kinds with calls. */
   readonly syscalls: Log;
 
   /** @param capacity completed iterations kept (≥ 1); @param logsOf a ring whose logs this one takes over (a resize) */
@@ -221,12 +198,13 @@ export class RecorderRing {
     this.capacity = capacity;
     const size = capacity + 1;
     this.rows = new Float64Array(size * ROW);
-    this.#side = new Array<unknown>(size * SIDE).fill(null);
+    this.#records = new Array<IterationRecord | null>(size).fill(null);
+    this.notes = logsOf?.notes ?? new RecorderNotes();
     const entries = pow2(size * 4);
     this.events = logsOf?.events ?? new Log(entries, 2, 0, 1);
     this.callbacks = logsOf?.callbacks ?? new Log(entries, 0, 2, 2);
     this.interest = logsOf?.interest ?? new Log(pow2(size), 2, 0, 1);
-    this.syscalls = logsOf?.syscalls ?? new Log(entries, 0, 3, 0);
+    this.syscalls = logsOf?.syscalls ?? new Log(entries, 0, 2, 0);
   }
 
   /** Empties every log (the rows are reopened by the caller). */
@@ -235,6 +213,7 @@ export class RecorderRing {
       log.n = 0;
       log.floor = 0;
     }
+    this.notes.clear();
   }
 
   /** The offset of iteration k's row in {@link rows}. */
@@ -252,45 +231,11 @@ export class RecorderRing {
     rows[b + R_EV_AT] = this.events.n;
     rows[b + R_CB_AT] = this.callbacks.n;
     rows[b + R_IN_AT] = this.interest.n;
-    const side = this.#side;
-    side[r * SIDE + S_STALLS] = null;
-    side[r * SIDE + S_RECORD] = null;
-  }
-
-  /** Why row `r`'s iteration waited as long as it did. */
-  reasonOf(r: number): TimeoutReason {
-    return (this.#side[r * SIDE + S_REASON] as TimeoutReason | null) ?? 'forever';
-  }
-
-  /** Sets row `r`'s timeout reason. */
-  setReason(r: number, reason: TimeoutReason): void {
-    this.#side[r * SIDE + S_REASON] = reason;
-  }
-
-  /** Row `r`'s gauge sample. */
-  gaugesOf(r: number): Readonly<Record<string, number>> {
-    return (this.#side[r * SIDE + S_GAUGES] as Readonly<Record<string, number>> | null) ?? NO_GAUGES;
-  }
-
-  /** Sets row `r`'s gauge sample. */
-  setGauges(r: number, gauges: Readonly<Record<string, number>>): void {
-    this.#side[r * SIDE + S_GAUGES] = gauges;
-  }
-
-  /** Row `r`'s watchdog reports, or null. */
-  stallsOf(r: number): StallReport[] | null {
-    return this.#side[r * SIDE + S_STALLS] as StallReport[] | null;
-  }
-
-  /** Sets row `r`'s watchdog reports. */
-  setStalls(r: number, stalls: StallReport[]): void {
-    this.#side[r * SIDE + S_STALLS] = stalls;
   }
 
   /** Forgets every built record (they are built again on demand). */
   clearRecords(): void {
-    const side = this.#side;
-    for (let i = S_RECORD; i < side.length; i += SIDE) side[i] = null;
+    this.#records.fill(null);
   }
 
   /**
@@ -329,22 +274,20 @@ export class RecorderRing {
     this.syscalls.floor = rows[b + R_SC_AT] ?? 0;
   }
 
-  /** Copies iteration k's row and its per-row references from `from` (a resize). */
+  /** Copies iteration k's row from `from` (a resize; the records are built again). */
   copyRow(from: RecorderRing, k: number): void {
     const src = from.base(k);
     const dst = this.base(k);
     this.rows.set(from.rows.subarray(src, src + ROW), dst);
-    const rs = k % (from.capacity + 1);
-    const rd = k % (this.capacity + 1);
-    for (let i = 0; i < SIDE; i++) this.#side[rd * SIDE + i] = from.#side[rs * SIDE + i] ?? null;
   }
 
   /** The JSON-ready record of completed iteration k (built once, until its row is reused). */
   record(k: number): IterationRecord {
     const r = k % (this.capacity + 1);
-    const cached = this.#side[r * SIDE + S_RECORD] as IterationRecord | null;
-    if (cached != null) return cached;
     const b = r * ROW;
+    const cached = this.#records[r];
+    // a row is reused for later iterations: the cache holds iteration k only if the numbers match
+    if (cached != null && cached.iteration === this.rows[b + R_ITERATION]) return cached;
     const row = (f: number) => this.rows[b + f] ?? 0;
     const label = (owner: unknown, fd: number) =>
       owner != null ? (owner as Labelled).label : fd >= 0 ? `fd ${fd}` : '';
@@ -385,10 +328,11 @@ export class RecorderRing {
     const syscalls: SyscallRecord[] = [];
     for (let i = row(R_SC_AT), end = i + row(R_SC_N); i < end; i++) {
       const j = i & sc.mask;
+      const packed = sc.f64[2 * j] ?? 0;
       syscalls.push({
-        kind: SYSCALL_KINDS[sc.f64[3 * j] ?? 0] ?? '?',
-        calls: sc.f64[3 * j + 1] ?? 0,
-        bytes: sc.f64[3 * j + 2] ?? 0,
+        kind: SYSCALL_KINDS[packed % 32] ?? '?',
+        calls: Math.floor(packed / 32),
+        bytes: sc.f64[2 * j + 1] ?? 0,
       });
     }
     const woke = row(R_WOKE);
@@ -397,7 +341,7 @@ export class RecorderRing {
       iteration: row(R_ITERATION),
       startMs: row(R_START),
       timeoutMs: Number.isNaN(timeout) ? null : timeout,
-      timeoutReason: this.reasonOf(r),
+      timeoutReason: TIMEOUT_REASONS[row(R_REASON)] ?? 'forever',
       blockedMs: row(R_BLOCKED),
       wokeBy: WAKE_REASONS.filter((_, bit) => (woke & (1 << bit)) !== 0),
       events,
@@ -411,11 +355,11 @@ export class RecorderRing {
         timersPending: row(R_TIMERS_PENDING),
         readers: row(R_READERS),
         writers: row(R_WRITERS),
-        gauges: this.gaugesOf(r),
+        gauges: this.notes.gaugesOf(k),
       },
-      stalls: this.stallsOf(r) ?? NO_STALLS,
+      stalls: this.notes.stallsOf(k),
     };
-    this.#side[r * SIDE + S_RECORD] = record;
+    this.#records[r] = record;
     return record;
   }
 }

@@ -8,7 +8,8 @@ import { socketpair } from '../sys/socket.ts';
 import { fdSnapshot, fdsOpenedSince } from '../testing/fd-count.ts';
 import { loopConfigs, runFor } from '../testing/loop-configs.ts';
 import { EventLoop } from './event-loop.ts';
-import type { IterationRecord } from './recorder-types.ts';
+import { KINDS, kindCode, reasonCode, TIMEOUT_REASONS } from './recorder-ring.ts';
+import type { IterationRecord, StallReport } from './recorder-types.ts';
 
 const WAITS = new Set(['epoll_wait', 'poll', 'select', 'kevent', 'io_uring_enter']);
 
@@ -288,4 +289,36 @@ test('format() says how to start when nothing was recorded', () => {
   const loop = new EventLoop({ selector: 'poll' });
   assert.match(loop.recorder.format(), /enable\(\)/);
   loop.close();
+});
+
+test('records stay right as the ring comes round: each built once, gauge samples and watchdog reports with their own iteration', () => {
+  const loop = new EventLoop({ selector: 'poll' });
+  let value = 0;
+  loop.recorder.gauge('value', () => value);
+  loop.recorder.enable(3);
+  const valueAt = new Map<number, number>();
+  const stall = { message: 'a stall' } as unknown as StallReport;
+  let stalledIn = -1;
+  for (let i = 1; i <= 80; i++) {
+    value = i;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1.1); // the gauges are read again at most once a millisecond
+    if (i === 40) loop.recorder.noteStall(stall); // lands in the iteration being recorded
+    loop.runOnce(0);
+    valueAt.set(loop.recorder.lastIteration, i);
+    if (i === 40) stalledIn = loop.recorder.lastIteration;
+    const records = loop.recorder.snapshot();
+    assert.equal(records.length, Math.min(i, 3));
+    for (const r of records) {
+      assert.equal(r.counters.gauges.value, valueAt.get(r.iteration), `gauges of iteration ${r.iteration}`);
+      assert.deepEqual(r.stalls, r.iteration === stalledIn ? [stall] : []);
+    }
+    assert.equal(loop.recorder.snapshot().at(-1), records.at(-1), 'built once');
+  }
+  loop.close();
+});
+
+test('each timeout reason and callback kind has its own code', () => {
+  for (const [i, reason] of TIMEOUT_REASONS.entries()) assert.equal(reasonCode(reason), i, reason);
+  for (const [i, kind] of KINDS.entries()) assert.equal(kindCode(kind), i, kind);
 });

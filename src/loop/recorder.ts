@@ -17,20 +17,22 @@ import { startCountingSyscalls } from '../sys/syscall-counter.ts';
 import { GaugeSampler } from './gauge-sampler.ts';
 import { nowMs } from './recorder-clock.ts';
 import { formatRecords } from './recorder-format.ts';
+import type { Log } from './recorder-log.ts';
 import {
   kindCode,
-  type Log,
   packKindFd,
   R_BLOCKED,
   R_CB_AT,
   R_DURATION,
   R_ITERATION,
+  R_REASON,
   R_START,
   R_TIMEOUT,
   R_TIMERS_FIRED,
   R_WOKE,
   RecorderRing,
   ROW,
+  reasonCode,
   wakeBit,
 } from './recorder-ring.ts';
 import type {
@@ -233,7 +235,7 @@ export class LoopRecorder implements CallbackProbe {
     const ring = this.#ring!; // enabled
     const b = this.#b;
     ring.rows[b + R_TIMEOUT] = timeoutMs === null ? Number.NaN : timeoutMs;
-    ring.setReason(this.#r, reason);
+    ring.rows[b + R_REASON] = reasonCode(reason);
     if (trigger !== null) ring.rows[b + R_WOKE] = (ring.rows[b + R_WOKE] ?? 0) | wakeBit(trigger);
   }
 
@@ -342,12 +344,7 @@ export class LoopRecorder implements CallbackProbe {
 
   /** @internal A watchdog report: lands in the current (or next) iteration's record. */
   noteStall(report: StallReport): void {
-    const ring = this.#ring;
-    if (ring === null) return;
-    const r = this.#r;
-    const list = ring.stallsOf(r) ?? [];
-    list.push(report);
-    ring.setStalls(r, list);
+    this.#ring?.notes.addStall(this.#written, report);
   }
 
   /** @internal The iteration numbered `iteration` is complete; the loop's counters now. */
@@ -368,7 +365,9 @@ export class LoopRecorder implements CallbackProbe {
     rows[b + R_ITERATION] = iteration;
     rows[b + R_DURATION] = endMs - (rows[b + R_START] ?? endMs);
     const r = this.#r;
-    ring.setGauges(r, this.#gauges.sample(endMs));
+    const oldest = this.#oldest();
+    ring.notes.gaugesAt(k, this.#gauges.sample(endMs), oldest);
+    ring.notes.dropStallsBefore(oldest);
     ring.syscallsAt(r);
     this.#syscalls.appendSince(ring.syscalls, this.#makeRoomFor);
     ring.seal(r, ready, timersPending, readers, writers);

@@ -7,7 +7,8 @@
  * @module
  */
 import { SYSCALL_KINDS, syscallCounter } from '../sys/syscall-counter.ts';
-import type { Log } from './recorder-ring.ts';
+import type { Log } from './recorder-log.ts';
+import { packCallsKind } from './recorder-ring.ts';
 
 /** See the module comment. */
 export class SyscallDelta {
@@ -20,7 +21,7 @@ export class SyscallDelta {
   }
 
   /**
-   * Appends (kind, calls, bytes) for each kind called since the last look to `log` (floats),
+   * Appends (calls and kind packed, bytes) for each kind called since the last look to `log`,
    * calling `makeRoom(log)` when it is full, and takes the counter as the new base.
    */
   appendSince(log: Log, makeRoom: (log: Log) => void): void {
@@ -35,9 +36,8 @@ export class SyscallDelta {
       const by = counts[2 * k + 1]!;
       if (log.n - log.floor > log.mask) makeRoom(log);
       const j = log.n++ & log.mask;
-      log.f64[3 * j] = k;
-      log.f64[3 * j + 1] = dc;
-      log.f64[3 * j + 2] = by - base[2 * k + 1]!;
+      log.f64[2 * j] = packCallsKind(dc, k);
+      log.f64[2 * j + 1] = by - base[2 * k + 1]!;
       base[2 * k] = c;
       base[2 * k + 1] = by;
     }
