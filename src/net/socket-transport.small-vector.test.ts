@@ -30,6 +30,45 @@ function callsDuring(kind: number, fn: () => void): number {
 }
 
 forEachBackend('SocketTransport small vectors', (backend) => {
+  test('strings and vectors around the limit arrive whole; a bad chunk is still refused', async () => {
+    const errors = await withLoop(backend, async (loop) => {
+      const p = await connectPair(loop, { port: 0 });
+      const c = p.clientTransport;
+      const writeLines = c.writeLines?.bind(c);
+      if (writeLines === undefined) throw new Error('the transport has no writeLines()');
+      const maxChars = Math.floor(SMALL_VECTOR_BYTES / 3);
+      const sent = [
+        '€'.repeat(maxChars), // 3 bytes each: exactly fills the scratch
+        'a'.repeat(maxChars + 1), // above: the general path
+        '',
+      ];
+      for (const x of sent) c.write(x);
+      writeLines(['x'.repeat(maxChars), pattern(SMALL_VECTOR_BYTES - 3 * maxChars, 3)]); // full to the byte
+      writeLines(['€'.repeat(maxChars), 'y']); // might not fit (3 bytes a character): general path
+      assert.throws(
+        () => writeLines(['ok', 42 as unknown as string]),
+        (e: unknown) => (e as { code?: string }).code === 'NBIO_INVALID_ARGUMENT',
+      );
+      const expected = Buffer.concat([
+        ...sent.map((x) => Buffer.from(x)),
+        Buffer.from('x'.repeat(maxChars)),
+        pattern(SMALL_VECTOR_BYTES - 3 * maxChars, 3),
+        Buffer.from(`${'€'.repeat(maxChars)}y`),
+      ]);
+      await deadline(
+        loop,
+        5000,
+        'all bytes',
+        p.serverSide.until(() => p.serverSide.received === expected.length),
+      );
+      assert.ok(p.serverSide.data.equals(expected), 'the bytes arrived as written');
+      c.close();
+      await p.serverSide.until(() => p.serverSide.lostCount === 1);
+      p.server.close();
+    });
+    assert.deepEqual(errors, []);
+  });
+
   test('a small writeLines() is one send(), no writev(); a large one is a writev()', async (t) => {
     const errors = await withLoop(backend, async (loop) => {
       const p = await connectPair(loop, { port: 0 });
@@ -87,10 +126,14 @@ forEachBackend('SocketTransport small vectors', (backend) => {
       // later (coalesced again by the writer). Bounded in count.
       for (let i = 0; i < 20_000 && !c.stats().writePaused; i++) {
         const piece = pattern(700 + (i % 300), i);
-        const head = `${i}:`;
+        const head = `${i}:é€`; // UTF-8: 2 and 3 bytes
+        const text = `${'ü'.repeat(i % 500)}\n`;
         writeLines([head, piece, '\n']);
-        parts.push(Buffer.from(head), piece, Buffer.from('\n'));
-        written += head.length + piece.length + 1;
+        c.write(text); // a string alone: encoded into the scratch too
+        for (const x of [Buffer.from(head), piece, Buffer.from('\n'), Buffer.from(text)]) {
+          parts.push(x);
+          written += x.length;
+        }
       }
       assert.ok(c.stats().writePaused, 'the socket filled up');
       await sleep(loop, 10);

@@ -32,6 +32,9 @@
  * was sent (issue 9: copies made 10,000 writes of one 64 KiB buffer hold 640 MB). While the buffer is
  * non-empty a writer is registered; it flushes with `writev()` (or `send()` for one chunk, or
  * for several totalling at most {@link SMALL_VECTOR_BYTES}, copied into a scratch buffer first).
+ * Strings, and `writeLines()` of at most that many bytes, are encoded (copied) into the same
+ * scratch buffer and sent with one `send()` when nothing is queued: no Buffer is made for them;
+ * if the kernel takes only part, the rest (under SMALL_VECTOR_BYTES) is copied out and queued.
  * `writev()` carries no MSG_NOSIGNAL, which is safe because Node ignores SIGPIPE for the whole
  * process: a reset peer gives EPIPE, never a signal.
  *
@@ -100,6 +103,31 @@ function gatherSmall(bufs: readonly Uint8Array[]): number {
   return total;
 }
 
+/** The longest string encoded straight into the scratch buffer (UTF-8: at most 3 bytes a code unit). */
+const MAX_SCRATCH_CHARS = Math.floor(SMALL_VECTOR_BYTES / 3);
+
+/**
+ * Encodes or copies `chunks` (strings as UTF-8) one after another into {@link scratch} and
+ * returns the length; −1 when they might not fit (counting 3 bytes per character of a string)
+ * or one is neither a string nor bytes — then the caller takes the general path, which throws
+ * for the latter.
+ */
+function gatherLines(chunks: readonly (Uint8Array | string)[]): number {
+  let at = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i];
+    if (typeof c === 'string') {
+      if (c.length * 3 > SMALL_VECTOR_BYTES - at) return -1;
+      at += scratch.write(c, at);
+    } else if (c instanceof Uint8Array) {
+      if (c.length > SMALL_VECTOR_BYTES - at) return -1;
+      scratch.set(c, at);
+      at += c.length;
+    } else return -1;
+  }
+  return at;
+}
+
 /** Options for {@link SocketTransport}. */
 export interface SocketTransportOptions extends StreamTransportOptions {
   /** Called once, synchronously, right after the descriptor was closed (servers count with it). */
@@ -130,6 +158,12 @@ export class SocketTransport extends StreamTransportCore {
 
   /** @inheritDoc */
   write(data: Uint8Array | string): void {
+    if (typeof data === 'string' && this.flow.buffered === 0 && data.length <= MAX_SCRATCH_CHARS) {
+      // A string (a response head and body, often): encoded into the scratch buffer, no Buffer made.
+      this.checkWritable('write');
+      if (data.length > 0) this.#sendScratch(scratch.write(data, 0));
+      return;
+    }
     const buf = toBytes(data, 'write');
     this.checkWritable('write');
     if (buf.length === 0) return;
@@ -148,6 +182,14 @@ export class SocketTransport extends StreamTransportCore {
 
   /** @inheritDoc */
   writeLines(chunks: readonly (Uint8Array | string)[]): void {
+    if (this.flow.buffered === 0) {
+      const length = gatherLines(chunks);
+      if (length >= 0) {
+        this.checkWritable('writeLines');
+        if (length > 0) this.#sendScratch(length);
+        return;
+      }
+    }
     const bufs = chunks.map((c) => toBytes(c, 'writeLines')).filter((b) => b.length > 0);
     this.checkWritable('writeLines');
     if (bufs.length > 0) this.#send(bufs);
@@ -250,14 +292,29 @@ export class SocketTransport extends StreamTransportCore {
   }
 
   /**
+   * Sends the first `length` bytes of the scratch buffer (nothing is queued): what the kernel
+   * does not take is copied out of the scratch and queued (at most SMALL_VECTOR_BYTES, once:
+   * later writes queue by reference behind it).
+   */
+  #sendScratch(length: number): void {
+    const n = this.#sendNow(scratch, length);
+    if (n < 0 || n === length) return;
+    const rest = Buffer.from(scratch.subarray(n, length));
+    this.#addWriter();
+    if (this.state === 'closed') return;
+    this.flow.push([rest], 0, 0);
+    this.flowChanged();
+  }
+
+  /**
    * One send() (one buffer, or a small vector gathered into the scratch buffer) or writev():
    * bytes taken (0 on would-block), or −1 after a failure.
    */
-  #sendNow(bufs: readonly Uint8Array[] | Uint8Array): number {
+  #sendNow(bufs: readonly Uint8Array[] | Uint8Array, length = -1): number {
     let n: number;
     this.writeCalls++;
     try {
-      if (bufs instanceof Uint8Array) n = send(this.fd, bufs);
+      if (bufs instanceof Uint8Array) n = length < 0 ? send(this.fd, bufs) : send(this.fd, bufs, 0, length);
       else if (bufs.length === 1) n = send(this.fd, bufs[0]!);
       else {
         const small = gatherSmall(bufs);
