@@ -34,6 +34,7 @@
  */
 import { TCHAR } from '../parser/char-classes.ts';
 import { type ResponseTrailers, trailersOfInit } from './response-trailers.ts';
+import { TOKEN_NAMES, ValidStrings } from './valid-strings.ts';
 
 /** The platform's `Response`, captured when this module loads. */
 const NativeResponse: typeof Response = globalThis.Response;
@@ -52,6 +53,9 @@ export interface LightParts {
 
 /** Statuses that may not carry a body (fetch's "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/** Values the native `Headers` takes as they are (remembered: see valid-strings.ts). */
+const HEADERS_VALUES = new ValidStrings(1024, 128);
+
 /**
  * True for a value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a
  * ByteString). A loop: cheaper than a RegExp for the short values of a response.
@@ -105,9 +109,16 @@ function isToken(name: string): boolean {
 
 /** One field for the snapshot, or false when the native constructor must judge it. */
 function field(out: [string, string][], name: unknown, value: unknown): boolean {
-  if (typeof name !== 'string' || !isToken(name)) return false;
+  if (typeof name !== 'string') return false;
+  if (!TOKEN_NAMES.has(name)) {
+    if (!isToken(name)) return false;
+    TOKEN_NAMES.add(name);
+  }
   const v = normalizeValue(typeof value === 'string' ? value : String(value));
-  if (isBadValue(v)) return false;
+  if (!HEADERS_VALUES.has(v)) {
+    if (isBadValue(v)) return false;
+    HEADERS_VALUES.add(v);
+  }
   out.push([name, v]);
   return true;
 }

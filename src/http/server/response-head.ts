@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { TCHAR } from '../parser/char-classes.ts';
 import { httpDate } from './http-date.ts';
 import { statusText } from './status-text.ts';
+import { TOKEN_NAMES, ValidStrings } from './valid-strings.ts';
 
 /** The platform's `Headers` (Node's global is a getter: read once, not per response). */
 const NativeHeaders: typeof Headers = globalThis.Headers;
@@ -34,7 +35,11 @@ export interface SerializedFields {
   framingNames?: string[];
 }
 
+/** Values found free of CR, LF and NUL (remembered: see valid-strings.ts). */
+const SAFE_VALUES = new ValidStrings(1024, 128);
+
 function checkName(name: string): void {
+  if (TOKEN_NAMES.has(name)) return;
   for (let i = 0; i < name.length; i++) {
     if (TCHAR[name.charCodeAt(i)] !== 1) {
       throw new InvalidArgumentError(
@@ -44,6 +49,7 @@ function checkName(name: string): void {
   }
   if (name.length === 0)
     throw new InvalidArgumentError('An empty response field name: give every field a name.');
+  TOKEN_NAMES.add(name);
 }
 
 /**
@@ -103,10 +109,13 @@ for (const n of ['date', 'trailer', 'connection', 'content-length', 'transfer-en
 function addField(out: SerializedFields, name: string, value: string, checked: boolean): void {
   if (!checked) {
     checkName(name);
-    if (hasBadValueByte(value)) {
-      throw new InvalidArgumentError(
-        `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
-      );
+    if (!SAFE_VALUES.has(value)) {
+      if (hasBadValueByte(value)) {
+        throw new InvalidArgumentError(
+          `The value of response field '${name}' has a CR, LF or NUL: remove them (they would split the response).`,
+        );
+      }
+      SAFE_VALUES.add(value);
     }
   }
   const lower = name.length <= 17 && FRAMING_NAME_LENGTH[name.length] === 1 ? name.toLowerCase() : '';
