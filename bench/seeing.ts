@@ -102,6 +102,8 @@ function plan(c: Config): BenchPlan {
 /** One row of the four-server B1 table. */
 interface EchoRow {
   tools: string;
+  /** Runs whose server CPU time could not be read (left out, with their round's comparison). */
+  failedRuns: number;
   serverCpuUsPerRt: number;
   min: number;
   max: number;
@@ -142,7 +144,9 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
             maxMsgs: 5_000_000,
             serverPid: srv.pid,
           });
-          const cpuUsPerRt = ((r.serverCpuSec ?? Number.NaN) * 1e6) / r.roundTrips;
+          // no CPU time read (or none in whole 10 ms ticks): a failed run, kept as NaN and counted
+          const cpu = r.serverCpuSec ?? Number.NaN;
+          const cpuUsPerRt = cpu > 0 && r.roundTrips > 0 ? (cpu * 1e6) / r.roundTrips : Number.NaN;
           said.push(`${tools} ${cpuUsPerRt.toFixed(2)}`);
           if (round === 0) continue; // warm-up round
           runs.get(tools)!.at(-1)!.push({ cpuUsPerRt, rtPerSec: r.rtPerSec }); // set above
@@ -156,17 +160,25 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
   killAllChildren();
   const cpuOf = (tools: string) => (runs.get(tools) ?? []).map((g) => g.map((r) => r.cpuUsPerRt));
   const offRuns = cpuOf('off');
+  const ok = (x: number) => Number.isFinite(x);
   return TOOLS.map((tools) => {
     const cpu = cpuOf(tools);
-    const ratios = cpu.map((g, k) => g.map((x, i) => x / (offRuns[k]?.[i] ?? Number.NaN)));
-    const flat = cpu.flat();
+    // rounds where this tool's or the off run failed are left out of the comparisons
+    const both = cpu.map((g, k) => g.map((x, i) => [x, offRuns[k]?.[i] ?? Number.NaN] as const));
+    const kept = both.map((g) => g.filter(([x, off]) => ok(x) && ok(off)));
+    const ratios = kept.map((g) => g.map(([x, off]) => x / off));
+    const flat = cpu.flat().filter(ok);
     return {
       tools,
+      failedRuns: cpu.flat().length - flat.length,
       serverCpuUsPerRt: median(flat),
       min: Math.min(...flat),
       max: Math.max(...flat),
       rtPerSec: median((runs.get(tools) ?? []).flat().map((r) => r.rtPerSec)),
-      ratioToOff: bootstrapRatioOfMedians(cpu, offRuns),
+      ratioToOff: bootstrapRatioOfMedians(
+        kept.map((g) => g.map(([x]) => x)),
+        kept.map((g) => g.map(([, off]) => off)),
+      ),
       roundRatio: {
         ...bootstrapMedian(ratios),
         q1: quantile(ratios.flat(), 0.25),
@@ -245,7 +257,7 @@ function render(
     ],
     echo.map((r) => [
       r.tools,
-      `${r.serverCpuUsPerRt.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`,
+      `${r.serverCpuUsPerRt.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})${r.failedRuns > 0 ? `, ${r.failedRuns} run(s) without a CPU reading left out` : ''}`,
       formatCI(r.roundRatio),
       `${r.roundRatio.q1.toFixed(3)}–${r.roundRatio.q3.toFixed(3)}`,
       formatCI(r.ratioToOff),
@@ -303,7 +315,7 @@ function render(
     '',
     toggledTable,
     '',
-    `B1, four servers (off, recorder, watchdog, both): ${c.generations} set(s) of four fresh servers, ${c.rounds} rounds of ${c.durationMs} ms each after a warm-up round, the four alternating, their order rotating each round. Each tool against the "off" of its round, and the ratio of the medians; the intervals draw sets, then rounds within them. Here each tool is a different process: a difference between processes (memory layout, JIT) is in these figures and not in the toggled one.`,
+    `B1, four servers (off, recorder, watchdog, both): ${c.generations} set(s) of four fresh servers, ${c.rounds} rounds of ${c.durationMs} ms each after a warm-up round, the four alternating, their order rotating each round. Each tool against the "off" of its round, and the ratio of the medians; the intervals draw sets, then rounds within them. Here each tool is a different process: a difference between processes (memory layout, JIT) is in these figures and not in the toggled one. The server's CPU time is read from /proc/<pid>/stat at the load generator's window edges, in whole 10 ms ticks (±1 tick is ~1% of a 1 s run on a quiet machine); the toggled measure reads process.cpuUsage() in µs.`,
     '',
     echoTable,
     '',
