@@ -35,3 +35,24 @@ test('conversions: iteration, Headers, object; obs-text survives as latin1', () 
   assert.deepEqual(h.toObject(), { host: 'a', 'x-a': 'caf\xe9, 2' });
   assert.equal(h.toHeaders().get('x-a'), 'caf\xe9, 2');
 });
+
+test('valueIs compares bytes; targets of the same length are told apart (the last one is reused)', () => {
+  const h = head('GET / HTTP/1.1\r\nHost: a.example:80\r\nX-A: caf\xe9\r\n\r\n');
+  assert.ok(h.valueIs(0, 'a.example:80'));
+  assert.ok(!h.valueIs(0, 'b.example:80'));
+  assert.ok(!h.valueIs(0, 'a.example:8'));
+  assert.ok(h.valueIs(1, 'caf\xe9'));
+  const target = (t: string) => {
+    const b = Buffer.from(`GET ${t} HTTP/1.1\r\nHost: a\r\n\r\n`, 'latin1');
+    return parseHead(b, b.length, 'request', DEFAULT_LIMITS).target;
+  };
+  assert.deepEqual(['/a', '/a', '/b', '/a', '/ab', '/b', '/c'].map(target), [
+    '/a',
+    '/a',
+    '/b',
+    '/a',
+    '/ab',
+    '/b',
+    '/c',
+  ]);
+});

@@ -37,6 +37,17 @@ export class HeaderList {
     return latin1(this.#bytes, o[4 * i + 2] ?? 0, o[4 * i + 3] ?? 0);
   }
 
+  /** True when the value of field `i` is `s` (compared byte by byte as latin1, nothing decoded). */
+  valueIs(i: number, s: string): boolean {
+    const o = this.#offsets;
+    const start = o[4 * i + 2] ?? 0;
+    const n = (o[4 * i + 3] ?? 0) - start;
+    if (n !== s.length) return false;
+    const b = this.#bytes;
+    for (let j = 0; j < n; j++) if (b[start + j] !== s.charCodeAt(j)) return false;
+    return true;
+  }
+
   /** The index of the first field named `name` (ASCII case-insensitive) at or after `from`, or −1. */
   indexOf(name: string, from = 0): number {
     const o = this.#offsets;

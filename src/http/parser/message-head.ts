@@ -180,7 +180,7 @@ export function parseHead(
         'the request target has a byte outside visible ASCII, or no single space after it.',
       );
     }
-    target = text(b, ts, i);
+    target = targetText(b, ts, i);
     minor = version(b, ++i);
     i += 8;
     if (b[i] !== CR || b[i + 1] !== LF)
@@ -376,6 +376,21 @@ function methodText(b: Uint8Array, end: number): string {
     if (c0 === 0x48 && b[1] === 0x45 && b[2] === 0x41 && b[3] === 0x44) return 'HEAD';
   }
   return text(b, 0, end);
+}
+
+/** The last request target decoded: a keep-alive client often asks for the same one again. */
+let lastTarget = '';
+
+/** The target `b[start..end)`, as {@link text}; the last one again when the bytes are the same. */
+function targetText(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n === lastTarget.length) {
+    let i = 0;
+    while (i < n && b[start + i] === lastTarget.charCodeAt(i)) i++;
+    if (i === n) return lastTarget;
+  }
+  lastTarget = text(b, start, end);
+  return lastTarget;
 }
 
 function text(b: Uint8Array, start: number, end: number): string {

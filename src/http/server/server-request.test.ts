@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loopConfigs } from '../../testing/loop-configs.ts';
+import { DEFAULT_LIMITS, parseHead } from '../parser/message-head.ts';
+import type { Exchange } from './exchange.ts';
 import { serve } from './http-server.ts';
 import { PlainResponse } from './plain-response.ts';
+import { ServerRequest } from './server-request.ts';
 import { onLoop, RawClient, sleep } from './test-support.ts';
 
 for (const config of loopConfigs()) {
@@ -89,3 +92,27 @@ for (const config of loopConfigs()) {
       }));
   });
 }
+
+test('url: the Host of each request, whatever came before (the last one is reused only when equal)', () => {
+  const url = (req: string): string => {
+    const b = Buffer.from(req, 'latin1');
+    const head = parseHead(b, b.length, 'request', DEFAULT_LIMITS);
+    return new ServerRequest({ head } as Exchange, 'fallback:1').url;
+  };
+  assert.deepEqual(
+    [
+      'GET /x HTTP/1.1\r\nHost: a.example:80\r\n\r\n',
+      'GET /x HTTP/1.1\r\nHost: a.example:80\r\n\r\n',
+      'GET /y HTTP/1.1\r\nHost: b.example:80\r\n\r\n',
+      'GET /y HTTP/1.0\r\n\r\n',
+      'GET / HTTP/1.1\r\nhost: a.example:80\r\n\r\n',
+    ].map(url),
+    [
+      'http://a.example:80/x',
+      'http://a.example:80/x',
+      'http://b.example:80/y',
+      'http://fallback:1/y',
+      'http://a.example:80/',
+    ],
+  );
+});

@@ -39,7 +39,7 @@ export class ServerRequest {
       const target = this.#ex.head.target;
       if (target.startsWith('http://') || target.startsWith('https://')) this.#url = target;
       else {
-        const host = this.#ex.head.headers.get('host') ?? this.#fallbackHost;
+        const host = hostOf(this.#ex.head.headers) ?? this.#fallbackHost;
         this.#url = target === '*' ? `http://${host}/` : `http://${host}${target}`;
       }
     }
@@ -176,6 +176,19 @@ export class ServerRequest {
     }
     return this.#take().readAll();
   }
+}
+
+/** The last Host value decoded: the requests of a server mostly name the same host. */
+let lastHost = '';
+
+/** The Host field's value (the last one again when the bytes are the same), or null. */
+function hostOf(headers: HeaderList): string | null {
+  const i = headers.indexOf('host');
+  if (i < 0) return null;
+  if (headers.indexOf('host', i + 1) < 0 && headers.valueIs(i, lastHost)) return lastHost;
+  const host = headers.get('host');
+  if (host !== null) lastHost = host;
+  return host;
 }
 
 /** A body stream someone took, read to its end. */
