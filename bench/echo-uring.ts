@@ -9,11 +9,12 @@
  * It is B1 (`runEcho`: servers on core 0, the C load generator on core 1, rounds alternating,
  * medians of same-round ratios) on a smaller matrix; the full matrix is `npm run bench -- echo`.
  * `NBIO_ECHO_ROUNDS=n` changes the number of measured rounds (default 3); `NBIO_ECHO_IMPLS`
- * (comma-separated names) picks the servers. Beside B1's servers it runs `nbio-uring-owner`:
- * the same echo with the loop in owner mode (bench/servers/nbio-uring-owner-echo.ts), so guest
- * and owner mode on io_uring are compared in the same run (docs/backends/io_uring.md). Owner
- * mode sets its ring up with DEFER_TASKRUN; `nbio-uring-owner-coop` (not in the default list:
- * name it in NBIO_ECHO_IMPLS) is the same server on a guest loop's ring flags, to compare them.
+ * (comma-separated names) picks the servers, `NBIO_ECHO_CONNS` (e.g. `1,50`) the connection
+ * counts. Beside B1's servers it runs `nbio-uring-owner`: the same echo with the loop in owner
+ * mode (bench/servers/nbio-uring-owner-echo.ts), so guest and owner mode on io_uring are
+ * compared in the same run (docs/backends/io_uring.md). `nbio-uring-owner-defer` (not in the
+ * default list: name it in NBIO_ECHO_IMPLS) is the same owner-mode server on a DEFER_TASKRUN
+ * ring, to compare the setup flags in one run.
  *
  * @module
  */
@@ -38,12 +39,12 @@ const OWNER: EchoImpl = {
   }),
   precheck: () => null,
 };
-/** The owner-mode server on a guest loop's ring flags (COOP_TASKRUN | SINGLE_ISSUER). */
-const OWNER_COOP: EchoImpl = {
+/** The owner-mode server on a DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG ring. */
+const OWNER_DEFER: EchoImpl = {
   ...OWNER,
-  name: 'nbio-uring-owner-coop',
+  name: 'nbio-uring-owner-defer',
   description:
-    'nbio echo on io_uring, owner mode, COOP_TASKRUN ring (bench/servers/nbio-uring-owner-echo.ts --flags coop)',
+    'nbio echo on io_uring, owner mode, DEFER_TASKRUN ring (bench/servers/nbio-uring-owner-echo.ts --flags defer)',
   command: (port) => ({
     cmd: process.execPath,
     args: [
@@ -53,15 +54,17 @@ const OWNER_COOP: EchoImpl = {
       '--port',
       String(port),
       '--flags',
-      'coop',
+      'defer',
     ],
   }),
 };
+/** `NBIO_ECHO_CONNS` (comma-separated: 1, 50, 500) narrows the shapes. */
+const CONNS = (process.env.NBIO_ECHO_CONNS ?? '1,50,500').split(',').map(Number);
 const SHAPES: EchoShape[] = [
   { msgBytes: 64, conns: 1, inFlight: 1 },
   { msgBytes: 64, conns: 50, inFlight: 1 },
   { msgBytes: 64, conns: 500, inFlight: 1 },
-];
+].filter((s) => CONNS.includes(s.conns));
 const TIMING: EchoTiming = {
   runs: Number(process.env.NBIO_ECHO_ROUNDS ?? 3),
   warmup: true,
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(false);
   const matrix = SHAPES.map((shape) => ({
     shape,
-    impls: [...ECHO_IMPLS, OWNER, OWNER_COOP].filter((i) => IMPLS.includes(i.name)),
+    impls: [...ECHO_IMPLS, OWNER, OWNER_DEFER].filter((i) => IMPLS.includes(i.name)),
   }));
   const steps = SHAPES.length * IMPLS.length * (TIMING.runs + 1);
   const md = await runEcho(

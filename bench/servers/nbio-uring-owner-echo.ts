@@ -5,11 +5,12 @@
  * mode server (libuv waits on the ring fd, nbio submits in one `io_uring_enter` per wake) is the
  * CLI's; bench/echo-uring.ts runs both to compare them.
  *
- * The ring is set up for owner mode (`DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`: completion
- * work runs only inside the loop's own `io_uring_enter`); `--flags coop` sets it up as a guest
- * loop's ring (`COOP_TASKRUN | SINGLE_ISSUER`) instead, to compare the two in one run.
+ * The ring has the default flags (`COOP_TASKRUN | SINGLE_ISSUER`, as a guest loop's);
+ * `--flags defer` sets it up for owner mode only (`new UringSelector({ mode: 'owner' })`:
+ * `DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`, completion work runs only inside the loop's own
+ * `io_uring_enter`), to compare the two in one run.
  *
- * usage: node --import tsx bench/servers/nbio-uring-owner-echo.ts --port N [--host 127.0.0.1] [--flags coop]
+ * usage: node --import tsx bench/servers/nbio-uring-owner-echo.ts --port N [--host 127.0.0.1] [--flags defer]
  * Prints "listening on <host>:<port>"; stops on SIGINT/SIGTERM.
  *
  * @module
@@ -25,8 +26,11 @@ const argv = process.argv.slice(2);
 const host = argValue(argv, 'host', '127.0.0.1');
 const port = Number(argValue(argv, 'port', '0'));
 
-const coop = argValue(argv, 'flags', 'defer') === 'coop';
-const loop = new EventLoop({ selector: coop ? new UringSelector<Watcher>() : 'io_uring', mode: 'owner' });
+const defer = argValue(argv, 'flags', 'coop') === 'defer';
+const loop = new EventLoop({
+  selector: defer ? new UringSelector<Watcher>({ mode: 'owner' }) : 'io_uring',
+  mode: 'owner',
+});
 const server = createServer(loop, () => new EchoProtocol(), { host, port });
 const addr = server.address();
 console.log(`listening on ${host}:${addr !== null && 'port' in addr ? addr.port : port}`);

@@ -16,9 +16,10 @@
  * ## Setup flags
  * `COOP_TASKRUN | SINGLE_ISSUER` (see {@link SETUP_FLAGS}) for a ring libuv may watch: never
  * `DEFER_TASKRUN` there, completions would wait for our own `io_uring_enter(GETEVENTS)` and libuv
- * would never see the ring fd readable. A queue made for an owner-mode loop (`mode: 'owner'`)
- * uses `DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG` ({@link OWNER_SETUP_FLAGS}): it enters the
- * ring itself in every wait, and a zero-timeout wait enters when the kernel flags pending work.
+ * would never see the ring fd readable. A queue asked for with `mode: 'owner'` (an owner-mode
+ * loop only; not the default) uses `DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`
+ * ({@link OWNER_SETUP_FLAGS}): it enters the ring itself in every wait, and a zero-timeout wait
+ * enters when the kernel flags pending work.
  *
  * @module
  */

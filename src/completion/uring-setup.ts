@@ -34,14 +34,18 @@ export const RECV_BUFFER_SIZE = 16 * 1024;
 export const SETUP_FLAGS = SetupFlag.COOP_TASKRUN | SetupFlag.SINGLE_ISSUER;
 
 /**
- * The flags of a ring only an owner-mode loop uses (`mode: 'owner'`: it submits and waits in
- * its own `io_uring_enter`, nobody else watches the ring fd). `DEFER_TASKRUN` (Linux 6.1; with
- * `SINGLE_ISSUER`): the kernel queues the work that finishes an operation (a receive after its
- * poll fired, an accept) on the ring and runs it, in a batch, only inside this thread's
- * `io_uring_enter(GETEVENTS)`, instead of as task work at any kernel exit. `TASKRUN_FLAG`: the
- * kernel then sets `IORING_SQ_TASKRUN` in the SQ ring's flags, so a zero-timeout wait knows
- * when it must enter to get completions. Falls back to {@link SETUP_FLAGS} where the kernel
- * refuses them (EINVAL).
+ * The flags of a ring made for an owner-mode loop only (`new UringSelector({ mode: 'owner' })`:
+ * it submits and waits in its own `io_uring_enter`, nobody else watches the ring fd).
+ * `DEFER_TASKRUN` (Linux 6.1; with `SINGLE_ISSUER`): the kernel queues the work that finishes an
+ * operation (a receive after its poll fired, an accept) on the ring and runs it, in a batch, only
+ * inside this thread's `io_uring_enter(GETEVENTS)`, instead of as task work at any kernel exit.
+ * `TASKRUN_FLAG`: the kernel then sets `IORING_SQ_TASKRUN` in the SQ ring's flags, so a
+ * zero-timeout wait knows when it must enter to get completions. Not the default of
+ * `selector: 'io_uring'` in owner mode: there the guest flags let a reply's receive complete at
+ * the exit of the `epoll_pwait(0)` owner mode makes anyway each iteration, where DEFER_TASKRUN
+ * needs an `io_uring_enter` more per wake-up (measured at one connection: 3.0 I/O system calls
+ * per round trip against 2.0; docs/backends/io_uring.md). Falls back to {@link SETUP_FLAGS}
+ * where the kernel refuses them (EINVAL).
  * @internal
  */
 export const OWNER_SETUP_FLAGS = SetupFlag.DEFER_TASKRUN | SetupFlag.SINGLE_ISSUER | SetupFlag.TASKRUN_FLAG;

@@ -1,7 +1,8 @@
-// openLoopSelector and io_uring's run mode: an owner-mode loop on 'io_uring' opens its ring with
-// DEFER_TASKRUN (completions only inside its own waits), so the selector reports no pollable fd
-// and refuses guest mode; a guest loop's ring stays pollable. Echo through an owner-mode loop on
-// such a ring is covered by every loop-config suite (src/net, src/async, test/integration).
+// openLoopSelector and io_uring's run modes: selector 'io_uring' opens the same pollable ring in
+// both modes; a ring for an owner-mode loop only (new UringSelector({ mode: 'owner' }):
+// DEFER_TASKRUN, completions only inside the loop's own waits) reports no pollable fd, so it
+// refuses guest mode and a loop without a mode runs it in owner mode. Echo on such a ring:
+// src/net/uring-transport-defer.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { UringSelector } from '../completion/uring-selector.ts';
@@ -23,23 +24,30 @@ describe('UringSelector and the run mode', { skip }, () => {
     assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'every descriptor opened was closed');
   });
 
-  test("selector 'io_uring', mode 'owner': the loop's ring defers completion work (no pollable fd)", (t) => {
-    const probe = new UringSelector({ mode: 'owner' });
-    const deferred = probe.completion.deferTaskrun;
-    probe.close();
-    if (!deferred) {
+  test("selector 'io_uring' opens a pollable ring in either mode; DEFER_TASKRUN is asked for explicitly", (t) => {
+    for (const mode of ['guest', 'owner'] as const) {
+      const loop = new EventLoop({ selector: 'io_uring', mode });
+      try {
+        assert.equal(
+          typeof loop.selector.capabilities.pollableFd,
+          'number',
+          `${mode}: the guest flags' ring`,
+        );
+      } finally {
+        loop.close();
+      }
+    }
+    const selector = new UringSelector<Watcher>({ mode: 'owner' });
+    if (!selector.completion.deferTaskrun) {
+      selector.close();
       t.skip('the kernel refused DEFER_TASKRUN (before Linux 6.1)');
       return;
     }
-    const owner = new EventLoop({ selector: 'io_uring', mode: 'owner' });
-    const guest = new EventLoop({ selector: 'io_uring' });
+    const owner = new EventLoop({ selector, mode: 'owner' });
     try {
-      assert.equal(owner.selector.capabilities.pollableFd, null);
-      assert.equal(guest.mode, 'guest');
-      assert.equal(typeof guest.selector.capabilities.pollableFd, 'number', 'a guest ring stays pollable');
+      assert.equal(owner.selector.capabilities.pollableFd, null, 'a DEFER_TASKRUN ring: no pollable fd');
     } finally {
       owner.close();
-      guest.close();
     }
   });
 

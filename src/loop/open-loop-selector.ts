@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { UringSelector } from '../completion/uring-selector.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { createSelector, defaultSelector } from '../selector/default-selector.ts';
 import type { Selector } from '../selector/selector.ts';
@@ -16,22 +15,13 @@ import { Waker } from './waker.ts';
 /**
  * The selector `options` name (an instance, a backend name, or the platform's best) and the run
  * mode: guest when the selector has a pollable fd, else owner, unless `options.mode` says.
- * `selector: 'io_uring'` with `mode: 'owner'` opens a ring that only the loop's own waits drive
- * (`DEFER_TASKRUN`, src/completion/uring-setup.ts).
  * @throws InvalidArgumentError (NBIO_UNSUPPORTED) for guest mode on a selector without a pollable
  *   fd, after closing the selector
  */
 export function openLoopSelector(options: EventLoopOptions): { selector: Selector<Watcher>; mode: RunMode } {
   const s = options.selector;
-  // io_uring told it serves an owner-mode loop defers completion work to the loop's own waits.
   const selector =
-    s === undefined
-      ? defaultSelector<Watcher>()
-      : s === 'io_uring' && options.mode === 'owner'
-        ? new UringSelector<Watcher>({ mode: 'owner' })
-        : typeof s === 'string'
-          ? createSelector<Watcher>(s)
-          : s;
+    s === undefined ? defaultSelector<Watcher>() : typeof s === 'string' ? createSelector<Watcher>(s) : s;
   const pollable = selector.capabilities.pollableFd !== null;
   const mode = options.mode ?? (pollable ? 'guest' : 'owner');
   if (mode === 'guest' && !pollable) {
