@@ -37,7 +37,7 @@ import { CloseHooks, type LoopCloseTarget } from './close-hooks.ts';
 import type { EventLoopOptions, EventLoopStats, RunMode } from './event-loop-types.ts';
 import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
 import { GuestDriver, type GuestWakeReason } from './guest-driver.ts';
-import { Handle, TimerHandle, type TimerOwner } from './handle.ts';
+import { deadlineAfter, Handle, TimerHandle, type TimerOwner } from './handle.ts';
 import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
 import { openLoopSelector, openWaker } from './open-loop-selector.ts';
@@ -207,7 +207,7 @@ export class EventLoop implements TimerOwner {
     const args = arguments.length > 2 ? Array.prototype.slice.call(arguments, 2) : NO_ARGS;
     // The cached time read here, not through a call: a double returned or passed is boxed.
     const base = this.#nowCached ? this.#now : this.timerBase();
-    const t = new TimerHandle(this, base + delayMs, this.#sequence++, callback, args);
+    const t = new TimerHandle(this, deadlineAfter(base, delayMs), this.#sequence++, callback, args);
     this.#timers.push(t, delayMs);
     if (this.#guest !== null) this.#guest.timerAdded(t, !this.#inIteration);
     return t;
@@ -258,7 +258,7 @@ export class EventLoop implements TimerOwner {
   /** @internal TimerOwner: `t` is re-armed `delayMs` from the loop's cached time. */
   timerRescheduled(t: TimerHandle, delayMs: number): void {
     const previousWhen = t.when;
-    const when = (this.#nowCached ? this.#now : this.timerBase()) + delayMs;
+    const when = deadlineAfter(this.#nowCached ? this.#now : this.timerBase(), delayMs);
     t.when = when;
     if (this.#closed) return;
     t.sequence = this.#sequence++;
@@ -575,10 +575,10 @@ export class EventLoop implements TimerOwner {
       this.#collectDueTimers();
       // 7. run the callbacks that were ready when this step began (new ones wait)
       this.#runReady();
-      // 7b. io_uring, guest mode: submit what this iteration prepared (one io_uring_enter) and run
-      //     the completions that came back during it (a SEND the socket took at once).
-      if (this.#completion !== null && this.mode === 'guest' && !this.#closed)
-        this.#completion.submitAndRunInline(this.#exceptions);
+      // 7b. io_uring: submit what this iteration prepared (one io_uring_enter) and run the
+      //     completions that came back during it (a SEND the socket took at once). Owner mode
+      //     too: else that SEND's completion would end the next wait at once (an iteration more).
+      if (this.#completion !== null && !this.#closed) this.#completion.submitAndRunInline(this.#exceptions);
       this.#iterations++;
       if (obs?.iterationDone) obs.iterationDone(this.#iterations);
       if (rec !== null) {
