@@ -1,8 +1,8 @@
 /**
- * A libuv poll watch made by nbio itself: `uv_poll_init_socket` and `uv_poll_start` on Node's
- * main loop, called through koffi from the node binary's own exports (`koffi.load(null)`), with
- * one `koffi.register`ed C callback shared by every watch. This is the guest-mode wake path
- * (`src/sys/uv-poll.ts` picks it on the main thread).
+ * A libuv poll watch made by nbio itself: `uv_poll_init_socket` and `uv_poll_start` on this
+ * thread's Node loop, called through koffi from the node binary's own exports (`koffi.load(null)`),
+ * with one `koffi.register`ed C callback shared by every watch of the thread. This is the
+ * guest-mode wake path (`src/sys/uv-poll.ts` picks it wherever it binds).
  *
  * Why not `koffi.node.poll`, which does the same: its callback builds a fresh
  * `{ readable, writable, disconnect }` object per wake, setting three named properties from C
@@ -11,9 +11,11 @@
  * rounds): 6.28 µs of CPU per wake with `koffi.node.poll`, 5.41 µs with this, 0.9 µs (14%) less.
  *
  * Facts it relies on (checked by `libuv-poll.test.ts`):
- * - the main thread's Node loop is `uv_default_loop()`; a worker's is not, and from JS there is
- *   no `napi_env` to ask `napi_get_uv_event_loop`, so {@link libuvPollAvailable} is false in
- *   workers and `UvPoll` keeps `koffi.node.poll` there;
+ * - the loop is the one Node runs this thread on: `napi_get_uv_event_loop(koffi.node.env)` (koffi
+ *   exposes the thread's `napi_env`), which is `uv_default_loop()` on the main thread and the
+ *   worker's own loop in a worker; where binding fails, `UvPoll` keeps `koffi.node.poll`;
+ * - koffi runs a registered callback that libuv calls on the JS thread outside any JS call
+ *   (koffi ≥ 2.7.4: "callbacks happening on main thread but outside JS call");
  * - `UV_POLL` is 8 in `uv_handle_type` (checked at load with `uv_handle_type_name(8) === 'poll'`);
  * - the handle's memory (`uv_handle_size(UV_POLL)` bytes from `koffi.alloc`) must outlive
  *   `uv_close` until its close callback runs, which frees it;
@@ -24,7 +26,6 @@
  *
  * @module
  */
-import { isMainThread } from 'node:worker_threads';
 import { koffi, osName } from './binding.ts';
 
 /** `UV_POLL` in libuv's `uv_handle_type`. */
@@ -72,7 +73,6 @@ function onClosed(address: number): void {
 
 /** Binds libuv's poll functions from the node binary, or says why it cannot. */
 function bind(): LibuvApi | string {
-  if (!isMainThread) return "a worker thread's libuv loop is not uv_default_loop()";
   if (osName !== 'linux' && osName !== 'darwin' && osName !== 'freebsd') return 'unsupported OS';
   try {
     const node = koffi.load(null as unknown as string);
@@ -80,8 +80,11 @@ function bind(): LibuvApi | string {
     if (typeName(UV_POLL) !== 'poll') return `uv_handle_type ${UV_POLL} is not 'poll' in this libuv`;
     const pollProto = koffi.proto('void nbio_uv_poll_cb(uintptr_t handle, int status, int events)');
     const closeProto = koffi.proto('void nbio_uv_close_cb(uintptr_t handle)');
+    const getLoop = node.func('int napi_get_uv_event_loop(void *env, _Out_ void **loop)') as Fn;
+    const loop: unknown[] = [null];
+    if (getLoop(koffi.node.env, loop) !== 0 || loop[0] === null) return 'napi_get_uv_event_loop failed';
     return {
-      loop: (node.func('void *uv_default_loop()') as Fn)(),
+      loop: loop[0],
       handleSize: Number((node.func('size_t uv_handle_size(int type)') as Fn)(UV_POLL)),
       init: node.func('int uv_poll_init_socket(void *loop, void *handle, int fd)') as Fn,
       start: node.func('int uv_poll_start(void *handle, int events, void *cb)') as Fn,
@@ -104,7 +107,7 @@ function libuv(): LibuvApi | string {
   return api;
 }
 
-/** Whether {@link LibuvPoll} works in this thread; false in worker threads (see the module comment). */
+/** Whether {@link LibuvPoll} works in this thread (see the module comment). */
 export function libuvPollAvailable(): boolean {
   return typeof libuv() !== 'string';
 }
@@ -116,7 +119,7 @@ export function libuvPollUnavailableReason(): string | null {
 }
 
 /**
- * One libuv poll watch for readability on the main loop. The caller (`UvPoll`) checks the fd
+ * One libuv poll watch for readability on this thread's Node loop. The caller (`UvPoll`) checks the fd
  * first: a closed or already-watched fd aborts the process.
  */
 export class LibuvPoll {

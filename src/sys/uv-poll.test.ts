@@ -1,7 +1,7 @@
 // libuv watching one descriptor (guest mode's wake): both ways of reaching libuv (nbio's own
-// uv_poll_t on the main thread, koffi.node.poll elsewhere) wake on readability, stop at close(),
+// uv_poll_t, koffi.node.poll where that cannot be bound) wake on readability, stop at close(),
 // refuse a closed or already-watched fd, and close every handle before the fd; the direct one
-// hands the callback one events object (no allocation per wake); a worker falls back to koffi.
+// hands the callback one events object (no allocation per wake) and works on a worker's own loop.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -122,14 +122,30 @@ describe('UvPoll', () => {
     assert.ok(Object.isFrozen([...objects][0]));
   });
 
-  test('in a worker thread (its own libuv loop) the watch goes through koffi.node.poll and wakes', async () => {
-    const worker = new Worker(new URL('./uv-poll.test-worker.mjs', import.meta.url));
-    const result = await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+  test("in a worker thread the watch is made on the worker's own loop and wakes there", async () => {
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(new URL('./uv-poll.test-worker.mjs', import.meta.url), {
+      workerData: flags.buffer,
     });
+    const messages: unknown[] = [];
+    const failed = new Promise((_, reject) => worker.once('error', reject));
+    const ready = new Promise<void>((resolve) =>
+      worker.on('message', (m) => {
+        messages.push(m);
+        if (m === 'ready') resolve();
+      }),
+    );
+    await Promise.race([ready, failed]);
+    // Block this thread (its loop cannot turn) and let the worker ping itself three times.
+    Atomics.store(flags, 1, 1);
+    Atomics.notify(flags, 1);
+    const waited = Atomics.wait(flags, 0, 0, 10_000);
+    assert.notEqual(waited, 'timed-out', "the worker's watch did not wake while the main thread was blocked");
     await new Promise((r) => worker.once('exit', r));
-    assert.deepEqual(result, { via: 'koffi', wakes: 3 });
+    assert.deepEqual(messages, [
+      'ready',
+      { via: osName === 'linux' ? 'libuv' : UvPoll.defaultVia(), wakes: 3 },
+    ]);
   });
 
   test('libuv: an exception thrown by the callback becomes an uncaughtException', (t) => {

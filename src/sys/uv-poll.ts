@@ -1,9 +1,9 @@
 /**
  * Asking libuv (Node's own loop) to watch one descriptor. This is how nbio runs as a guest of
  * Node: libuv watches the fd that stands for nbio's whole interest set (the epoll or kqueue fd)
- * and calls back when it is readable. On the main thread the watch is nbio's own `uv_poll_t`
- * (`src/sys/libuv-poll.ts`: about 0.9 µs less per wake than `koffi.node.poll`, which builds an
- * events object per call); in worker threads, whose loop nbio cannot name, `koffi.node.poll`.
+ * and calls back when it is readable. The watch is nbio's own `uv_poll_t` on the thread's Node
+ * loop (`src/sys/libuv-poll.ts`: about 0.9 µs less per wake than `koffi.node.poll`, which builds
+ * an events object per call); `koffi.node.poll` only where that cannot be bound.
  * The callback gets the same `(status, events)` either way; `events` is then one frozen object.
  *
  * Two facts learned the hard way (docs/design.md, "koffi facts"): polling a closed, invalid or
@@ -56,7 +56,7 @@ export class UvPoll {
 
   /**
    * Starts watching `fd` for readability.
-   * @param via `'libuv'` (the default where it works: the main thread) or `'koffi'`
+   * @param via `'libuv'` (the default wherever it binds) or `'koffi'`
    * @throws Error when `fd` is not open or is already watched (instead of aborting the process)
    */
   constructor(fd: number, callback: UvPollCallback, via: UvPollVia = UvPoll.defaultVia()) {
@@ -71,7 +71,7 @@ export class UvPoll {
     watched.add(fd);
   }
 
-  /** `'libuv'` where nbio can make its own `uv_poll_t` (the main thread), else `'koffi'`. */
+  /** `'libuv'` where nbio can make its own `uv_poll_t` (main thread and workers), else `'koffi'`. */
   static defaultVia(): UvPollVia {
     return libuvPollAvailable() ? 'libuv' : 'koffi';
   }
