@@ -10,7 +10,7 @@
  * guest-mode wake path (`bench/guest-wake.ts`, hot, alternating in one process, medians of 7
  * rounds): 6.28 µs of CPU per wake with `koffi.node.poll`, 5.41 µs with this, 0.9 µs (14%) less.
  *
- * Facts it relies on (checked by `libuv-poll.test.ts`):
+ * Facts it relies on (checked by `uv-poll.test.ts`, which tests this through `UvPoll`):
  * - the loop is the one Node runs this thread on: `napi_get_uv_event_loop(koffi.node.env)` (koffi
  *   exposes the thread's `napi_env`), which is `uv_default_loop()` on the main thread and the
  *   worker's own loop in a worker; where binding fails, `UvPoll` keeps `koffi.node.poll`;
