@@ -123,9 +123,9 @@ export interface CompletionQueue {
   /** One system call: submits what is prepared and waits up to `timeoutMs` (null: forever; 0: not at all) for a completion. */
   wait(timeoutMs: number | null): void;
   /**
-   * The end of a guest-mode iteration: submits what the iteration prepared (one system call,
-   * none when nothing was) and runs the callbacks of the completions that came back during that
-   * call (a SEND the socket took at once), so they need no second wake-up of the loop.
+   * The end of an iteration (step 7b, both run modes): submits what the iteration prepared (one
+   * system call, none when nothing was) and runs the callbacks of the completions that came back
+   * during that call (a SEND the socket took at once), so they need no second wake-up of the loop.
    * @returns how many callbacks ran
    */
   submitAndRunInline(exceptions: ExceptionSink): number;
