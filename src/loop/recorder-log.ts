@@ -14,10 +14,13 @@
 export class Log {
   /** Entries appended since the last `clear()`. */
   n = 0;
-  /** No entry below this index is still needed (a lower bound; see {@link RecorderRing}). */
+  /** No entry below this index is still needed (a lower bound; see RecorderRing, recorder-ring.ts). */
   floor = 0;
+  /** Entries the arrays hold, minus one (a power of two minus one): index `k & mask`. */
   mask: number;
+  /** The 32-bit numbers, `ints` per entry. */
   i32: Int32Array;
+  /** The 64-bit numbers, `floats` per entry. */
   f64: Float64Array;
   /** `refCount` references per entry, side by side (entry j's first at `refCount × j`). */
   refs: unknown[];
