@@ -1,7 +1,8 @@
 /**
  * `HeldWrites`: the writes of one server connection, held while it is corked and sent together
- * when it is uncorked — the responses to a batch of pipelined requests leave in one `writev`
- * instead of one `send` each. Above {@link HOLD_LIMIT_BYTES} held, they are sent at once, so
+ * when it is uncorked — the responses to a batch of pipelined requests leave in one write
+ * instead of one `send` each (the transport sends a small batch with one `send` from its scratch
+ * buffer, a larger one with `writev`). Above {@link HOLD_LIMIT_BYTES} held, they are sent at once, so
  * that a handler writing a large body meets the transport's backpressure as it would unheld.
  *
  * @module
