@@ -61,6 +61,21 @@ test('checked fields (a LightResponse snapshot) still give framing fields to the
   );
 });
 
+test('status lines: the reason phrase, or none for a code without one, the same each time', () => {
+  for (let i = 0; i < 2; i++) {
+    assert.match(headString(200, serializeFields(undefined), 'length', 0, true, 1), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(
+      headString(404, serializeFields(undefined), 'length', 0, true, 1),
+      /^HTTP\/1\.1 404 Not Found\r\n/,
+    );
+    assert.match(
+      headString(299, serializeFields(undefined), 'length', 0, true, 1),
+      /^HTTP\/1\.1 299 \r\nDate/,
+    );
+    assert.match(headString(999, serializeFields(undefined), 'length', 0, true, 1), /^HTTP\/1\.1 999 \r\n/);
+  }
+});
+
 test('CR, LF or NUL in a value, or a bad name, is an InvalidArgumentError', () => {
   const bads: HeaderInput[] = [
     { 'x-a': 'v\r\nInjected: 1' },

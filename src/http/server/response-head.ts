@@ -185,6 +185,18 @@ export function serializeTrailers(input: HeaderInput): { lines: string; names: s
   return { lines: fields.lines, names };
 }
 
+/** Status lines made so far, by code ('' until first used): one string per code, made once. */
+const STATUS_LINES: string[] = Array.from({ length: 1000 }, () => '');
+
+/** `HTTP/1.1 <status> <reason>\r\n`. */
+function statusLine(status: number): string {
+  const cached = status >= 0 && status < 1000 ? (STATUS_LINES[status] ?? '') : '';
+  if (cached !== '') return cached;
+  const line = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+  if (status >= 0 && status < 1000) STATUS_LINES[status] = line;
+  return line;
+}
+
 /**
  * The status line, the fields and the server's own fields, through the blank line.
  * `trailerNames`: announced in a `Trailer` field (null: none).
@@ -198,7 +210,7 @@ export function headString(
   requestMinor: number,
   trailerNames: readonly string[] | null = null,
 ): string {
-  let s = `HTTP/1.1 ${status} ${statusText(status)}\r\n${fields.lines}`;
+  let s = statusLine(status) + fields.lines;
   if (trailerNames !== null && trailerNames.length > 0 && framing === 'chunked')
     s += `Trailer: ${trailerNames.join(', ')}\r\n`;
   if (!fields.hasDate) s += `Date: ${httpDate()}\r\n`;
