@@ -2,7 +2,8 @@
  * `createConnection`: a client stream connection (TCP or Unix) made without blocking:
  * resolve the name (resolver.ts, in the offload pool) unless it is an IP literal, then for
  * each address in order: `socket()`, non-blocking `connect()` → `'in-progress'` → wait until
- * writable → read `SO_ERROR`; the first that connects wins, a failure moves on to the next.
+ * writable → read `SO_ERROR`; the first that connects wins, a failure moves on to the next
+ * (address-race.ts, which also runs Happy Eyeballs).
  * On io_uring the kernel connects instead (`IORING_OP_CONNECT`, no `connect()` call and no
  * readiness wait); a failure, timeout or cancel cancels the request before the socket closes.
  *
@@ -29,22 +30,15 @@
  *
  * @module
  */
-import {
-  AbortedError,
-  ClosedResourceError,
-  ConnectionRefusedError,
-  InvalidArgumentError,
-  TimeoutError,
-} from '../errors.ts';
+import { AbortedError, ClosedResourceError, InvalidArgumentError, TimeoutError } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
-import { ETIMEDOUT, OsError } from '../sys/errno.ts';
 import { close as closeFd } from '../sys/fd.ts';
-import { encodeSockaddr, familyOf, type SocketAddress } from '../sys/sockaddr.ts';
-import { bind, connect, describe, getSocketError, socket } from '../sys/socket.ts';
+import type { SocketAddress } from '../sys/sockaddr.ts';
 import { ipLiteralAddress } from './address.ts';
+import { AddressRace } from './address-race.ts';
 import { type CheckedConnect, checkConnectOptions } from './connect-options.ts';
-import { type HappyEyeballsOptions, interleaveFamilies } from './happy-eyeballs.ts';
+import type { HappyEyeballsOptions } from './happy-eyeballs.ts';
 import type { Protocol } from './protocol.ts';
 import { resolve } from './resolver.ts';
 import { SocketTransport, type SocketTransportOptions } from './socket-transport.ts';
@@ -120,32 +114,18 @@ export function createConnection<P extends Protocol>(
 }
 
 /** One createConnection call's state: exactly one outcome, every descriptor closed. */
-class Attempt<P extends Protocol> {
-  /** `"connect → 127.0.0.1:7000"`: how the flight recorder names the connecting socket. */
-  get label(): string {
-    return `connect → ${this.#current === null ? this.#c.target : describe(this.#current)}`;
-  }
-
+class Attempt<P extends Protocol> extends AddressRace {
   readonly #loop: EventLoop;
   readonly #factory: () => P;
   readonly #c: CheckedConnect;
   readonly #callback: ConnectCallback<P>;
   #settled = false;
-  #addresses: SocketAddress[] = [];
-  #next = 0;
-  #fd = -1;
-  #current: SocketAddress | null = null;
-  #writerAdded = false;
-  /** io_uring: the CONNECT request in flight (op id), 0 when none. */
-  #connectOp = 0;
   #resolving: { cancel(): void } | null = null;
   #timer: TimerHandle | null = null;
-  /** Happy Eyeballs: moves on from a slow address (happy-eyeballs.ts). */
-  #attemptTimer: TimerHandle | null = null;
-  #lastError: Error | null = null;
   #unregisterLoopClose: (() => void) | null = null;
 
   constructor(loop: EventLoop, factory: () => P, c: CheckedConnect, callback: ConnectCallback<P>) {
+    super(loop, c);
     this.#loop = loop;
     this.#factory = factory;
     this.#c = c;
@@ -165,12 +145,23 @@ class Attempt<P extends Protocol> {
     this.#fail(this.#abortedError('cancelled', reason));
   }
 
+  protected override get settled(): boolean {
+    return this.#settled;
+  }
+
+  protected override raceWon(): void {
+    this.#succeed();
+  }
+
+  protected override raceLost(err: Error): void {
+    this.#fail(err);
+  }
+
   #start = (): void => {
     if (this.#settled) return;
     const c = this.#c;
     if (c.addresses !== null) {
-      this.#addresses = this.#ordered(c.addresses);
-      this.#tryNext();
+      this.race(c.addresses);
       return;
     }
     const { family, signal } = c.options;
@@ -195,135 +186,12 @@ class Attempt<P extends Protocol> {
       this.#fail(err);
       return;
     }
-    this.#addresses = this.#ordered(addresses.map((a) => ({ ...a, port: this.#c.port }) as SocketAddress));
-    this.#tryNext();
+    this.race(addresses.map((a) => ({ ...a, port: this.#c.port }) as SocketAddress));
   };
-
-  /** Happy Eyeballs interleaves the families; otherwise the order is the resolver's. */
-  #ordered(addresses: SocketAddress[]): SocketAddress[] {
-    return this.#c.options.attemptTimeoutMs === undefined ? addresses : interleaveFamilies(addresses);
-  }
-
-  /** The attempt on `addr` failed with `err`: remember and report it. */
-  #attemptFailed(addr: SocketAddress, err: unknown): void {
-    this.#attemptTimer?.cancel();
-    this.#attemptTimer = null;
-    this.#lastError = connectError(err, addr);
-    this.#c.options.onAttempt?.(addr, this.#lastError);
-  }
-
-  /** An attempt is in flight: with Happy Eyeballs and addresses left, give it its time. */
-  #armAttemptTimer(): void {
-    const ms = this.#c.options.attemptTimeoutMs;
-    if (ms !== undefined && this.#next < this.#addresses.length) {
-      this.#attemptTimer = this.#loop.callLater(ms, this.#onAttemptTimeout);
-    }
-  }
-
-  /** Happy Eyeballs: the current address was too slow; abandon it and try the next. */
-  #onAttemptTimeout = (): void => {
-    this.#attemptTimer = null;
-    if (this.#settled) return;
-    this.#dropCurrent();
-    const addr = this.#current!; // an attempt was in flight
-    this.#attemptFailed(addr, new OsError('connect', ETIMEDOUT, describe(addr)));
-    this.#tryNext();
-  };
-
-  /** Closes the socket of the attempt in flight (its watcher or io_uring request first). */
-  #dropCurrent(): void {
-    if (this.#fd < 0) return;
-    if (this.#writerAdded) this.#loop.removeWriter(this.#fd);
-    this.#writerAdded = false;
-    // The request holds the socket open until it ends: cancel it before the close.
-    if (this.#connectOp !== 0) this.#loop.completion?.cancel(this.#connectOp);
-    this.#connectOp = 0;
-    closeFd(this.#fd);
-    this.#fd = -1;
-  }
-
-  /** Starts connecting to the next address; fails with the last error when none is left. */
-  #tryNext(): void {
-    while (!this.#settled && this.#next < this.#addresses.length) {
-      const addr = this.#addresses[this.#next++]!; // #next < length (loop condition)
-      this.#current = addr;
-      this.#c.options.onAttempt?.(addr, null);
-      let fd = -1;
-      try {
-        fd = socket(familyOf(addr), 'stream');
-        const local = localEndpoint(this.#c.options, addr);
-        if (local !== null) bind(fd, local);
-        const cq = this.#loop.completion;
-        if (cq !== null) {
-          const id = cq.connect(fd, encodeSockaddr(addr), (res) => this.#onConnected(id, res));
-          this.#fd = fd;
-          this.#connectOp = id;
-          this.#armAttemptTimer();
-          return;
-        }
-        if (connect(fd, addr) === 'connected') {
-          this.#fd = fd;
-          this.#succeed();
-          return;
-        }
-        this.#loop.addWriter(fd, this.#onWritable, this);
-        this.#fd = fd;
-        this.#writerAdded = true;
-        this.#armAttemptTimer();
-        return;
-      } catch (err) {
-        if (fd >= 0) closeFd(fd);
-        this.#attemptFailed(addr, err);
-      }
-    }
-    if (!this.#settled) {
-      this.#fail(this.#lastError ?? new InvalidArgumentError(`'${this.#c.host}' resolved to no address.`));
-    }
-  }
-
-  #onWritable = (): void => {
-    const fd = this.#fd;
-    this.#loop.removeWriter(fd);
-    this.#writerAdded = false;
-    let errno: number;
-    try {
-      errno = getSocketError(fd);
-      // A userspace kqueue read SO_ERROR itself (clearing it) and kept the errno for us.
-      if (errno === 0) errno = this.#loop.selector.takeSocketError?.(fd) ?? 0;
-    } catch (err) {
-      errno = err instanceof OsError ? err.errno : -1;
-    }
-    if (errno === 0) {
-      this.#succeed();
-      return;
-    }
-    this.#fd = -1;
-    closeFd(fd);
-    const addr = this.#current!;
-    this.#attemptFailed(addr, new OsError('connect', errno, describe(addr)));
-    this.#tryNext();
-  };
-
-  /** io_uring: the CONNECT request `id` completed with `res` (0 or −errno). */
-  #onConnected(id: number, res: number): void {
-    if (this.#connectOp !== id) return; // cancelled by #fail: its socket is closed already
-    this.#connectOp = 0;
-    if (res === 0) {
-      this.#succeed();
-      return;
-    }
-    const fd = this.#fd;
-    this.#fd = -1;
-    closeFd(fd);
-    const addr = this.#current!;
-    this.#attemptFailed(addr, new OsError('connect', -res, describe(addr)));
-    this.#tryNext();
-  }
 
   #succeed(): void {
     this.#settle();
-    const fd = this.#fd;
-    this.#fd = -1;
+    const fd = this.takeSocket();
     let protocol: P;
     let transport: SocketTransport | UringTransport;
     try {
@@ -386,7 +254,7 @@ class Attempt<P extends Protocol> {
   #fail(err: Error, now = false): void {
     if (this.#settled) return;
     this.#settle();
-    this.#dropCurrent();
+    this.dropCurrent();
     this.#resolving?.cancel();
     this.#resolving = null;
     if (now || this.#loop.isClosed) this.#callback(err);
@@ -400,18 +268,9 @@ class Attempt<P extends Protocol> {
     this.#unregisterLoopClose = null;
     this.#timer?.cancel();
     this.#timer = null;
-    this.#attemptTimer?.cancel();
-    this.#attemptTimer = null;
+    this.stopAttemptTimer();
     this.#c.options.signal?.removeEventListener('abort', this.#onAbort);
   }
-}
-
-function connectError(err: unknown, addr: SocketAddress): Error {
-  if (err instanceof OsError) {
-    const refused = err.code === 'ECONNREFUSED' || (addr.family === 'unix' && err.code === 'ENOENT');
-    if (refused) return new ConnectionRefusedError(describe(addr), { cause: err });
-  }
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 /**
@@ -431,12 +290,4 @@ function checkLocalEndpoint(options: ConnectOptions): void {
   if (localPort !== undefined && (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535)) {
     throw new InvalidArgumentError(`Invalid localPort ${String(localPort)}: pass 0–65535 (or leave it out).`);
   }
-}
-
-/** Where to bind an attempt's socket to reach `target`, or null to let connect() pick. */
-function localEndpoint(options: ConnectOptions, target: SocketAddress): SocketAddress | null {
-  const { localAddress, localPort } = options;
-  if (target.family === 'unix' || (localAddress === undefined && !localPort)) return null;
-  const host = localAddress ?? (target.family === 'ipv4' ? '0.0.0.0' : '::');
-  return ipLiteralAddress(host, localPort ?? 0);
 }
