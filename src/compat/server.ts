@@ -29,6 +29,7 @@ import {
   type SocketOptions,
   toPort,
 } from './connect-args.ts';
+import { connectionDropper } from './connection-dropper.ts';
 import { resolveLoop } from './default-loop.ts';
 import { NetError, toNetError } from './net-error.ts';
 import { invalidArgType } from './node-errors.ts';
@@ -213,26 +214,7 @@ export class Server extends EventEmitter {
   };
 
   /** Over maxConnections: the connection is closed at once; 'drop' tells whose it was. */
-  readonly #dropper: Protocol = {
-    connectionMade: (t) => {
-      const local = t.getExtraInfo('sockname');
-      const remote = t.getExtraInfo('peername');
-      t.abort();
-      const ip = (a: typeof local) => (a === null || a.family === 'unix' ? undefined : a);
-      const l = ip(local);
-      const r = ip(remote);
-      const family = (a: typeof l) => (a === undefined ? undefined : a.family === 'ipv4' ? 'IPv4' : 'IPv6');
-      this.emit('drop', {
-        localAddress: l?.address,
-        localPort: l?.port,
-        localFamily: family(l),
-        remoteAddress: r?.address,
-        remotePort: r?.port,
-        remoteFamily: family(r),
-      });
-    },
-    dataReceived: () => {},
-  };
+  readonly #dropper: Protocol = connectionDropper(this);
 
   #acceptSocket = () =>
     acceptedSocketProtocol(
