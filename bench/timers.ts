@@ -230,6 +230,16 @@ function render(machine: MachineInfo, rows: TimerRow[], n: number, scaling: Canc
     ),
     '',
   );
+  // Issue 14's target: each figure at or below Node's, by the median of same-round ratios.
+  const behind = rows.filter((x) => !(x.ratio <= 1));
+  out.push(
+    behind.length === 0
+      ? 'Issue 14 (each figure ≤ Node, median same-round ratio): **met** for all figures.'
+      : `Issue 14 (each figure ≤ Node, median same-round ratio): **missed** for ${behind
+          .map((x) => `${x.case} ${x.figure} (${x.ratio.toFixed(2)})`)
+          .join(', ')}.`,
+    '',
+  );
   const r = (v: number, lo: number, hi: number) => `${v.toFixed(0)} (${lo.toFixed(0)}..${hi.toFixed(0)})`;
   out.push(
     markdownTable(
