@@ -1,15 +1,12 @@
 /**
  * `Socket`: a `stream.Duplex` with the surface of `net.Socket` that libraries use, whose bytes
- * move through an nbio {@link Transport} on an nbio {@link EventLoop} (never through Node's
+ * move through an nbio {@link Transport} on an nbio `EventLoop` (never through Node's
  * `net`). See docs/styles/compat.md for the map of `net`'s names.
  *
  * ## How the stream meets the transport
  * The socket is the transport's Protocol (through a private adapter object):
- * - `dataReceived` → `push()`; when `push()` returns false the transport stops reading
- *   (`pauseReading()`: the peer feels backpressure) until the stream asks again (`_read()` →
- *   `resumeReading()`).
- * - `_write()`/`_writev()`/`_final()` go through a {@link SocketWriter} (socket-writer.ts:
- *   writes queued while connecting, the transport's backpressure, `end()` → `writeEof()`).
+ * - `dataReceived` → `push()`, with backpressure; `_write()`/`_writev()`/`_final()` go through
+ *   a `SocketWriter`: both are the data path, {@link TransportDuplex} (transport-duplex.ts).
  * - `destroy()` → `abort()` (buffered bytes are dropped, as `net` drops them), or `close()`
  *   after a graceful `end()`; `'close'` (with `hadError`) follows once the descriptor is closed.
  * - The peer's end → `push(null)`; with `allowHalfOpen: false` (the default, as `net`) the
@@ -20,14 +17,14 @@
  * on the next Node tick (as under `net`; see rethrow.ts), and the loop goes on.
  *
  * The class chain: `Duplex` → `AddressedDuplex` (addresses, state, ref/unref) →
- * {@link SocketOptionsDuplex} (idle timeout, TCP_NODELAY, SO_KEEPALIVE) → `Socket`. How the
+ * `SocketOptionsDuplex` (idle timeout, TCP_NODELAY, SO_KEEPALIVE) → {@link TransportDuplex}
+ * (the transport, reading, writing) → `Socket` (connecting, attaching, closing). How the
  * server makes an accepted socket: socket-accept.ts.
  *
  * @module
  */
 import { addAbortSignal } from 'node:stream';
 import { InvalidArgumentError } from '../errors.ts';
-import type { EventLoop } from '../loop/event-loop.ts';
 import type { Protocol } from '../net/protocol.ts';
 import type { Transport } from '../net/transport.ts';
 import type { ConnectionState } from './addressed-duplex.ts';
@@ -41,31 +38,25 @@ import { rethrowOutsideLoop } from './rethrow.ts';
 import type { Server } from './server.ts';
 import { type OnAccepted, registerAcceptFactory } from './socket-accept.ts';
 import { checkWrapFd, wrapFd } from './socket-fd.ts';
-import { type OnRead, onReadFrom } from './socket-onread.ts';
-import { SocketOptionsDuplex } from './socket-options-duplex.ts';
-import { type Callback, joinChunks, queuedStreamBytes, SocketWriter } from './socket-writer.ts';
+import type { Callback } from './socket-writer.ts';
 import { calledFromNodeTls, NbioTcpHandle } from './tcp-handle.ts';
+import { TransportDuplex } from './transport-duplex.ts';
 
 export type { AddressInfo, ConnectionState, ReadyState } from './addressed-duplex.ts';
 export { type AcceptOptions, acceptedSocketProtocol, type OnAccepted } from './socket-accept.ts';
 
 /** A `net.Socket`-compatible Duplex over an nbio transport; see the module comment. */
-export class Socket extends SocketOptionsDuplex {
-  readonly #loop: EventLoop;
-  /** The base class's idle timer, held here too: touched per read and write. */
+export class Socket extends TransportDuplex {
+  /** The base class's idle timer, held here too: touched as the connection opens and closes. */
   readonly #timer = this._idleTimer;
-  #transport: Transport | null = null;
   #dial: Dial | null = null;
   #connecting = false;
-  #lost = false;
   /** `_handle`: from connect() (or the accept) until destroyed, as `net`'s. */
   #handle: NbioTcpHandle | null = null;
   #pauseOnConnect = false;
   #onAccepted: OnAccepted | null = null;
   /** Made with `{ fd }`: open from the start, no 'connect'. */
   #fromFd = false;
-  #readPaused = false;
-  #writer = this.#newWriter();
   /** The compat Server that accepted this socket (`net`'s `socket.server`); null for a client. */
   server: Server | null = null;
   /**
@@ -77,18 +68,13 @@ export class Socket extends SocketOptionsDuplex {
   /** resetAndDestroy(): the destroy resets the connection. */
   #resetting = false;
   #destroyErr: Error | null = null;
-  #bytesRead = 0;
-  /** The peer's end came and allowHalfOpen is off (writes then fail with EPIPE, as net). */
-  #endedByPeer = false;
-  /** `net`'s `onread` option: bytes go to its callback, not to 'data' (socket-onread.ts). */
-  readonly #onread: OnRead | null;
 
   readonly #protocol: Protocol = this.#newProtocol();
 
   /**
-   * The transport's protocol: this socket's handlers. Methods, not arrow properties, here and
-   * in #newWriter/#newHandle: under tsx (esbuild's keepNames) each arrow property costs a
-   * defineProperty per socket (~5% of a Connection: close request).
+   * The transport's protocol: this socket's handlers. Methods, not arrow properties, here, in
+   * #newHandle and in TransportDuplex's writer host: under tsx (esbuild's keepNames) each arrow
+   * property costs a defineProperty per socket (~5% of a Connection: close request).
    */
   #newProtocol(): Protocol {
     const socket = this;
@@ -97,7 +83,7 @@ export class Socket extends SocketOptionsDuplex {
         rethrowOutsideLoop(() => socket.#attach(t));
       },
       dataReceived(data) {
-        rethrowOutsideLoop(() => socket.#onData(data));
+        rethrowOutsideLoop(() => socket._onData(data));
       },
       eofReceived() {
         rethrowOutsideLoop(() => {
@@ -111,10 +97,10 @@ export class Socket extends SocketOptionsDuplex {
         rethrowOutsideLoop(() => socket.#onLost(error));
       },
       pauseWriting() {
-        socket.#writer.pause();
+        socket._writer.pause();
       },
       resumeWriting() {
-        rethrowOutsideLoop(() => socket.#writer.resume(socket.#transport));
+        rethrowOutsideLoop(() => socket._writer.resume(socket.transport));
       },
     };
   }
@@ -167,34 +153,11 @@ export class Socket extends SocketOptionsDuplex {
       loop,
       options,
     );
-    this.#loop = loop;
-    this.#onread = onReadFrom(options.onread);
     counters.socketsCreated++;
     if (fd !== undefined) this.#wrap(fd, options.readable === false);
     // After the fields: an already-aborted signal destroys the socket right here.
     if (options.signal !== undefined) addAbortSignal(options.signal, this);
-    this.#watchPeerEnd();
-  }
-
-  /**
-   * `Duplex.write`, except after the peer ended a socket without `allowHalfOpen` (which then
-   * ended its own side): as `net`, the callback and `'error'` get `EPIPE` ("This socket has
-   * been ended by the other party") and the socket is destroyed.
-   */
-  override write(chunk: unknown, encoding?: BufferEncoding | Callback, cb?: Callback): boolean {
-    if (!this.#endedByPeer || !this.writableEnded) {
-      return super.write(chunk, encoding as BufferEncoding, cb as Callback);
-    }
-    const callback = typeof encoding === 'function' ? encoding : cb;
-    const err = new NetError(
-      'EPIPE',
-      undefined,
-      {},
-      { message: 'This socket has been ended by the other party' },
-    );
-    if (typeof callback === 'function') process.nextTick(callback, err);
-    this.destroy(err);
-    return false;
+    this._watchPeerEnd();
   }
 
   // ── connecting ────────────────────────────────────────────────────────────────────────
@@ -215,10 +178,10 @@ export class Socket extends SocketOptionsDuplex {
     checkNodeConnectOptions(options);
     // Destroyed by an aborted signal: its AbortError and 'close' are already on their way.
     if (this.destroyed && options.signal?.aborted === true) return this;
-    if (this.destroyed && (this.#transport === null || this.#lost) && this.#destroyCb === null) {
+    if (this.destroyed && (this.transport === null || this._lost) && this.#destroyCb === null) {
       this.#reset(); // as net: a closed socket can connect again
     }
-    if (this.#connecting || this.#transport !== null || this.destroyed) {
+    if (this.#connecting || this.transport !== null || this.destroyed) {
       throw new InvalidArgumentError(
         `Cannot connect: this socket is already ${this.destroyed ? 'destroyed' : this.#connecting ? 'connecting' : 'connected'}. Make a new Socket for another connection.`,
       );
@@ -233,7 +196,7 @@ export class Socket extends SocketOptionsDuplex {
     // TCP_NODELAY is set as the transport is made; SO_KEEPALIVE through the handle once
     // connected (#attach), as net's afterConnect does.
     this.#dial = new Dial(
-      this.#loop,
+      this.loop,
       this.#protocol,
       target,
       { noDelay: this._noDelay },
@@ -255,28 +218,10 @@ export class Socket extends SocketOptionsDuplex {
   #wrap(fd: number, notReadable: boolean): void {
     this.#fromFd = true;
     this.#handle = this.#newHandle();
-    this.#transport = wrapFd(this.#loop, fd, this.#protocol, this._noDelay);
-    this.#handle.attach(this.#transport);
-    if (notReadable) {
-      this.#readPaused = true;
-      this.#transport.pauseReading();
-    }
-  }
-
-  #newWriter(): SocketWriter {
-    const socket = this;
-    return new SocketWriter({
-      target() {
-        const state = socket.connectionState;
-        return state === 'open' ? (socket.#transport ?? 'closed') : state;
-      },
-      touch() {
-        socket.#timer.touch();
-      },
-      errorTarget() {
-        return socket.#errorTarget;
-      },
-    });
+    const t = wrapFd(this.loop, fd, this.#protocol, this._noDelay);
+    this._setTransport(t);
+    this.#handle.attach(t);
+    if (notReadable) this._holdReading(t);
   }
 
   #newHandle(): NbioTcpHandle {
@@ -286,10 +231,7 @@ export class Socket extends SocketOptionsDuplex {
         socket._read();
       },
       stop() {
-        const t = socket.#transport;
-        if (t === null || socket.#lost || socket.#readPaused) return;
-        socket.#readPaused = true;
-        t.pauseReading();
+        socket._stopReading();
       },
     });
   }
@@ -297,29 +239,15 @@ export class Socket extends SocketOptionsDuplex {
   /** Back to a fresh, unconnected socket (net's `_undestroy()` before a new connection). */
   #reset(): void {
     (this as unknown as { _undestroy(): void })._undestroy();
-    this.#transport = null;
-    this.#lost = false;
     this.#dial = null;
     this.#destroyErr = null;
     this.#resetting = false;
-    this.#readPaused = false;
-    this.#bytesRead = 0;
-    this.#writer = this.#newWriter();
-    this.#watchPeerEnd();
-  }
-
-  /** Without allowHalfOpen, writes after the peer's end fail with EPIPE (see `write`). */
-  #watchPeerEnd(): void {
-    this.#endedByPeer = false;
-    if (this.allowHalfOpen) return;
-    this.once('end', () => {
-      this.#endedByPeer = true;
-    });
+    this._resetTransport();
   }
 
   /** connectionMade: the transport is ours (a client that connected, or an accepted one). */
   #attach(t: Transport): void {
-    this.#transport = t;
+    this._setTransport(t);
     this.#connecting = false;
     counters.transportsAttached++;
     if (this.destroyed) {
@@ -330,12 +258,11 @@ export class Socket extends SocketOptionsDuplex {
     this.#handle = handle;
     handle.attach(t);
     if (!this.hasRef()) t.unref();
-    this.#onread?.connected();
+    this._onreadConnected();
     // As net: a socket paused before it connected (or pauseOnConnect) reads nothing until
     // resumed, so an idle paused socket holds nothing open.
     if (this.#pauseOnConnect || this.isPaused()) {
-      this.#readPaused = true;
-      t.pauseReading();
+      this._holdReading(t);
       this.pause();
     }
     this.#timer.touch();
@@ -347,7 +274,7 @@ export class Socket extends SocketOptionsDuplex {
       return;
     }
     if (this.#fromFd) {
-      this.#writer.flushQueued();
+      this._writer.flushQueued();
       return;
     }
     this._applyKeepAlive(handle);
@@ -355,115 +282,7 @@ export class Socket extends SocketOptionsDuplex {
     // before their callbacks run).
     this.emit('connect');
     this.emit('ready');
-    this.#writer.flushQueued();
-  }
-
-  // ── reading ───────────────────────────────────────────────────────────────────────────
-
-  #onData(data: Buffer): void {
-    this.#bytesRead += data.length;
-    counters.bytesRead += data.length;
-    this.#timer.touch();
-    if (this.#onread !== null) {
-      this.#deliverOnRead(this.#onread, data);
-      return;
-    }
-    if (!this.push(data) && !this.#readPaused && this.#transport !== null) {
-      this.#readPaused = true;
-      this.#transport.pauseReading();
-    }
-  }
-
-  /** `onread`: into the user's buffer; a callback returning false stops reading (as net). */
-  #deliverOnRead(onread: OnRead, data: Buffer | null): void {
-    if (this.#readPaused && data !== null) {
-      onread.keep(data);
-      return;
-    }
-    const result = onread.deliver(data, () => this.destroyed);
-    if (result instanceof Error) {
-      this.destroy(result);
-    } else if (this.#transport !== null && !this.#lost) {
-      if (!result && !this.#readPaused) {
-        this.#readPaused = true;
-        this.#transport.pauseReading();
-      } else if (result && data === null) this.#transport.resumeReading();
-    }
-  }
-
-  /**
-   * With `onread`, (re)starts reading stopped by `pause()` or by a callback that returned
-   * false, as `net`'s `resume()`/`read()`/`_read()` do; bytes kept from the stopped chunk are
-   * delivered first, from a loop callback.
-   */
-  #resumeOnRead(): void {
-    const t = this.#transport;
-    const onread = this.#onread;
-    if (onread === null || t === null || this.#lost || !this.#readPaused) return;
-    this.#readPaused = false;
-    if (!onread.hasPending) {
-      t.resumeReading();
-      return;
-    }
-    this.#loop.callSoon(() => {
-      if (this.#readPaused || this.#lost || this.destroyed) return;
-      rethrowOutsideLoop(() => this.#deliverOnRead(onread, null));
-    });
-  }
-
-  /** `Duplex.pause`; with `onread`, it also stops reading (as `net`). */
-  override pause(): this {
-    const t = this.#transport;
-    if (this.#onread !== null && t !== null && !this.#lost && !this.#readPaused) {
-      this.#readPaused = true;
-      t.pauseReading();
-    }
-    return super.pause();
-  }
-
-  /** `Duplex.resume`; with `onread`, it also restarts reading (as `net`). */
-  override resume(): this {
-    if (this.#onread !== null) this.#resumeOnRead();
-    return super.resume();
-  }
-
-  /** `Duplex.read`; with `onread`, it also restarts reading (as `net`). */
-  override read(size?: number): unknown {
-    if (this.#onread !== null) this.#resumeOnRead();
-    return super.read(size);
-  }
-
-  /** @internal Duplex: the consumer wants more; resume reading if push() had paused it. */
-  override _read(): void {
-    if (this.#onread !== null) {
-      this.#resumeOnRead();
-      return;
-    }
-    const t = this.#transport;
-    if (this.#readPaused && t !== null && !this.#lost) {
-      this.#readPaused = false;
-      t.resumeReading();
-    }
-  }
-
-  // ── writing ───────────────────────────────────────────────────────────────────────────
-
-  /** @internal Duplex: one chunk (see socket-writer.ts). */
-  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: Callback): void {
-    this.#writer.send([typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk], cb);
-  }
-
-  /**
-   * @internal Duplex: several chunks buffered while a write was pending or corked (Node's
-   * `http` writes a response as 2–5 chunks): small ones go as one buffer (joinChunks).
-   */
-  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: Callback): void {
-    this.#writer.send(joinChunks(chunks), cb);
-  }
-
-  /** @internal Duplex: end() — shut down the write side once the buffer is flushed. */
-  override _final(cb: Callback): void {
-    this.#writer.final(cb);
+    this._writer.flushQueued();
   }
 
   // ── closing ───────────────────────────────────────────────────────────────────────────
@@ -474,37 +293,37 @@ export class Socket extends SocketOptionsDuplex {
     this.#timer.stop();
     this.#dial?.cancel();
     this.#connecting = false;
-    this.#writer.dropQueued(err); // written while connecting, never sent
-    const t = this.#transport;
-    if (t === null || this.#lost) {
+    this._writer.dropQueued(err); // written while connecting, never sent
+    const t = this.transport;
+    if (t === null || this._lost) {
       this.#closed(cb, err);
       return;
     }
     this.#destroyCb = cb;
     this.#destroyErr = err;
     if (this.#resetting) t.reset?.() ?? t.abort();
-    else if (err === null && this.#writer.finished) t.close();
+    else if (err === null && this._writer.finished) t.close();
     else t.abort();
   }
 
   /** connectionLost: the descriptor is closed. */
   #onLost(error: Error | undefined): void {
-    this.#lost = true;
+    this._markLost();
     this.#timer.stop();
-    const netErr = error === undefined ? undefined : toNetError(error, this.#errorTarget);
+    const netErr = error === undefined ? undefined : toNetError(error, this._errorTarget);
     const destroyCb = this.#destroyCb;
     if (destroyCb !== null) {
       this.#destroyCb = null;
-      this.#writer.lost(netErr, 'was destroyed');
+      this._writer.lost(netErr, 'was destroyed');
       this.#closed(destroyCb, this.#destroyErr);
       return;
     }
     if (netErr !== undefined) {
       this.destroy(netErr);
-      this.#writer.lost(netErr);
+      this._writer.lost(netErr);
       return;
     }
-    this.#writer.lost(undefined);
+    this._writer.lost(undefined);
     if (!this.readableEnded) this.push(null);
     this.destroy();
   }
@@ -526,7 +345,7 @@ export class Socket extends SocketOptionsDuplex {
         this.#resetting = true;
         this.destroy();
       });
-    } else if (this.#transport !== null && !this.#lost) {
+    } else if (this.transport !== null && !this._lost) {
       this.#resetting = true;
       this.destroy();
     } else {
@@ -535,29 +354,12 @@ export class Socket extends SocketOptionsDuplex {
     return this;
   }
 
-  /** Ends the writable side and destroys the socket once it finished (`net`'s `destroySoon`). */
-  destroySoon(): void {
-    if (this.writable) this.end();
-    if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
-  }
-
   /** @internal SocketOptionsDuplex: the handle `setNoDelay`/`setKeepAlive` act through. */
   protected override _optionsHandle(): NbioTcpHandle | null {
     return this.#handle;
   }
 
   // ── state ─────────────────────────────────────────────────────────────────────────────
-
-  /** The nbio loop this socket runs on. */
-  get loop(): EventLoop {
-    return this.#loop;
-  }
-
-  /** The nbio transport carrying the bytes (null before connecting); its `stats()` count them. */
-  get transport(): Transport | null {
-    return this.#transport;
-  }
 
   /**
    * The socket's handle ({@link NbioTcpHandle}, tcp-handle.ts) from `connect()` (or the accept)
@@ -580,29 +382,14 @@ export class Socket extends SocketOptionsDuplex {
 
   /** Where the connection stands (`readyState`, `pending`, `bufferSize` read it). */
   get connectionState(): ConnectionState {
-    if (!(#bytesRead in this)) return 'unconnected'; // the prototype itself, as net's getters
+    if (!(#connecting in this)) return 'unconnected'; // the prototype itself, as net's getters
     if (this.#connecting) return 'connecting';
-    if (this.#transport === null) return 'unconnected';
-    return this.#lost ? 'closed' : 'open';
+    if (this.transport === null) return 'unconnected';
+    return this._lost ? 'closed' : 'open';
   }
 
-  /** Bytes received. */
-  get bytesRead(): number {
-    return this.#bytesRead;
-  }
-
-  /**
-   * Bytes written: handed to the transport (sent, or in its buffer), plus those still queued
-   * in the stream or waiting for the connection, as `net` counts them. Undefined on the
-   * prototype itself (as `net.Socket.prototype.bytesWritten`).
-   */
-  get bytesWritten(): number | undefined {
-    if (!(#bytesRead in this)) return undefined;
-    return this.#writer.bytesWritten + queuedStreamBytes(this);
-  }
-
-  /** Where this socket connects, for the fields of its errors. */
-  get #errorTarget(): NetErrorTarget {
+  /** @internal TransportDuplex: where this socket connects, for the fields of its errors. */
+  protected override get _errorTarget(): NetErrorTarget {
     return this.#dial?.target ?? {};
   }
 }
