@@ -96,11 +96,11 @@ test('the tarball holds dist/, sources without tests, docs, README and LICENSE, 
   assert.ok(files.includes('package/src/index.ts'), 'the sources the declaration maps point at');
   assert.ok(files.includes('package/dist/src/loop/offload-worker.mjs'), 'the worker bootstrap is packed');
   const unwanted = files.filter((f) =>
-    /\.test\.ts$|\.test-worker\.mjs$|test-support\.ts$|\.contract\.ts$|^package\/(test|bench|\.ci|scripts|examples)\/|\.png$|tsconfig/.test(
+    /\.test\.ts$|\.test-worker\.mjs$|test-support\.ts$|\.contract\.ts$|^package\/(test|bench|\.ci|scripts|examples)\/|\.png$|\.svg$|tsconfig/.test(
       f,
     ),
   );
-  assert.deepEqual(unwanted, [], 'no tests, bench, CI files, scripts or screenshots');
+  assert.deepEqual(unwanted, [], 'no tests, bench, CI files, scripts, screenshots or plots');
   const top = [...new Set(files.map((f) => f.split('/')[1]))].sort();
   assert.deepEqual(top, ['LICENSE', 'README.md', 'bin', 'dist', 'docs', 'package.json', 'src']);
   const bytes = readFileSync(tarball).length;
