@@ -13,6 +13,8 @@
  * @module
  */
 
+import { seededRandom } from '../src/testing/seeded-random.ts';
+
 /** The median of `xs` (the upper middle for an even count; NaN when empty). */
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -40,18 +42,6 @@ export interface BootstrapOptions {
   block?: number;
   /** Seed of the random numbers (default 1). */
   seed?: number;
-}
-
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -3,20 +3,9 @@
 // random inputs so failures reproduce.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '../testing/seeded-random.ts';
 import { TimerHandle, type TimerOwner } from './handle.ts';
 import { TimerHeap } from './timer-heap.ts';
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Owner whose cancel/reschedule go to `heap`, as the EventLoop's do. */
 function ownerOf(heap: TimerHeap): TimerOwner & { seq: number } {
@@ -66,7 +55,7 @@ describe('TimerHeap', () => {
   });
 
   test('many random timers pop in (when, sequence) order; equal deadlines in insertion order', () => {
-    const rand = prng(1);
+    const rand = seededRandom(1);
     const heap = new TimerHeap();
     const owner = ownerOf(heap);
     const all: TimerHandle[] = [];
@@ -86,7 +75,7 @@ describe('TimerHeap', () => {
   });
 
   test('remove from the middle keeps the order of the rest; removing twice is a no-op', () => {
-    const rand = prng(2);
+    const rand = seededRandom(2);
     const heap = new TimerHeap();
     const owner = ownerOf(heap);
     const all = Array.from({ length: 1000 }, () => timer(owner, Math.floor(rand() * 200)));
@@ -231,7 +220,7 @@ describe('TimerHeap', () => {
   });
 
   test('random mix of push, pop, remove and update stays equal to the reference', () => {
-    const rand = prng(3);
+    const rand = seededRandom(3);
     const heap = new TimerHeap();
     const owner = ownerOf(heap);
     let model: TimerHandle[] = [];

@@ -4,20 +4,9 @@
 // with seeded random inputs so failures reproduce.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '../testing/seeded-random.ts';
 import { TimerHandle, type TimerOwner } from './handle.ts';
 import { TimerHeap } from './timer-heap.ts';
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An owner that behaves as the EventLoop: a loop time `base`, a fresh sequence per (re)schedule. */
 interface Owner extends TimerOwner {
@@ -67,7 +56,7 @@ function drain(heap: TimerHeap): TimerHandle[] {
 
 describe('TimerHeap per-delay lists', () => {
   test('timers of a few delays and callAt deadlines pop in (when, sequence) order', () => {
-    const rand = prng(11);
+    const rand = seededRandom(11);
     const heap = new TimerHeap();
     const owner = ownerOf(heap);
     const all: TimerHandle[] = [];
@@ -268,7 +257,7 @@ describe('TimerHeap per-delay lists', () => {
   });
 
   test('random mix of schedules, cancels, re-arms and due pops stays equal to the reference', () => {
-    const rand = prng(12);
+    const rand = seededRandom(12);
     const heap = new TimerHeap();
     const owner = ownerOf(heap);
     const delays = [0, 1, 5, 10, 10.5, 100];

@@ -2,6 +2,7 @@
 // sockaddr_in / sockaddr_in6 / sockaddr_un encodings, round-tripped through the codec.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seededRandom } from '../testing/seeded-random.ts';
 import { sys } from './constants.ts';
 import {
   decodeSockaddr,
@@ -21,18 +22,6 @@ function bytesOf(groups: number[]): Uint8Array {
     b[2 * i + 1] = g & 0xff;
   });
   return b;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('parseIpv4', () => {
@@ -133,7 +122,7 @@ describe('formatIpv6 (RFC 5952)', () => {
   }
 
   test('agrees with the WHATWG URL serializer and round-trips, for random addresses with zero runs', () => {
-    const rand = prng(5952);
+    const rand = seededRandom(5952);
     for (let n = 0; n < 2000; n++) {
       // Mostly zeros, so runs of every length and position occur.
       const groups = Array.from({ length: 8 }, () => (rand() < 0.5 ? 0 : Math.floor(rand() * 0x10000)));
