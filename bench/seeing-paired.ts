@@ -18,7 +18,8 @@ import { EventLoop } from '../src/loop/event-loop.ts';
 import { Watchdog } from '../src/loop/watchdog.ts';
 import { close } from '../src/sys/fd.ts';
 import { recv, send, socketpair } from '../src/sys/socket.ts';
-import { bootstrapMedian, median } from './seeing-stats.ts';
+import { median } from './lib/stats.ts';
+import { bootstrapMedian } from './seeing-stats.ts';
 
 /** What one paired run prints. */
 export interface PairedResult {

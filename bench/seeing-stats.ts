@@ -1,7 +1,8 @@
 /**
- * Statistics for bench/seeing.ts: medians, nearest-rank quantiles and a bootstrap 95% interval
- * of a median, so that the results say whether a target (recorder ≤ 1.03 × off) lies inside the
- * interval of a measure rather than only where its median fell.
+ * The bootstrap for bench/seeing.ts: a 95% interval of a median, so that the results say whether
+ * a target (recorder ≤ 1.03 × off) lies inside the interval of a measure rather than only where
+ * its median fell. Medians and percentiles are the suite's (bench/lib/stats.ts: the mean of the
+ * two middle values for an even count, nearest-rank percentiles).
  *
  * The bootstrap is two-level when the samples come in groups (the rounds of one set of server
  * processes, the phases of one toggled server): groups are drawn with replacement, then samples
@@ -14,16 +15,7 @@
  */
 
 import { seededRandom } from '../src/testing/seeded-random.ts';
-
-/** The median of `xs` (the upper middle for an even count; NaN when empty). */
-export function median(xs: readonly number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-}
-
-/** The value below which a fraction `q` of `xs` lies (nearest rank; NaN when empty). */
-export function quantile(xs: readonly number[], q: number): number {
-  return [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
-}
+import { median, percentile } from './lib/stats.ts';
 
 /** A median with its bootstrap 95% interval. */
 export interface MedianCI {
@@ -73,7 +65,12 @@ export function bootstrapMedian(
     }
     medians.push(median(sample));
   }
-  return { median: median(all), lo: quantile(medians, 0.025), hi: quantile(medians, 0.975), n: all.length };
+  return {
+    median: median(all),
+    lo: percentile(medians, 0.025),
+    hi: percentile(medians, 0.975),
+    n: all.length,
+  };
 }
 
 /**
@@ -108,7 +105,7 @@ export function bootstrapRatioOfMedians(
     }
     draws.push(median(x) / median(y));
   }
-  return { median: ratio, lo: quantile(draws, 0.025), hi: quantile(draws, 0.975), n };
+  return { median: ratio, lo: percentile(draws, 0.025), hi: percentile(draws, 0.975), n };
 }
 
 /** `1.019 (1.004–1.031)`: a ratio's median and interval, 3 decimals. */

@@ -13,7 +13,8 @@ import { runLoadgen } from './lib/loadgen.ts';
 import { ensureCProgram } from './lib/peers.ts';
 import type { Progress } from './lib/progress.ts';
 import { freePort, type RunningServer, startServer } from './lib/server-process.ts';
-import { bootstrapMedian, type MedianCI, median, quantile } from './seeing-stats.ts';
+import { median, percentile } from './lib/stats.ts';
+import { bootstrapMedian, type MedianCI } from './seeing-stats.ts';
 
 /** Starts bench/servers/nbio-echo-seeing.ts with `tools` on a free port, pinned to core 0. */
 export async function startSeeingServer(tools: string, extraArgs: string[]): Promise<RunningServer> {
@@ -142,8 +143,8 @@ export async function measureToggled(
     offCpuUsPerRt: median(offs),
     addedNsPerRt: bootstrapMedian(added, { block: 4 }),
     ratio,
-    q1: quantile(flat, 0.25),
-    q3: quantile(flat, 0.75),
+    q1: percentile(flat, 0.25),
+    q3: percentile(flat, 0.75),
     perServer: ratios.map((r) => median(r)),
   };
 }

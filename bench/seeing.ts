@@ -39,15 +39,9 @@ import {
   writeResults,
 } from './lib/results.ts';
 import { killAllChildren, type RunningServer } from './lib/server-process.ts';
+import { median, percentile } from './lib/stats.ts';
 import type { PairedResult } from './seeing-paired.ts';
-import {
-  bootstrapMedian,
-  bootstrapRatioOfMedians,
-  formatCI,
-  type MedianCI,
-  median,
-  quantile,
-} from './seeing-stats.ts';
+import { bootstrapMedian, bootstrapRatioOfMedians, formatCI, type MedianCI } from './seeing-stats.ts';
 import { measureToggled, startSeeingServer, type ToggledResult } from './seeing-toggled.ts';
 
 const TOOLS = ['off', 'recorder', 'watchdog', 'both'] as const;
@@ -181,8 +175,8 @@ async function measureEcho(c: Config, progress: Progress): Promise<EchoRow[]> {
       ),
       roundRatio: {
         ...bootstrapMedian(ratios),
-        q1: quantile(ratios.flat(), 0.25),
-        q3: quantile(ratios.flat(), 0.75),
+        q1: percentile(ratios.flat(), 0.25),
+        q3: percentile(ratios.flat(), 0.75),
       },
       runs: cpu,
     };
