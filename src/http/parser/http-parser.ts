@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { BlockScanner } from './block-scanner.ts';
 import { CR, FIELD_VALUE, HEX, HTAB, LF, SEMICOLON, SP } from './char-classes.ts';
 import { HeaderList } from './header-list.ts';
 import { HttpParseError } from './http-parse-error.ts';
@@ -80,14 +81,14 @@ export class HttpParser {
   readonly #handler: HttpParserHandler;
   readonly #limits: ResolvedLimits;
   #state = S.Start;
-  // Block (head or trailers) scanning.
-  #pieces: Buffer[] = [];
-  #blockBytes = 0;
-  #lineBytes = 0;
-  #firstLine = true;
-  #prev = 0;
+  /** Head and trailer blocks: where they end. */
+  readonly #block: BlockScanner;
   // Body.
   #remaining = 0;
+  /** Hex digits of the chunk size read so far. */
+  #sizeDigits = 0;
+  /** Bytes of the chunk extensions of the current chunk (held to `maxHeaderBytes`). */
+  #extBytes = 0;
   #bodyBytes = 0;
   #keepAlive = true;
   // Pausing.
@@ -105,6 +106,7 @@ export class HttpParser {
     this.#kind = kind;
     this.#handler = handler;
     this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+    this.#block = new BlockScanner(kind, this.#limits);
   }
 
   /** True after an error: nothing more will be parsed. */
@@ -187,7 +189,7 @@ export class HttpParser {
 
   #fail(err: HttpParseError): void {
     this.#state = S.Dead;
-    this.#pieces = [];
+    this.#block.drop();
     this.#pending = null;
     this.#handler.onError(err);
   }
@@ -215,13 +217,14 @@ export class HttpParser {
         case S.Head:
         case S.Trailers: {
           const start = i;
-          const end = this.#scanBlock(data, i);
+          const end = this.#block.scan(data, i);
           if (end < 0) {
-            this.#pieces.push(data.subarray(start));
+            this.#block.keep(data.subarray(start));
             return;
           }
-          const block =
-            this.#pieces.length === 0 ? data.subarray(start, end) : this.#join(data.subarray(start, end));
+          const block = this.#block.hasPieces
+            ? this.#block.join(data.subarray(start, end))
+            : data.subarray(start, end);
           i = end;
           if (this.#state === S.Head) this.#head(block);
           else this.#trailers(block);
@@ -256,11 +259,11 @@ export class HttpParser {
             if (this.#remaining > CHUNK_SIZE_MAX)
               throw new HttpParseError('CHUNK_SIZE_OVERFLOW', 'a chunk size too large to be real.');
             this.#remaining = this.#remaining * 16 + h;
-            this.#lineBytes++;
+            this.#sizeDigits++;
             i++;
             break;
           }
-          if (this.#lineBytes === 0)
+          if (this.#sizeDigits === 0)
             throw new HttpParseError('INVALID_CHUNK_SIZE', 'a chunk without a hex size.');
           this.#state = S.ChunkSizeWs;
           break;
@@ -289,7 +292,7 @@ export class HttpParser {
               'INVALID_CHUNK_EXTENSION',
               `byte 0x${c.toString(16)} in a chunk extension.`,
             );
-          else if (++this.#blockBytes > this.#limits.maxHeaderBytes) {
+          else if (++this.#extBytes > this.#limits.maxHeaderBytes) {
             throw new HttpParseError('HEADERS_TOO_LARGE', 'a chunk extension longer than the header limit.');
           }
           i++;
@@ -333,8 +336,8 @@ export class HttpParser {
           if (data[i] !== LF) throw new HttpParseError('MISSING_CHUNK_CRLF', 'chunk data not ended by CRLF.');
           this.#state = S.ChunkSize;
           this.#remaining = 0;
-          this.#lineBytes = 0;
-          this.#blockBytes = 0;
+          this.#sizeDigits = 0;
+          this.#extBytes = 0;
           i++;
           break;
         case S.Done:
@@ -346,66 +349,7 @@ export class HttpParser {
 
   #beginBlock(state: S): void {
     this.#state = state;
-    this.#pieces = [];
-    this.#blockBytes = 0;
-    this.#lineBytes = 0;
-    this.#firstLine = state === S.Head;
-    this.#prev = 0;
-  }
-
-  /** Scans for the empty line that ends a block; returns the index after it, or −1. */
-  #scanBlock(data: Buffer, from: number): number {
-    const limits = this.#limits;
-    const checkLine = this.#kind === 'request' && this.#firstLine;
-    let prev = this.#prev;
-    let line = this.#lineBytes;
-    let total = this.#blockBytes;
-    const len = data.length;
-    for (let i = from; i < len; i++) {
-      const c = data[i] ?? 0;
-      if (c === LF) {
-        if (prev !== CR) throw new HttpParseError('BARE_LF', 'a line ends in LF without CR.');
-        if (line === 1) {
-          this.#prev = 0;
-          return i + 1;
-        }
-        line = 0;
-        this.#firstLine = false;
-      } else {
-        if (prev === CR) throw new HttpParseError('BARE_CR', 'a CR not followed by LF.');
-        line++;
-      }
-      if (++total > limits.maxHeaderBytes) {
-        if (checkLine && this.#firstLine) {
-          throw new HttpParseError(
-            'REQUEST_LINE_TOO_LONG',
-            `the request line is longer than ${limits.maxRequestLineBytes} bytes.`,
-          );
-        }
-        throw new HttpParseError(
-          'HEADERS_TOO_LARGE',
-          `the header section is larger than ${limits.maxHeaderBytes} bytes.`,
-        );
-      }
-      if (checkLine && this.#firstLine && line > limits.maxRequestLineBytes + 1) {
-        throw new HttpParseError(
-          'REQUEST_LINE_TOO_LONG',
-          `the request line is longer than ${limits.maxRequestLineBytes} bytes.`,
-        );
-      }
-      prev = c;
-    }
-    this.#prev = prev;
-    this.#lineBytes = line;
-    this.#blockBytes = total;
-    return -1;
-  }
-
-  #join(last: Buffer): Buffer {
-    this.#pieces.push(last);
-    const b = Buffer.concat(this.#pieces);
-    this.#pieces = [];
-    return b;
+    this.#block.begin(state === S.Head);
   }
 
   #head(block: Buffer): void {
@@ -421,8 +365,8 @@ export class HttpParser {
     } else if (head.framing === 'chunked') {
       this.#state = S.ChunkSize;
       this.#remaining = 0;
-      this.#lineBytes = 0;
-      this.#blockBytes = 0;
+      this.#sizeDigits = 0;
+      this.#extBytes = 0;
     } else this.#state = S.UntilClose;
   }
 
