@@ -98,6 +98,25 @@ export const ECHO_IMPLS: readonly EchoImpl[] = [
     precheck: () => fileMissing('src/net/uring-transport.ts'),
   },
   {
+    name: 'nbio-uring-owner',
+    description:
+      '`nbio echo --backend io_uring --mode owner` (the loop owns the thread: each iteration submits and waits in one `io_uring_enter`)',
+    python: false,
+    command: (port) =>
+      node('src/cli/main.ts', [
+        'echo',
+        '--backend',
+        'io_uring',
+        '--mode',
+        'owner',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ]),
+    precheck: () => fileMissing('src/net/uring-transport.ts'),
+  },
+  {
     name: 'c-uring',
     description:
       'plain C io_uring server on liburing 2.3, `cc -O2 -luring` (bench/c/uring-echo-server.c): the completion reference',

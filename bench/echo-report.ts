@@ -88,39 +88,42 @@ function targets(rows: readonly EchoRow[], skipped: ReadonlyMap<string, string>)
 const C1: EchoShape = { msgBytes: 64, conns: 1, inFlight: 1 };
 const C500: EchoShape = { msgBytes: 64, conns: 500, inFlight: 1 };
 
-/** Issue 13's targets for nbio on io_uring (server CPU per round trip, same-round ratios). */
+/** Issue 13's targets for nbio on io_uring, guest mode and owner mode (server CPU per round trip, same-round ratios). */
 function uringTargets(rows: readonly EchoRow[]): string[] {
   const at = (impl: string, s: EchoShape) => rows.find((r) => r.impl === impl && same(r, s));
+  const modes = ['nbio-uring', 'nbio-uring-owner'];
   const lines: string[][] = [];
-  const cpuRatio = (s: EchoShape, peer: string): number => {
-    const a = at('nbio-uring', s);
+  const cell = (x: number | null, text: (x: number) => string, ok: (x: number) => boolean): string[] =>
+    x === null || !Number.isFinite(x) ? ['–', verdict(null)] : [text(x), verdict(ok(x))];
+  const cpuRatio = (impl: string, s: EchoShape, peer: string): number => {
+    const a = at(impl, s);
     const b = at(peer, s);
     return a && b ? roundRatio(a, b, (r) => r.serverCpuUsPerRt) : Number.NaN;
   };
-  const row = (what: string, x: number, ok: (x: number) => boolean) =>
-    lines.push([
-      what,
-      Number.isFinite(x) ? `${x.toFixed(2)}×` : '–',
-      verdict(Number.isFinite(x) ? ok(x) : null),
-    ]);
+  const row = (what: string, s: EchoShape, peer: string, ok: (x: number) => boolean) =>
+    lines.push([what, ...modes.flatMap((m) => cell(cpuRatio(m, s, peer), (x) => `${x.toFixed(2)}×`, ok))]);
   for (const s of [MAIN_SHAPE, C500]) {
-    row(`${shapeLabel(s)}: CPU/rt ≤ C epoll`, cpuRatio(s, 'c-epoll'), (x) => x <= 1);
-    row(`${shapeLabel(s)}: CPU/rt ≥ 15% below uvloop`, cpuRatio(s, 'uvloop'), (x) => x <= 0.85);
+    row(`${shapeLabel(s)}: CPU/rt ≤ C epoll`, s, 'c-epoll', (x) => x <= 1);
+    row(`${shapeLabel(s)}: CPU/rt ≥ 15% below uvloop`, s, 'uvloop', (x) => x <= 0.85);
   }
-  row(`${shapeLabel(C1)}: CPU/rt ≤ uvloop`, cpuRatio(C1, 'uvloop'), (x) => x <= 1);
-  const sc = at('nbio-uring', MAIN_SHAPE)?.ioSyscallsPerRt ?? null;
+  row(`${shapeLabel(C1)}: CPU/rt ≤ uvloop`, C1, 'uvloop', (x) => x <= 1);
   lines.push([
     `${shapeLabel(MAIN_SHAPE)}: I/O syscalls/rt ≤ 0.25`,
-    sc === null ? '–' : sc.toFixed(3),
-    verdict(sc === null ? null : sc <= 0.25),
+    ...modes.flatMap((m) =>
+      cell(
+        at(m, MAIN_SHAPE)?.ioSyscallsPerRt ?? null,
+        (x) => x.toFixed(3),
+        (x) => x <= 0.25,
+      ),
+    ),
   ]);
-  if (lines.every((l) => l[1] === '–')) return [];
+  if (lines.every((l) => l[1] === '–' && l[3] === '–')) return [];
   return [
     '## Targets (issue 13), nbio on io_uring',
     '',
-    'Ratios: median over rounds of nbio-uring ÷ the peer, server CPU µs per round trip, same run.',
+    'Ratios: median over rounds of nbio-uring (guest mode) or nbio-uring-owner (owner mode) ÷ the peer, server CPU µs per round trip, same run.',
     '',
-    markdownTable(['target', 'measured', ''], lines),
+    markdownTable(['target', 'guest', '', 'owner', ''], lines),
     '',
   ];
 }

@@ -10,11 +10,11 @@
  * medians of same-round ratios) on a smaller matrix; the full matrix is `npm run bench -- echo`.
  * `NBIO_ECHO_ROUNDS=n` changes the number of measured rounds (default 3); `NBIO_ECHO_IMPLS`
  * (comma-separated names) picks the servers, `NBIO_ECHO_CONNS` (e.g. `1,50`) the connection
- * counts. Beside B1's servers it runs `nbio-uring-owner`: the same echo with the loop in owner
- * mode (bench/servers/nbio-uring-owner-echo.ts), so guest and owner mode on io_uring are
- * compared in the same run (docs/backends/io_uring.md). `nbio-uring-owner-defer` (not in the
- * default list: name it in NBIO_ECHO_IMPLS) is the same owner-mode server on a DEFER_TASKRUN
- * ring, to compare the setup flags in one run.
+ * counts. B1's `nbio-uring-owner` (`nbio echo --backend io_uring --mode owner`) is in the default
+ * list, so guest and owner mode on io_uring are compared in the same run
+ * (docs/backends/io_uring.md). `nbio-uring-owner-defer` (not in the default list: name it in
+ * NBIO_ECHO_IMPLS) is an owner-mode server on a DEFER_TASKRUN ring
+ * (bench/servers/nbio-uring-owner-echo.ts --flags defer), to compare the setup flags in one run.
  *
  * @module
  */
@@ -28,21 +28,11 @@ import { killAllChildren } from './lib/server-process.ts';
 const IMPLS = (
   process.env.NBIO_ECHO_IMPLS ?? 'nbio,nbio-uring,nbio-uring-owner,c-epoll,c-uring,uvloop,node-net'
 ).split(',');
-/** nbio's echo on io_uring with the loop in owner mode (not in B1's list: compared here only). */
-const OWNER: EchoImpl = {
-  name: 'nbio-uring-owner',
-  description: 'nbio echo on io_uring, owner mode (bench/servers/nbio-uring-owner-echo.ts)',
-  python: false,
-  command: (port) => ({
-    cmd: process.execPath,
-    args: ['--import', 'tsx', 'bench/servers/nbio-uring-owner-echo.ts', '--port', String(port)],
-  }),
-  precheck: () => null,
-};
 /** The owner-mode server on a DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG ring. */
 const OWNER_DEFER: EchoImpl = {
-  ...OWNER,
   name: 'nbio-uring-owner-defer',
+  python: false,
+  precheck: () => null,
   description:
     'nbio echo on io_uring, owner mode, DEFER_TASKRUN ring (bench/servers/nbio-uring-owner-echo.ts --flags defer)',
   command: (port) => ({
@@ -79,7 +69,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(false);
   const matrix = SHAPES.map((shape) => ({
     shape,
-    impls: [...ECHO_IMPLS, OWNER, OWNER_DEFER].filter((i) => IMPLS.includes(i.name)),
+    impls: [...ECHO_IMPLS, OWNER_DEFER].filter((i) => IMPLS.includes(i.name)),
   }));
   const steps = SHAPES.length * IMPLS.length * (TIMING.runs + 1);
   const md = await runEcho(

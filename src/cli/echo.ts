@@ -1,12 +1,18 @@
 /**
- * `nbio echo [--backend b] [--host h] [--port n] [--path p]`: an echo server on
- * nbio's Transport/Protocol layer. Prints `listening on <host>:<port>` once ready, echoes every
+ * `nbio echo [--backend b] [--mode guest|owner] [--host h] [--port n] [--path p]`: an echo server
+ * on nbio's Transport/Protocol layer. Prints `listening on <host>:<port>` once ready, echoes every
  * byte back, keeps a half-closed connection open until its echo is flushed, and stops cleanly on
  * SIGINT/SIGTERM (closing the listener and every connection, then the loop).
  *
+ * `--mode` picks the loop's run mode (src/loop/event-loop.ts): `guest` rides Node's own loop
+ * (libuv waits on the selector's descriptor: epoll, kqueue, io_uring), `owner` lets the loop own
+ * the thread and wait in its own system call (`io_uring_enter` submits and waits in one call on
+ * io_uring). Without it the loop picks guest where the backend allows it, else owner. A mode the
+ * backend cannot run (guest on select or poll) is refused with `NBIO_UNSUPPORTED`, exit 1.
+ *
  * @module
  */
-import { EventLoop } from '../loop/event-loop.ts';
+import { EventLoop, type RunMode } from '../loop/event-loop.ts';
 import { type ExceptionContext, logException } from '../loop/exceptions.ts';
 import { createServer } from '../net/listener.ts';
 import type { Protocol } from '../net/protocol.ts';
@@ -15,6 +21,9 @@ import { allBackends } from '../selector/default-selector.ts';
 import { describe } from '../sys/socket.ts';
 import { type Command, defineCommand } from './args.ts';
 import { HOST_FLAG, resolveListenHost } from './listen-host.ts';
+
+/** The run modes `--mode` accepts. */
+const RUN_MODES: readonly RunMode[] = ['guest', 'owner'];
 
 /**
  * The echo protocol: what comes in goes out; a half-close is answered once the echo is out.
@@ -55,6 +64,11 @@ export const echoCommand: Command = defineCommand(
     summary: 'an echo server on nbio transports (Ctrl-C stops it)',
     flags: {
       backend: { type: 'choice', choices: allBackends, help: 'selector backend (default: the best here)' },
+      mode: {
+        type: 'choice',
+        choices: RUN_MODES,
+        help: "run mode: guest (on Node's loop) or owner (owns the thread); default: guest where the backend allows it",
+      },
       host: HOST_FLAG,
       port: { type: 'int', min: 0, max: 65535, default: 7000, help: 'TCP port; 0 picks a free one' },
       path: { type: 'string', help: 'listen on this Unix socket path instead of a host and port' },
@@ -63,7 +77,10 @@ export const echoCommand: Command = defineCommand(
     details: 'Prints "listening on <address>" once ready; every byte received is sent back.',
   },
   async ({ values }) => {
-    const loop = new EventLoop(values.backend ? { selector: values.backend } : {});
+    const loop = new EventLoop({
+      ...(values.backend !== undefined ? { selector: values.backend } : {}),
+      ...(values.mode !== undefined ? { mode: values.mode } : {}),
+    });
     let server: ReturnType<typeof createServer>;
     try {
       const where =
