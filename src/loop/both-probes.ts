@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CallbackProbe } from './recorder.ts';
+import type { CallbackProbe } from './callback-probe.ts';
 import type { CallbackRecordKind, Labelled } from './recorder-types.ts';
 
 /** Runs two probes around each callback (recorder and watchdog both on). */

@@ -14,7 +14,9 @@
 import { InvalidArgumentError } from '../errors.ts';
 import type { ReadyEvent } from '../selector/selector.ts';
 import { startCountingSyscalls } from '../sys/syscall-counter.ts';
+import type { CallbackProbe } from './callback-probe.ts';
 import { GaugeSampler } from './gauge-sampler.ts';
+import { RecordListeners } from './record-listeners.ts';
 import { nowMs } from './recorder-clock.ts';
 import { formatRecords } from './recorder-format.ts';
 import type { Log } from './recorder-log.ts';
@@ -46,22 +48,7 @@ import type {
 import { SyscallDelta } from './syscall-delta.ts';
 
 export { BothProbes } from './both-probes.ts';
-
-/** Hooks around each callback the loop runs (the recorder and the watchdog implement it). */
-export interface CallbackProbe {
-  /**
-   * A callback is about to run: its kind, fd (−1 for timers and `callSoon`), function (null:
-   * none) and the owner of the fd or of the io_uring operation.
-   */
-  begin(
-    kind: CallbackRecordKind,
-    fd: number,
-    fn: ((...a: never[]) => void) | null,
-    owner: Labelled | null,
-  ): void;
-  /** The callback that began last has returned (or thrown). */
-  end(): void;
-}
+export type { CallbackProbe } from './callback-probe.ts';
 
 /** What the recorder reads from its loop. */
 export interface RecorderHost {
@@ -98,7 +85,7 @@ export class LoopRecorder implements CallbackProbe {
   #b = 0;
   #enabled = false;
   #stopCounting: (() => void) | null = null;
-  readonly #listeners = new Set<(record: IterationRecord) => void>();
+  readonly #listeners = new RecordListeners();
   readonly #gauges = new GaugeSampler();
   readonly #syscalls = new SyscallDelta();
   /** The ring's callbacks log (the hot path's one field load). */
@@ -213,10 +200,7 @@ export class LoopRecorder implements CallbackProbe {
    * A listener that throws is dropped. @returns a function that unsubscribes
    */
   subscribe(listener: (record: IterationRecord) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -377,15 +361,7 @@ export class LoopRecorder implements CallbackProbe {
     ring.open(next);
     this.#r = next;
     this.#b = next * ROW;
-    if (this.#listeners.size === 0) return;
-    const record = ring.record(k);
-    for (const l of this.#listeners) {
-      try {
-        l(record);
-      } catch {
-        this.#listeners.delete(l);
-      }
-    }
+    if (!this.#listeners.empty) this.#listeners.notify(ring.record(k));
   }
 
   /** Recording starts (or restarts) inside an iteration: its row starts now, with no wait. */
