@@ -2,11 +2,12 @@
  * `StreamTransportCore`: what every stream-socket {@link Transport} shares, whatever moves its
  * bytes. {@link SocketTransport} (readiness: `recv`/`send` when the selector says so) and
  * `UringTransport` (completion: io_uring RECV/SEND) extend it and add only their reading and
- * writing; the rest lives here, once:
+ * writing; the rest lives here and in its base, {@link StreamTransportBase} (the fields, and
+ * `isReading`, `isClosing`, `bufferedAmount`, `getExtraInfo`, `setProtocol`, `ref`/`unref`,
+ * `setNoDelay`/`setKeepAlive`, `stats()`); this class holds the lifecycle:
  *
- * - the public surface: `isReading`, `isClosing`, `bufferedAmount`, write-buffer limits
- *   ({@link FlowControl}), `getExtraInfo`, `setProtocol`, `setNoDelay`/`setKeepAlive`, `stats()`,
- *   `pauseReading`/`resumeReading` bookkeeping, `writeEof`;
+ * - `pauseReading`/`resumeReading` bookkeeping, `writeEof`, `setWriteBufferLimits` and the
+ *   pause/resume signals to the protocol (`FlowControl`'s water marks);
  * - the close state machine `open` → `closing` (flush) → `shutdown(SHUT_WR)` → `lingering`
  *   (up to `lingerMs` for the peer's EOF) → `closed`, with the descriptor closed exactly once;
  * - `loop.onClose()` registration and `connectionLost` delivered exactly once;
@@ -18,22 +19,17 @@
  * `afterFlush()`, `flowChanged()`, `fail()`, `protocolFailed()` and `finish()` from its I/O
  * callbacks.
  *
- * Why a base class and not a composed helper: the readiness read path touches the state, the
- * fd, the protocol and the counters on every `recv()`; as fields of the same object they are
- * one property load each, as before the split, where a helper object would add a hop per
- * access. The shared fields are therefore `protected` (plain properties) rather than `#private`.
+ * The shared fields are `protected` plain properties (see {@link StreamTransportBase} for why).
  *
  * @module
  */
-import { checkDelay, InvalidArgumentError } from '../errors.ts';
+import { checkDelay } from '../errors.ts';
 import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
-import { sys } from '../sys/constants.ts';
 import { close as closeFd } from '../sys/fd.ts';
-import type { SocketAddress } from '../sys/sockaddr.ts';
-import { getpeername, getsockname, setIntOption, setLingerReset, shutdown } from '../sys/socket.ts';
-import { FlowControl } from './flow-control.ts';
+import { setLingerReset, shutdown } from '../sys/socket.ts';
 import type { Protocol } from './protocol.ts';
+import { StreamTransportBase } from './stream-transport-base.ts';
 import {
   connectionBrokenError,
   lingerTimeoutError,
@@ -44,60 +40,19 @@ import {
   checkProtocol,
   checkTransportFd,
   DEFAULT_LINGER_MS,
-  type SocketTransportStats,
   type StreamTransportOptions,
-  type StreamTransportState,
 } from './stream-transport-options.ts';
-import type { ExtraInfo, Transport, WaterMarks } from './transport.ts';
+import type { Transport } from './transport.ts';
 
-/** Linux's MAX_TCP_KEEPIDLE (seconds): the largest idle time TCP_KEEPIDLE accepts. */
-const MAX_KEEPIDLE_SEC = 32767;
-
-/** The shared part of a connected stream-socket transport; see the module comment. */
-export abstract class StreamTransportCore implements Transport {
-  /** The loop this transport runs on. */
-  protected readonly loop: EventLoop;
-  /** The descriptor; −1 once closed. */
-  protected fd: number;
-  /** The descriptor's number, kept for messages after it was closed. */
-  protected readonly fdNumber: number;
-  /** Receives the data and the notifications. */
-  protected protocol: Protocol;
-  /** The write buffer and its water marks. */
-  protected readonly flow: FlowControl;
-  /** Where the close state machine is. */
-  protected state: StreamTransportState = 'open';
-  /** `connectionMade` has run (reading may start). */
-  protected started = false;
-  /** `pauseReading()` is in effect. */
-  protected readPaused = false;
-  /** The peer shut down its write side. */
-  protected eofReceived = false;
-  /** `writeEof()` was called. */
-  protected eofWritten = false;
-  /** `shutdown(SHUT_WR)` was done (or tried). */
-  protected shutDown = false;
-  /** Bytes read and dropped after `close()`. */
-  protected bytesDiscarded = 0;
-  /** Bytes delivered to the protocol. */
-  protected bytesRead = 0;
-  /** Bytes the kernel took. */
-  protected bytesWritten = 0;
-  /** Reads made (see {@link SocketTransportStats.readCalls}). */
-  protected readCalls = 0;
-  /** Writes made (see {@link SocketTransportStats.writeCalls}). */
-  protected writeCalls = 0;
+/** The lifecycle of a connected stream-socket transport; see the module comment. */
+export abstract class StreamTransportCore extends StreamTransportBase implements Transport {
   readonly #lingerMs: number;
   readonly #onClosed: ((transport: this) => void) | undefined;
-  readonly #isTcp: boolean;
-  readonly #sockname: SocketAddress | null;
-  #peername: SocketAddress | null | undefined;
   #lostError: Error | undefined;
   #lingerTimer: TimerHandle | null = null;
   /** Registered with `loop.onCloseCall(this)` (until connectionLost). */
   #closeHooked = false;
   #lostDelivered = false;
-  #refed = true;
 
   /**
    * Takes ownership of `fd` when it returns (a subclass constructor that throws after this
@@ -114,19 +69,10 @@ export abstract class StreamTransportCore implements Transport {
   ) {
     checkTransportFd(fd);
     checkProtocol(protocol);
-    this.#lingerMs = checkDelay(options.lingerMs ?? DEFAULT_LINGER_MS, 'lingerMs');
-    this.loop = loop;
-    this.fd = fd;
-    this.fdNumber = fd;
-    this.protocol = protocol;
-    this.flow = new FlowControl(options.writeBufferLimits?.high, options.writeBufferLimits?.low);
+    const lingerMs = checkDelay(options.lingerMs ?? DEFAULT_LINGER_MS, 'lingerMs');
+    super(loop, fd, protocol, options);
+    this.#lingerMs = lingerMs;
     this.#onClosed = onClosed as ((transport: this) => void) | undefined;
-    this.#sockname = getsockname(fd);
-    this.#isTcp = this.#sockname?.family === 'ipv4' || this.#sockname?.family === 'ipv6';
-    if (this.#isTcp) {
-      this.setNoDelay(options.noDelay ?? true);
-      if (options.keepAlive !== undefined) this.setKeepAlive(options.keepAlive);
-    }
     loop.callSoon(StreamTransportCore.#startOf, this);
     loop.onCloseCall(this);
     this.#closeHooked = true;
@@ -184,7 +130,7 @@ export abstract class StreamTransportCore implements Transport {
    * the peer gets an RST (ECONNRESET) instead of an end. On a Unix socket, a plain `abort()`.
    */
   reset(): void {
-    if (this.#isTcp && this.fd >= 0 && this.state !== 'closed') {
+    if (this.isTcp && this.fd >= 0 && this.state !== 'closed') {
       try {
         setLingerReset(this.fd);
       } catch {
@@ -208,121 +154,10 @@ export abstract class StreamTransportCore implements Transport {
     this.updateReader();
   }
 
-  /** True while open, not paused, and the peer has not sent EOF. */
-  get isReading(): boolean {
-    return this.state === 'open' && !this.readPaused && !this.eofReceived;
-  }
-
-  /** @inheritDoc */
-  get isClosing(): boolean {
-    return this.state !== 'open';
-  }
-
-  /** @inheritDoc */
-  get bufferedAmount(): number {
-    return this.flow.buffered;
-  }
-
   /** @inheritDoc */
   setWriteBufferLimits(high?: number, low?: number): void {
     this.flow.setLimits(high, low);
     this.flowChanged();
-  }
-
-  /** @inheritDoc */
-  getWriteBufferLimits(): WaterMarks {
-    return this.flow.limits();
-  }
-
-  /** @inheritDoc */
-  getExtraInfo<K extends keyof ExtraInfo>(name: K): ExtraInfo[K] {
-    switch (name) {
-      case 'fd':
-        return this.fd as ExtraInfo[K];
-      case 'sockname':
-        return this.#sockname as ExtraInfo[K];
-      case 'peername':
-        if (this.#peername === undefined && this.fd >= 0) {
-          try {
-            this.#peername = getpeername(this.fd);
-          } catch {
-            this.#peername = null; // ENOTCONN: the peer already went away
-          }
-        }
-        return (this.#peername ?? null) as ExtraInfo[K];
-      default:
-        throw new InvalidArgumentError(
-          `Unknown extra info '${String(name)}': ask for 'peername', 'sockname' or 'fd'.`,
-        );
-    }
-  }
-
-  /** @inheritDoc */
-  setProtocol(protocol: Protocol): void {
-    checkProtocol(protocol);
-    this.protocol = protocol;
-  }
-
-  /** @inheritDoc */
-  getProtocol(): Protocol {
-    return this.protocol;
-  }
-
-  /**
-   * Lets the process exit while this connection is open (libuv's `uv_unref`; Node's
-   * `socket.unref()`): its watchers stop holding a guest loop's process (`loop.unrefFd`). An
-   * io_uring transport's in-flight requests still do.
-   */
-  unref(): void {
-    if (!this.#refed) return;
-    this.#refed = false;
-    if (this.fd >= 0) this.loop.unrefFd(this.fd);
-  }
-
-  /** Undoes `unref()`. */
-  ref(): void {
-    if (this.#refed) return;
-    this.#refed = true;
-    if (this.fd >= 0) this.loop.refFd(this.fd);
-  }
-
-  /** False after `unref()`. */
-  hasRef(): boolean {
-    return this.#refed;
-  }
-
-  /** TCP_NODELAY; a no-op on Unix sockets and once closed. */
-  setNoDelay(on = true): void {
-    if (this.#isTcp && this.fd >= 0) setIntOption(this.fd, sys.IPPROTO_TCP, sys.TCP_NODELAY, on ? 1 : 0);
-  }
-
-  /** SO_KEEPALIVE, and TCP_KEEPIDLE when a delay is given; a no-op on Unix sockets and once closed. */
-  setKeepAlive(on = true, initialDelaySec = 0): void {
-    if (!Number.isInteger(initialDelaySec) || initialDelaySec < 0 || initialDelaySec > MAX_KEEPIDLE_SEC)
-      throw new InvalidArgumentError(
-        `Keep-alive delay ${String(initialDelaySec)} s: give whole seconds from 0 to ${MAX_KEEPIDLE_SEC} (0 keeps the system's idle time).`,
-      );
-    if (!this.#isTcp || this.fd < 0) return;
-    setIntOption(this.fd, sys.SOL_SOCKET, sys.SO_KEEPALIVE, on ? 1 : 0);
-    if (on && initialDelaySec > 0) setIntOption(this.fd, sys.IPPROTO_TCP, sys.TCP_KEEPIDLE, initialDelaySec);
-  }
-
-  /** Counters, as a frozen plain object. `fd` is −1 once closed. */
-  stats(): SocketTransportStats {
-    return Object.freeze({
-      fd: this.fd,
-      bytesRead: this.bytesRead,
-      bytesWritten: this.bytesWritten,
-      bufferedAmount: this.flow.buffered,
-      isReading: this.isReading,
-      isClosing: this.isClosing,
-      writePaused: this.flow.isPaused,
-      readCalls: this.readCalls,
-      writeCalls: this.writeCalls,
-      eofReceived: this.eofReceived,
-      eofWritten: this.eofWritten,
-      bytesDiscarded: this.bytesDiscarded,
-    });
   }
 
   // ── for the subclasses ────────────────────────────────────────────────────────────────
@@ -437,7 +272,7 @@ export abstract class StreamTransportCore implements Transport {
 
   /** An OS error on this socket: the connection is broken (BrokenResourceError, cause kept). */
   protected fail(err: unknown): void {
-    this.finish(connectionBrokenError(err, this.fdNumber, this.#peername));
+    this.finish(connectionBrokenError(err, this.fdNumber, this.peername));
   }
 
   /** A protocol callback threw: report it to the loop and abort with that error. */
@@ -457,7 +292,7 @@ export abstract class StreamTransportCore implements Transport {
     this.#lingerTimer?.cancel();
     this.#lingerTimer = null;
     const fd = this.fd;
-    if (!this.#refed) this.loop.refFd(fd); // the loop forgets the number before it is reused
+    if (!this.refed) this.loop.refFd(fd); // the loop forgets the number before it is reused
     this.releaseIo(fd);
     this.fd = -1;
     this.flow.clear();
