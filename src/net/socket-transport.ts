@@ -258,11 +258,17 @@ export class SocketTransport extends StreamTransportCore {
         continue;
       }
       this.bytesRead += n;
-      // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
-      const data = Buffer.allocUnsafe(n);
-      readBuffer.copy(data, 0, 0, n);
+      const protocol = this.protocol;
+      let data: Buffer;
+      if (protocol.copiesData === true)
+        data = readBuffer.subarray(0, n); // lent: see Protocol.copiesData
+      else {
+        // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
+        data = Buffer.allocUnsafe(n);
+        readBuffer.copy(data, 0, 0, n);
+      }
       try {
-        this.protocol.dataReceived(data);
+        protocol.dataReceived(data);
       } catch (err) {
         this.protocolFailed(err, 'dataReceived');
         return;
