@@ -19,35 +19,34 @@
  * Like Node's handles: a guest loop keeps the process alive while it has I/O watchers, pending
  * timers or ready callbacks, or while `run()` is waiting. `close()` releases everything.
  *
+ * ## Files
+ * This file is the hot path, in one class (its `#private` fields are read without indirection):
+ * the iteration, timers, I/O watchers, run/stop/close, stats. The cold side — signal handlers,
+ * worker-thread channels, close hooks, the exception handler, the recorder's and watchdog's
+ * probes, `runUntilComplete` — is its base class `LoopServices` (loop-services.ts); what the
+ * constructor opens comes from `openLoopParts` (open-loop-parts.ts).
+ *
  * @module
  */
 
 import type { CompletionQueue } from '../completion/completion.ts';
-import { completionOf } from '../completion/uring-selector.ts';
-import {
-  BusyResourceError,
-  ClosedResourceError,
-  checkDeadline,
-  checkDelay,
-  InvalidArgumentError,
-} from '../errors.ts';
-import { Ready, type ReadyEvent, type Selector } from '../selector/selector.ts';
-import { type Clock, MonotonicClock } from './clock.ts';
-import { CloseHooks, type LoopCloseTarget } from './close-hooks.ts';
-import type { EventLoopOptions, EventLoopStats, RunMode } from './event-loop-types.ts';
-import { type ExceptionHandler, ExceptionReporter } from './exceptions.ts';
+import { BusyResourceError, ClosedResourceError, checkDeadline, checkDelay } from '../errors.ts';
+import { Ready, type ReadyEvent } from '../selector/selector.ts';
+import type { Clock } from './clock.ts';
+import type { EventLoopOptions, EventLoopStats } from './event-loop-types.ts';
+import type { ExceptionReporter } from './exceptions.ts';
 import { GuestDriver, type GuestWakeReason } from './guest-driver.ts';
 import { deadlineAfter, Handle, TimerHandle, type TimerOwner } from './handle.ts';
-import { type IoCallback, IoWatchers, type Watcher } from './io-watchers.ts';
+import type { IoCallback, IoWatchers, Watcher } from './io-watchers.ts';
 import type { LoopObserver } from './loop-observer.ts';
-import { openLoopSelector, openWaker } from './open-loop-selector.ts';
+import { LoopServices } from './loop-services.ts';
+import { openLoopParts, releaseLoopParts } from './open-loop-parts.ts';
 import { ownerWaitCap, timeoutReason } from './owner-wait-cap.ts';
 import { ReadyQueue } from './ready-queue.ts';
-import { BothProbes, type CallbackProbe, LoopRecorder } from './recorder.ts';
+import type { LoopRecorder } from './recorder.ts';
 import { traceToFile } from './recorder-trace.ts';
 import type { Labelled, WakeReason } from './recorder-types.ts';
-import { SignalHandlers } from './signals.ts';
-import { ThreadsafeChannel } from './threadsafe.ts';
+import type { SignalHandlers } from './signals.ts';
 import { TimerHeap } from './timer-heap.ts';
 import type { Waker } from './waker.ts';
 
@@ -61,19 +60,11 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 const WAKER_LABEL = Object.freeze({ label: 'waker' });
 
 /** An event loop; see the module comment for its modes. */
-export class EventLoop implements TimerOwner {
-  /** The selector this loop waits on. */
-  readonly selector: Selector<Watcher>;
-  /** The run mode, fixed at construction. */
-  readonly mode: RunMode;
+export class EventLoop extends LoopServices implements TimerOwner {
   readonly #clock: Clock;
   readonly #observer: LoopObserver | undefined;
-  /** The flight recorder: off by default; `loop.recorder.enable(n)` turns it on. */
-  readonly recorder: LoopRecorder;
   /** The recorder while it records, else null (the one branch per phase). */
   #rec: LoopRecorder | null = null;
-  /** The watchdog's per-callback heartbeat, while one watches this loop. */
-  #watchProbe: CallbackProbe | null = null;
   /** Guest mode, while recording: what libuv called back for. */
   #trigger: WakeReason | null = null;
   readonly #ready = new ReadyQueue();
@@ -84,8 +75,6 @@ export class EventLoop implements TimerOwner {
   readonly #signals: SignalHandlers;
   readonly #exceptions: ExceptionReporter;
   readonly #waker: Waker;
-  readonly #channels = new Set<ThreadsafeChannel>();
-  readonly #closeHooks = new CloseHooks();
   #sequence = 0;
   /** The loop's cached time (libuv's `uv_now`) while `#nowCached`; see `timerBase()`. */
   #now = 0;
@@ -118,16 +107,16 @@ export class EventLoop implements TimerOwner {
 
   /** @param options see {@link EventLoopOptions} */
   constructor(options: EventLoopOptions = {}) {
-    const opened = openLoopSelector(options);
-    this.selector = opened.selector;
-    this.mode = opened.mode;
-    this.#clock = options.clock ?? new MonotonicClock();
-    // The real clock is also cached for one JS turn outside iterations (see timerBase); an
-    // injected one (a FakeClock, moved by the test between calls) is read on every call there.
-    this.#cacheOutside = options.clock === undefined;
-    this.#observer = options.observer;
-    this.#exceptions = new ExceptionReporter(options.exceptionHandler);
-    this.#io = new IoWatchers(this.selector);
+    const parts = openLoopParts(options); // selector, mode, clock, io, completion, waker
+    super(parts); // selector, mode, recorder, signals, channels, close hooks (loop-services.ts)
+    this.#clock = parts.clock;
+    this.#cacheOutside = parts.cacheOutside;
+    this.#observer = parts.observer;
+    this.#exceptions = parts.exceptions;
+    this.#io = parts.io;
+    this.#completion = parts.completion;
+    this.#waker = parts.waker;
+    this.#signals = this.signalHandlers;
     // Guest mode: libuv polls the selector's fd after our callbacks and microtasks, so lazy
     // removals are applied in a microtask queued at the end of the iteration (or at once outside
     // one): the promise continuations the iteration queued (a resume) run before it.
@@ -135,22 +124,13 @@ export class EventLoop implements TimerOwner {
       this.#io.onQueued = () => {
         if (!this.#inIteration) queueMicrotask(this.#flushIo);
       };
-    this.#completion = completionOf(this.selector);
-    // Owner mode submits in its own wait; only a guest loop needs the end-of-turn flush.
-    if (this.#completion !== null) this.#completion.autoFlush = this.mode === 'guest';
-    this.#signals = new SignalHandlers({ deliverSignal: (cb) => this.#fromOutside(cb) });
     // A constructor that throws must release what it opened (issue 9): the selector, the waker.
-    this.#waker = openWaker(this.selector);
     try {
       this.#io.setReader(this.#waker.readFd, () => this.#onWake(), WAKER_LABEL);
     } catch (err) {
-      this.#releaseAfterFailedStart();
+      releaseLoopParts(parts);
       throw err; // e.g. select with the eventfd ≥ FD_SETSIZE: NBIO_FD_TOO_LARGE
     }
-    this.recorder = new LoopRecorder({
-      wakerFd: this.#waker.readFd,
-      probesChanged: () => this.#probesChanged(),
-    });
     if (options.recorder !== undefined) this.recorder.enable(options.recorder);
     if (this.mode === 'guest') {
       try {
@@ -159,7 +139,7 @@ export class EventLoop implements TimerOwner {
           timersHold: () => this.#timers.size > this.#unrefTimers,
         });
       } catch (err) {
-        this.#releaseAfterFailedStart();
+        releaseLoopParts(parts);
         throw err;
       }
       this.#updateRef();
@@ -169,11 +149,10 @@ export class EventLoop implements TimerOwner {
     if (tracePath !== undefined && tracePath !== '') traceToFile(this, tracePath);
   }
 
-  /** The constructor failed after the waker opened: close the waker and the selector. */
-  #releaseAfterFailedStart(): void {
-    this.#io.clear();
-    this.#waker.close();
-    this.selector.close();
+  /** @internal LoopServices: the recorder started (`rec`) or stopped (null) recording. */
+  protected recordingChanged(rec: LoopRecorder | null): void {
+    this.#rec = rec;
+    this.#trigger = null;
   }
 
   // ── scheduling ────────────────────────────────────────────────────────────────────────
@@ -333,104 +312,9 @@ export class EventLoop implements TimerOwner {
     return had;
   }
 
-  // ── signals and threads ───────────────────────────────────────────────────────────────
-
-  /**
-   * Runs `callback(signal)` on the loop when the process receives `signal`. Node owns signals:
-   * this subscribes with `process.on` and forwards through the waker (see signals.ts).
-   * @throws InvalidArgumentError for an unknown signal or one that cannot be caught
-   */
-  addSignalHandler(signal: NodeJS.Signals, callback: (signal: NodeJS.Signals) => void): void {
-    this.#checkOpen('addSignalHandler');
-    if (!/^SIG[A-Z0-9]+$/.test(signal) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
-      throw new InvalidArgumentError(
-        `Cannot handle signal '${signal}': name a catchable signal such as 'SIGINT', 'SIGTERM' or 'SIGUSR2'.`,
-      );
-    }
-    this.#signals.add(signal, callback);
-  }
-
-  /** Stops handling `signal`. @returns whether a handler was installed */
-  removeSignalHandler(signal: NodeJS.Signals): boolean {
-    return this.#signals.remove(signal);
-  }
-
-  /**
-   * Opens a channel through which worker threads call into this loop (see threadsafe.ts):
-   * pass `channel.endpoint` to the worker, which posts with a `ThreadsafeSender`.
-   * `onMessage(data)` runs on the loop for each message.
-   */
-  openChannel(onMessage: (data: unknown) => void): ThreadsafeChannel {
-    this.#checkOpen('openChannel');
-    const ch = new ThreadsafeChannel(
-      this.#waker.writeFd,
-      this.#waker.writeFd === this.#waker.readFd,
-      (data) => this.#runGuarded(() => onMessage(data), 'channel message'),
-      (c) => this.#channels.delete(c),
-    );
-    this.#channels.add(ch);
-    return ch;
-  }
-
-  /**
-   * The completion queue of a completion backend (`selector: 'io_uring'`), else null.
-   * Transports submit to it; the loop reaps it in its one wait and runs its callbacks in step 5.
-   */
-  get completion(): CompletionQueue | null {
-    return this.#completion;
-  }
-
-  /** The waker's fd (the loop watches it for reading; shown by traces and the tour). */
-  get wakerFd(): number {
-    return this.#waker.readFd;
-  }
-
-  /**
-   * Runs `hook` when the loop closes, first thing in `close()`, while the waker and channels are
-   * still open — so things that own threads (an OffloadPool) can stop them before the waker's
-   * descriptor goes away (a worker writing to a closed, reused fd number would write into
-   * someone else's file). Hooks run once, in registration order; one that throws is reported.
-   * @returns a function that unregisters the hook
-   * @throws ClosedResourceError when the loop is closed already
-   */
-  onClose(hook: () => void): () => void {
-    this.#checkOpen('onClose');
-    this.#closeHooks.add(hook);
-    return () => {
-      this.#closeHooks.delete(hook);
-    };
-  }
-
-  /**
-   * @internal `onClose` without a closure per caller (a transport): `target.loopClosing()` runs
-   * when the loop closes, in the same order as the hooks. Undone by `offClose(target)`.
-   * @throws ClosedResourceError when the loop is closed already
-   */
-  onCloseCall(target: LoopCloseTarget): void {
-    this.#checkOpen('onClose');
-    this.#closeHooks.add(target);
-  }
-
-  /** @internal Undoes `onCloseCall(target)`. */
-  offClose(target: LoopCloseTarget): void {
-    this.#closeHooks.delete(target);
-  }
-
   /** Wakes the loop from a blocking wait (safe to call any time; used by `stop()`). */
   wake(): void {
     if (!this.#closed) this.#waker.wake();
-  }
-
-  // ── exceptions ────────────────────────────────────────────────────────────────────────
-
-  /** Replaces the handler called when a callback throws (null restores the default logger). */
-  setExceptionHandler(handler: ExceptionHandler | null): void {
-    this.#exceptions.setHandler(handler ?? undefined);
-  }
-
-  /** Reports an error with context through the exception handler, as the loop does itself. */
-  reportException(error: unknown, context: string, fd = -1): void {
-    this.#exceptions.report(error, context, fd);
   }
 
   // ── running ───────────────────────────────────────────────────────────────────────────
@@ -474,30 +358,6 @@ export class EventLoop implements TimerOwner {
       this.#stopping = false;
       if (!this.#closed) this.#updateRef();
     }
-  }
-
-  /**
-   * Runs the loop until `work` settles and returns its result (throws its error).
-   * `work` is a promise or a function returning one (called once the loop is set up).
-   */
-  async runUntilComplete<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
-    this.#checkOpen('runUntilComplete');
-    const p = typeof work === 'function' ? Promise.resolve().then(work) : work;
-    let settled = false;
-    const done = p.then(
-      () => {
-        settled = true;
-        this.stop();
-      },
-      () => {
-        settled = true;
-        this.stop();
-      },
-    );
-    const running = this.run();
-    await Promise.all([running, done]);
-    if (!settled) throw new Error('unreachable: the loop stopped before the work settled');
-    return p;
   }
 
   /** Makes `run()` return after the current iteration. Safe to call from any callback. */
@@ -608,10 +468,9 @@ export class EventLoop implements TimerOwner {
       throw new BusyResourceError('Cannot close a running loop: call stop() and await run() first.');
     }
     this.#closing = true;
-    this.#closeHooks.runAll(this.#exceptions);
+    this.runCloseHooks();
     this.#closed = true;
-    for (const ch of [...this.#channels]) ch.close();
-    this.#signals.clear();
+    this.closeServices(); // channels, signal handlers
     this.#timers.clear();
     this.#unrefTimers = 0;
     this.#unrefFds.clear();
@@ -700,47 +559,9 @@ export class EventLoop implements TimerOwner {
     batch.length = 0;
   }
 
-  #runGuarded(fn: () => void, context: string): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#exceptions.report(err, context);
-    }
-  }
-
   #onWake(): void {
     this.#waker.drain();
-    for (const ch of this.#channels) ch.deliver();
-  }
-
-  /** A callback arriving from Node's side (a signal listener): queue it and wake the loop. */
-  #fromOutside(cb: () => void): void {
-    if (this.#closed) return;
-    if (this.#rec !== null) this.#rec.noteSignal();
-    this.callSoon(() => this.#runGuarded(cb, 'signal handler'));
-    if (this.mode === 'owner') this.#waker.wake();
-  }
-
-  /** Installs the callback probes of the recorder and the watchdog (both, one or none). */
-  #probesChanged(): void {
-    const rec = this.recorder.enabled ? this.recorder : null;
-    this.#rec = rec;
-    this.#trigger = null;
-    const w = this.#watchProbe;
-    this.#io.probe = rec !== null && w !== null ? new BothProbes(rec, w) : (rec ?? w);
-    // io_uring: the completion callbacks (step 5) are probed too
-    if (this.#completion !== null) this.#completion.probe = this.#io.probe;
-    this.#io.onInterest =
-      rec === null ? null : (fd, interest, owner) => rec.interestChanged(fd, interest, owner);
-  }
-
-  /**
-   * @internal Installs (or with null removes) the watchdog's heartbeat around every callback.
-   * Used by `Watchdog` (src/loop/watchdog.ts); one at a time.
-   */
-  setWatchdogProbe(probe: CallbackProbe | null): void {
-    this.#watchProbe = probe;
-    this.#probesChanged();
+    this.deliverChannels();
   }
 
   #checkOpen(what: string): void {
