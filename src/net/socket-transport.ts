@@ -59,7 +59,7 @@ import { transportLabel } from './transport-label.ts';
 
 export { DEFAULT_LINGER_MS, type SocketTransportStats } from './stream-transport-options.ts';
 
-/** Size of the one read buffer all transports share (data is copied out before delivery). */
+/** Size of the one read buffer all transports share (data is copied out before delivery, or lent: see Protocol.copiesData). */
 export const READ_BUFFER_SIZE = 64 * 1024;
 
 /**
@@ -71,6 +71,11 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 export const MAX_READS_PER_EVENT = 16;
 
 const readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+/**
+ * The last view of {@link readBuffer} lent to a protocol (Protocol.copiesData), reused while
+ * reads have the same length (a client repeating one request): no Buffer object made per read.
+ */
+let lentView = readBuffer.subarray(0, 0);
 
 /**
  * Several buffers totalling at most this many bytes are copied into one scratch buffer and
@@ -260,9 +265,11 @@ export class SocketTransport extends StreamTransportCore {
       this.bytesRead += n;
       const protocol = this.protocol;
       let data: Buffer;
-      if (protocol.copiesData === true)
-        data = readBuffer.subarray(0, n); // lent: see Protocol.copiesData
-      else {
+      if (protocol.copiesData === true) {
+        // Lent, valid during the call only: see Protocol.copiesData.
+        if (lentView.length !== n) lentView = readBuffer.subarray(0, n);
+        data = lentView;
+      } else {
         // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
         data = Buffer.allocUnsafe(n);
         readBuffer.copy(data, 0, 0, n);

@@ -93,7 +93,7 @@ for (const config of loopConfigs()) {
   });
 }
 
-test('url: the Host of each request, whatever came before (the last one is reused only when equal)', () => {
+test('url: the Host and target of each request, whatever came before (the last URL is reused only when both are equal)', () => {
   const url = (req: string): string => {
     const b = Buffer.from(req, 'latin1');
     const head = parseHead(b, b.length, 'request', DEFAULT_LIMITS);
@@ -106,6 +106,11 @@ test('url: the Host of each request, whatever came before (the last one is reuse
       'GET /y HTTP/1.1\r\nHost: b.example:80\r\n\r\n',
       'GET /y HTTP/1.0\r\n\r\n',
       'GET / HTTP/1.1\r\nhost: a.example:80\r\n\r\n',
+      'GET / HTTP/1.1\r\nhost: b.example:80\r\n\r\n',
+      'GET /z HTTP/1.1\r\nhost: b.example:80\r\n\r\n',
+      'OPTIONS * HTTP/1.1\r\nhost: b.example:80\r\n\r\n',
+      'GET http://c.example/q HTTP/1.1\r\nhost: b.example:80\r\n\r\n',
+      'GET /z HTTP/1.1\r\nhost: b.example:80\r\n\r\n',
     ].map(url),
     [
       'http://a.example:80/x',
@@ -113,6 +118,11 @@ test('url: the Host of each request, whatever came before (the last one is reuse
       'http://b.example:80/y',
       'http://fallback:1/y',
       'http://a.example:80/',
+      'http://b.example:80/',
+      'http://b.example:80/z',
+      'http://b.example:80/',
+      'http://c.example/q',
+      'http://b.example:80/z',
     ],
   );
 });

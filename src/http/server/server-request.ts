@@ -40,7 +40,12 @@ export class ServerRequest {
       if (target.startsWith('http://') || target.startsWith('https://')) this.#url = target;
       else {
         const host = hostOf(this.#ex.head.headers) ?? this.#fallbackHost;
-        this.#url = target === '*' ? `http://${host}/` : `http://${host}${target}`;
+        if (target !== lastUrlTarget || host !== lastUrlHost) {
+          lastUrl = target === '*' ? `http://${host}/` : `http://${host}${target}`;
+          lastUrlTarget = target;
+          lastUrlHost = host;
+        }
+        this.#url = lastUrl;
       }
     }
     return this.#url;
@@ -177,6 +182,16 @@ export class ServerRequest {
     return this.#take().readAll();
   }
 }
+
+/**
+ * The last URL made and its parts: a server's requests mostly repeat both (the parser reuses the
+ * target string while its bytes are the same, and {@link hostOf} the Host), so the compare is
+ * of the same strings, and the URL, flattened by the first handler that searched it, is not
+ * concatenated again.
+ */
+let lastUrl = '';
+let lastUrlTarget = '';
+let lastUrlHost = '';
 
 /** The last Host value decoded: the requests of a server mostly name the same host. */
 let lastHost = '';
