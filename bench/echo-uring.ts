@@ -14,7 +14,9 @@
  * list, so guest and owner mode on io_uring are compared in the same run
  * (docs/backends/io_uring.md). `nbio-uring-owner-defer` (not in the default list: name it in
  * NBIO_ECHO_IMPLS) is an owner-mode server on a DEFER_TASKRUN ring
- * (bench/servers/nbio-uring-owner-echo.ts --flags defer), to compare the setup flags in one run.
+ * (bench/servers/nbio-uring-owner-echo.ts --flags defer), to compare the setup flags in one run;
+ * `c-uring-fixed` (not in the default list either) is the C io_uring server with registered files
+ * (`--fixed-files`), to measure what they save beside `c-uring`.
  *
  * @module
  */
@@ -48,6 +50,18 @@ const OWNER_DEFER: EchoImpl = {
     ],
   }),
 };
+/** The C io_uring server with every connection in the ring's file table (IOSQE_FIXED_FILE). */
+const C_FIXED: EchoImpl = {
+  name: 'c-uring-fixed',
+  python: false,
+  description:
+    'the C io_uring server with registered files (bench/c/uring-echo-server.c --fixed-files): no fget/fput per request',
+  command: (port) => ({
+    cmd: ensureCProgram('uring-echo-server'),
+    args: ['--port', String(port), '--fixed-files'],
+  }),
+  precheck: () => null,
+};
 /** `NBIO_ECHO_CONNS` (comma-separated: 1, 50, 500) narrows the shapes. */
 const CONNS = (process.env.NBIO_ECHO_CONNS ?? '1,50,500').split(',').map(Number);
 const SHAPES: EchoShape[] = [
@@ -69,7 +83,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(false);
   const matrix = SHAPES.map((shape) => ({
     shape,
-    impls: [...ECHO_IMPLS, OWNER_DEFER].filter((i) => IMPLS.includes(i.name)),
+    impls: [...ECHO_IMPLS, OWNER_DEFER, C_FIXED].filter((i) => IMPLS.includes(i.name)),
   }));
   const steps = SHAPES.length * IMPLS.length * (TIMING.runs + 1);
   const md = await runEcho(

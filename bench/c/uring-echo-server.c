@@ -9,7 +9,13 @@
  * liburing 2.3 has io_uring_register_buf_ring but not io_uring_setup_buf_ring, so the buffer
  * ring is mapped (page-aligned, mmap) and registered by hand.
  *
- * usage: uring-echo-server [--host 127.0.0.1] [--port N]
+ * `--fixed-files` registers each connection's descriptor in the ring's file table
+ * (IORING_REGISTER_FILES_UPDATE at the same index as the fd, one io_uring_register per accept and
+ * per close) and issues its RECV and SENDs with IOSQE_FIXED_FILE: the kernel then takes no file
+ * reference per request (no fget/fput). It measures what registered files save a server like
+ * this one (docs/backends/io_uring-cost.md); without the flag nothing is registered.
+ *
+ * usage: uring-echo-server [--host 127.0.0.1] [--port N] [--fixed-files]
  * Prints "listening on <host>:<port>" once ready; stops on SIGINT/SIGTERM.
  * Built by bench/run.ts with `cc -O2 ... -luring` into bench/build/ (see bench/README.md).
  */
@@ -41,6 +47,7 @@ struct conn {
   char *inflight; /* the bytes of the SEND in flight */
   size_t inflightLen, inflightOff, inflightCap;
   int sending, open;
+  int fixed; /* registered in the file table at index fd (--fixed-files) */
 };
 
 static volatile sig_atomic_t stopping = 0;
@@ -50,6 +57,8 @@ static struct io_uring ring;
 static struct io_uring_buf_ring *br;
 static char *bufs;
 static int lfd;
+static int fixed_files = 0;   /* --fixed-files */
+static int file_table = 0;    /* entries in the sparse file table (fds below it are registered) */
 
 static void on_signal(int sig) {
   (void)sig;
@@ -74,7 +83,7 @@ static void arm_accept(void) {
 static void arm_recv(int fd) {
   struct io_uring_sqe *sqe = sqe_get();
   io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
-  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->flags |= IOSQE_BUFFER_SELECT | (conns[fd].fixed ? IOSQE_FIXED_FILE : 0);
   sqe->buf_group = BGID;
   io_uring_sqe_set_data64(sqe, ((unsigned long long)fd << 2) | OP_RECV);
 }
@@ -104,6 +113,7 @@ static void start_send(int fd) {
   }
   struct io_uring_sqe *sqe = sqe_get();
   io_uring_prep_send(sqe, fd, c->inflight + c->inflightOff, c->inflightLen - c->inflightOff, MSG_NOSIGNAL);
+  if (c->fixed) sqe->flags |= IOSQE_FIXED_FILE;
   io_uring_sqe_set_data64(sqe, ((unsigned long long)fd << 2) | OP_SEND);
   c->sending = 1;
 }
@@ -113,6 +123,11 @@ static void close_conn(int fd) {
   if (!c->open) return;
   c->open = 0;
   c->outLen = c->inflightLen = c->inflightOff = 0;
+  if (c->fixed) { /* the table's reference would keep the socket open past close() */
+    int none = -1;
+    io_uring_register_files_update(&ring, (unsigned)fd, &none, 1);
+    c->fixed = 0;
+  }
   close(fd); /* a SEND still in flight completes with an error and finds the conn closed */
 }
 
@@ -133,6 +148,8 @@ static void on_cqe(struct io_uring_cqe *cqe) {
       setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       conns[res].open = 1;
       conns[res].sending = 0;
+      conns[res].fixed =
+          fixed_files && res < file_table && io_uring_register_files_update(&ring, (unsigned)res, &res, 1) == 1;
       arm_recv(res);
     } else if (res >= 0)
       close(res);
@@ -178,8 +195,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--host") && i + 1 < argc) host = argv[++i];
     else if (!strcmp(argv[i], "--port") && i + 1 < argc) port = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--fixed-files")) fixed_files = 1;
     else {
-      fprintf(stderr, "usage: uring-echo-server [--host 127.0.0.1] [--port N]\n");
+      fprintf(stderr, "usage: uring-echo-server [--host 127.0.0.1] [--port N] [--fixed-files]\n");
       return 2;
     }
   }
@@ -206,6 +224,14 @@ int main(int argc, char **argv) {
   if (r < 0) {
     fprintf(stderr, "uring-echo-server: io_uring_queue_init: %s\n", strerror(-r));
     return 1;
+  }
+  if (fixed_files) {
+    file_table = max_fds < 65536 ? max_fds : 65536;
+    r = io_uring_register_files_sparse(&ring, (unsigned)file_table);
+    if (r < 0) {
+      fprintf(stderr, "uring-echo-server: io_uring_register_files_sparse: %s\n", strerror(-r));
+      return 1;
+    }
   }
   /* The provided-buffer ring, mapped and registered by hand (no io_uring_setup_buf_ring in 2.3). */
   size_t ringBytes = BUF_COUNT * sizeof(struct io_uring_buf);
