@@ -88,6 +88,18 @@ export function comparePhases(
   return { ratios, addedUs, offs };
 }
 
+/** The load generator's warm-up before its measured window, ms. */
+const WARMUP_MS = 300;
+
+/**
+ * Phases left out after the one running when the load started (which began before it): those
+ * that may begin before the load generator's warm-up ended (2 at 250 ms phases, 3 at 100 ms),
+ * chosen by time, before anything is measured.
+ */
+export function warmupPhases(toggleMs: number): number {
+  return Math.ceil(WARMUP_MS / toggleMs);
+}
+
 /** Runs the toggled measure: `servers` fresh servers, `seconds` of B1 load each. */
 export async function measureToggled(
   toggleMs: number,
@@ -111,7 +123,7 @@ export async function measureToggled(
         conns: 50,
         inflight: 1,
         msgBytes: 64,
-        warmupMs: 300,
+        warmupMs: WARMUP_MS,
         durationMs: seconds * 1000,
         maxMsgs: 20_000_000,
         serverPid: srv.pid,
@@ -121,9 +133,9 @@ export async function measureToggled(
       const reply = await srv.nextJson(10_000);
       const phases = reply.phases as Phase[];
       const [started = 0, ended = 0] = reply.marks as number[];
-      // the phase running when the load started, and the next (connecting, the load generator's
-      // 300 ms warm-up), are left out, as is the one running when it ended
-      const c = comparePhases(phases, started + 2, ended);
+      // the phase running when the load started, and the next ones (connecting, the load
+      // generator's warm-up), are left out, as is the one running when it ended
+      const c = comparePhases(phases, started + 1 + warmupPhases(toggleMs), ended);
       ratios.push(c.ratios);
       added.push(c.addedUs.map((us) => us * 1000));
       offs.push(...c.offs);
