@@ -56,6 +56,12 @@ class DelayList implements TimerLink {
   constructor(delayMs: number) {
     this.delayMs = delayMs;
   }
+
+  /**
+   * A list that lives as long as the module, never queued: it keeps the class's V8 maps alive
+   * between programs' bursts of timers, as `TimerHandle.shapeAnchor` does (see there).
+   */
+  static readonly shapeAnchor = new DelayList(-1);
 }
 
 /** @internal Per-delay lists of timers; see the module comment. */
