@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { availableBackends } from '../selector/default-selector.ts';
+import { availableBackends } from '../../src/selector/default-selector.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const backends = availableBackends();
