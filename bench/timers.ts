@@ -10,7 +10,13 @@
  * - re-arm-heavy: 10,000 connections' idle timeouts (30 s), then 1M activity events, each
  *   sliding one connection's timeout (`reschedule(30_000)` / `refresh()`); ns per re-arm.
  *
- * nbio runs on the default loop (epoll, guest mode), which is what its users get.
+ * nbio runs on the default loop configuration (epoll, guest mode), which is what its users get,
+ * and on one loop for the whole run, as a program has one loop and Node one timer system per
+ * process: a new loop per round let V8 drop, at the GC between rounds, the code it had compiled
+ * for the previous loop's hidden classes, and rounds 2 and 3 of re-arm-heavy then ran at 2-3×
+ * the cost of round 1 (docs/loop-iteration.md, Timers). Before each run: a full GC, then a
+ * 100 ms settle (concurrent sweeping and the GC's idle tasks finish, for both sides alike); the
+ * side that runs first alternates from round to round.
  *
  * @module
  */
@@ -35,7 +41,8 @@ interface TimerCase {
   name: string;
   /** The figure the targets and the table lead with. */
   main: string;
-  nbio(n: number): Promise<TimerFigures>;
+  /** On `loop`, which the run shares across rounds and cases; leaves no timer in it. */
+  nbio(loop: EventLoop, n: number): Promise<TimerFigures>;
   node(n: number): Promise<TimerFigures>;
 }
 
@@ -58,19 +65,26 @@ function until(done: () => boolean, limitMs: number): Promise<void> {
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
+/** Time the GC's concurrent work (sweeping, idle tasks) gets after `gc()` before a run starts. */
+const SETTLE_MS = 100;
+
+/** A full GC, then `SETTLE_MS` of idle: the same heap state before every run of either side. */
+async function settle(): Promise<void> {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 const CASES: TimerCase[] = [
   {
     name: 'insert',
     main: 'insertNs',
-    async nbio(n) {
-      const loop = new EventLoop();
+    async nbio(loop, n) {
       const hs = new Array<TimerHandle>(n);
       const t0 = performance.now();
       for (let i = 0; i < n; i++) hs[i] = loop.callLater(60_000 + (i % 1000), noop);
       const t1 = performance.now();
       for (let i = 0; i < n; i++) hs[i]!.cancel(); // hs[0..n) filled above
       const t2 = performance.now();
-      loop.close();
       return { insertNs: nsPer(t1 - t0, n), cancelAllNs: nsPer(t2 - t1, n) };
     },
     async node(n) {
@@ -86,8 +100,7 @@ const CASES: TimerCase[] = [
   {
     name: 'cancel-heavy',
     main: 'cancelNs',
-    async nbio(n) {
-      const loop = new EventLoop();
+    async nbio(loop, n) {
       let fired = 0;
       const hit = () => {
         fired++;
@@ -102,7 +115,6 @@ const CASES: TimerCase[] = [
       const left = Math.ceil(n / 10);
       await until(() => fired >= left, 20_000);
       const fireCpu = cpuMs(process.cpuUsage(c0));
-      loop.close();
       return {
         insertNs: nsPer(t1 - t0, n),
         cancelNs: nsPer(t2 - t1, n - left),
@@ -134,15 +146,13 @@ const CASES: TimerCase[] = [
   {
     name: 're-arm-heavy',
     main: 'rearmNs',
-    async nbio(n) {
+    async nbio(loop, n) {
       const conns = 10_000;
-      const loop = new EventLoop();
       const hs = Array.from({ length: conns }, () => loop.callLater(30_000, noop));
       const t0 = performance.now();
       for (let j = 0; j < n; j++) hs[(j * 7919) % conns]!.reschedule(30_000); // index < conns
       const t1 = performance.now();
       for (const h of hs) h.cancel();
-      loop.close();
       return { rearmNs: nsPer(t1 - t0, n) };
     },
     async node(n) {
@@ -261,18 +271,26 @@ async function run(ctx: BenchContext): Promise<string> {
   const rows: TimerRow[] = [];
   let scaling: CancelScaling | null = null;
   pinSelf('0');
+  const loop = new EventLoop();
   try {
     for (const tc of CASES) {
-      await tc.nbio(c.warmupN);
+      await tc.nbio(loop, c.warmupN);
       await tc.node(c.warmupN);
       const nb: TimerFigures[] = [];
       const nd: TimerFigures[] = [];
       for (let round = 1; round <= c.runs; round++) {
         const done = ctx.progress.step(`timers ${tc.name} run ${round}/${c.runs}`);
-        gc();
-        nb.push(await tc.nbio(c.n));
-        gc();
+        // Alternate which side runs first (round 1: nbio), each after the same settle.
+        if (round % 2 === 1) {
+          await settle();
+          nb.push(await tc.nbio(loop, c.n));
+        }
+        await settle();
         nd.push(await tc.node(c.n));
+        if (round % 2 === 0) {
+          await settle();
+          nb.push(await tc.nbio(loop, c.n));
+        }
         const a = nb.at(-1)?.[tc.main] ?? Number.NaN;
         const b = nd.at(-1)?.[tc.main] ?? Number.NaN;
         done(`${tc.main}: nbio ${a.toFixed(0)} ns, Node ${b.toFixed(0)} ns`);
@@ -300,8 +318,10 @@ async function run(ctx: BenchContext): Promise<string> {
     // Cancel at a tenth of the size, warm, to see how the cost grows with n.
     const small: number[] = [];
     for (let round = 1; round <= c.runs; round++) {
-      gc();
-      small.push((await CASES.find((k) => k.name === 'cancel-heavy')!.nbio(c.n / 10)).cancelNs ?? Number.NaN);
+      await settle();
+      small.push(
+        (await CASES.find((k) => k.name === 'cancel-heavy')!.nbio(loop, c.n / 10)).cancelNs ?? Number.NaN,
+      );
     }
     const large = rows.find((r) => r.case === 'cancel-heavy' && r.figure === 'cancelNs');
     if (large) {
@@ -315,6 +335,7 @@ async function run(ctx: BenchContext): Promise<string> {
       };
     }
   } finally {
+    loop.close();
     unpinSelf();
     gc();
   }
