@@ -40,6 +40,7 @@ import { DeadlineTimer } from './deadline-timer.ts';
 import type { ConnectionConfig, Exchange } from './exchange.ts';
 import { HeldWrites } from './held-writes.ts';
 import { httpDate } from './http-date.ts';
+import { parseLentRead } from './lent-read.ts';
 import { type ResponseSink, ResponseWriter } from './response-writer.ts';
 import { statusText } from './status-text.ts';
 
@@ -47,15 +48,6 @@ export type { ConnectionConfig, Exchange } from './exchange.ts';
 
 /** Pipelined bytes kept unparsed (waiting for earlier responses) before the socket is paused. */
 export const PIPELINE_LIMIT_BYTES = 64 * 1024;
-
-/**
- * Reads longer than this that start a request are copied as head + rest (see `#feed`); shorter
- * ones whole. Node's `Buffer.allocUnsafe` takes sizes under 4 KiB from its shared pool: a body
- * copied out of that would be copied again to be handed out as an `ArrayBuffer`.
- */
-const SPLIT_READ_BYTES = 4096;
-/** The empty line that ends a head. */
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 type Phase = 'idle' | 'head' | 'body' | 'handling';
 
@@ -124,7 +116,7 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
     if (this.#phase === 'idle') this.#enterHead();
     this.#out.cork();
     try {
-      this.#feed(lent);
+      parseLentRead(this.#parser, lent); // copies what is kept: see lent-read.ts
     } finally {
       this.#out.uncork();
     }
@@ -275,32 +267,6 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Copies a read (a view of the transport's buffer, valid only during `dataReceived`) and
-   * parses the copy. A large read that starts a request and holds more than its head is copied
-   * in two: the head, and the rest (the body, when it came with its head) into a buffer of its
-   * own, which `arrayBuffer()`/`readAll()` then hand out without copying again. The parser gives
-   * the same events however its input is split.
-   */
-  #feed(lent: Buffer): void {
-    const n = lent.length;
-    if (n > SPLIT_READ_BYTES && this.#parser.isIdle && !this.#parser.isPaused) {
-      const headEnd = lent.indexOf(HEAD_END) + HEAD_END.length;
-      if (headEnd > HEAD_END.length && headEnd < n) {
-        const head = Buffer.allocUnsafe(headEnd);
-        lent.copy(head, 0, 0, headEnd);
-        const rest = Buffer.allocUnsafe(n - headEnd); // above the pool's limit: a buffer of its own
-        lent.copy(rest, 0, headEnd, n);
-        this.#parser.execute(head);
-        this.#parser.execute(rest);
-        return;
-      }
-    }
-    const own = Buffer.allocUnsafe(n); // small sizes come from Node's pool slab
-    lent.copy(own, 0, 0, n);
-    this.#parser.execute(own);
-  }
 
   #next(): void {
     this.#exchange = null;
