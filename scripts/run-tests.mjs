@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node's built-in test runner through tsx.
+// Runs every *.test.ts under src/, test/ and bench/ (the benchmarks' own statistics) with node's
+// built-in test runner through tsx.
 //
 // Why a script (docs/design.md, "Day-one facts"): `node --test` given no files finds none
 // and exits 0, and npm runs scripts under sh, whose globs do not recurse. This lists the files
@@ -32,7 +33,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = ['src', 'test']
+const files = ['src', 'test', 'bench']
   .filter((d) => existsSync(join(root, d)))
   .flatMap((d) => walk(join(root, d), []))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
