@@ -81,7 +81,10 @@ export class EventLoop extends LoopServices implements TimerOwner {
   #nowCached = false;
   /** Outside an iteration, cache the time for one JS turn: only for the real clock. */
   readonly #cacheOutside: boolean;
+  /** Guest mode: the Immediate that applies the lazy interest removals is pending. */
+  #flushQueued = false;
   readonly #flushIo = (): void => {
+    this.#flushQueued = false;
     if (!this.#closed) this.#io.flush();
   };
   readonly #forgetNow = (): void => {
@@ -117,12 +120,13 @@ export class EventLoop extends LoopServices implements TimerOwner {
     this.#completion = parts.completion;
     this.#waker = parts.waker;
     this.#signals = this.signalHandlers;
-    // Guest mode: libuv polls the selector's fd after our callbacks and microtasks, so lazy
-    // removals are applied in a microtask queued at the end of the iteration (or at once outside
-    // one): the promise continuations the iteration queued (a resume) run before it.
+    // Guest mode: libuv polls the selector's fd after our callbacks, microtasks and Immediates
+    // (its check phase), so lazy removals are applied by an Immediate queued at the end of the
+    // iteration (or at once outside one): promise chains of any depth the iteration started (a
+    // stream's read, write, drain, next read: a resume) run before it (issue 14).
     if (this.mode === 'guest')
       this.#io.onQueued = () => {
-        if (!this.#inIteration) queueMicrotask(this.#flushIo);
+        if (!this.#inIteration) this.#queueFlush();
       };
     // A constructor that throws must release what it opened (issue 9): the selector, the waker.
     try {
@@ -577,8 +581,15 @@ export class EventLoop extends LoopServices implements TimerOwner {
     this.runOnce(0);
   };
 
+  /** Guest mode: applies the lazy removals in this turn's check phase, before libuv polls again. */
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(this.#flushIo);
+  }
+
   #afterGuestIteration(guest: GuestDriver): void {
-    if (this.#io.pending) queueMicrotask(this.#flushIo);
+    if (this.#io.pending) this.#queueFlush();
     if (this.#ready.length > 0) guest.scheduleTick();
     guest.armNodeTimer();
     this.#updateRef();

@@ -118,6 +118,43 @@ for (const { backend, mode } of loopConfigs()) {
       }
     });
 
+    test('a resume at the end of a promise chain (a stream read, its write, its drain) costs no selector call', async () => {
+      const { selector, changes } = countingSelector(backend);
+      const loop = new EventLoop({ selector, mode });
+      const [a, b] = socketpair();
+      const reader = () => {};
+      try {
+        loop.addReader(a, reader);
+        const c0 = changes();
+        let resumed = false;
+        loop.callSoon(() => {
+          loop.removeReader(a, true);
+          void (async () => {
+            // as examples/echo-streams.ts: the read resolves, the write, `await drain()`, the next read
+            for (let hop = 0; hop < 4; hop++) await null;
+            loop.addReader(a, reader);
+            resumed = true;
+          })();
+        });
+        loop.runOnce(0);
+        await new Promise((r) => setImmediate(r)); // microtasks (and a guest loop's flush) ran
+        assert.ok(resumed);
+        assert.equal(changes() - c0, 0, 'the pause never reached the selector');
+        // Left alone, a pause still reaches the selector before libuv polls again (guest) or
+        // before the next wait (owner).
+        loop.removeReader(a, true);
+        write(b, Buffer.from('x'));
+        await new Promise((r) => setImmediate(r));
+        if (mode === 'guest') assert.equal(changes() - c0, 1, 'applied in the check phase, before the poll');
+        loop.runOnce(0);
+        assert.equal(changes() - c0, 1, 'applied once');
+      } finally {
+        loop.close();
+        close(a);
+        close(b);
+      }
+    });
+
     test('a lazy removal left alone reaches the selector once, before the next wait', () => {
       const { selector, changes } = countingSelector(backend);
       const loop = new EventLoop({ selector, mode });
