@@ -53,6 +53,7 @@ import { OsError } from '../sys/errno.ts';
 import { WOULD_BLOCK, writev } from '../sys/fd.ts';
 import { recv, send } from '../sys/socket.ts';
 import type { Protocol } from './protocol.ts';
+import { copyRead } from './read-slab.ts';
 import { StreamTransportCore } from './stream-transport-core.ts';
 import { type StreamTransportOptions, toBytes } from './stream-transport-options.ts';
 import { transportLabel } from './transport-label.ts';
@@ -270,9 +271,9 @@ export class SocketTransport extends StreamTransportCore {
         if (lentView.length !== n) lentView = readBuffer.subarray(0, n);
         data = lentView;
       } else {
-        // A copy the protocol may keep (allocUnsafe takes small sizes from Node's pool slab).
-        data = Buffer.allocUnsafe(n);
-        readBuffer.copy(data, 0, 0, n);
+        // A copy the protocol may keep: a large read in a view of the shared slab, a small one
+        // from Node's pool (read-slab.ts: no fresh malloc and page faults per large read).
+        data = copyRead(readBuffer, n);
       }
       try {
         protocol.dataReceived(data);

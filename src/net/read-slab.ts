@@ -1,0 +1,49 @@
+/**
+ * Where a readiness transport copies a large read before handing it to `dataReceived`: the next
+ * free bytes of a shared 256 KiB slab, as Node's `Buffer.allocUnsafe` takes small sizes from
+ * its 8 KiB pool. A slab that is full is left to the garbage collector (it lives while any of
+ * its views does) and a new one is made.
+ *
+ * Why (issue 14, B1's 16 KiB c1 f16 row): a fresh `Buffer.allocUnsafe(n)` of 4 KiB to 64 KiB
+ * per read is one malloc each; freed together by a scavenge, they left the heap's top free and
+ * glibc returned it to the kernel (`brk`), so the next reads faulted fresh, zeroed pages in
+ * again — 2.7 to 4 page faults and 0.06 to 0.08 `brk` calls per 16 KiB round trip, against
+ * about 0.01 and 0.000 with the slab (`perf stat` on the `nbio echo` server, same run,
+ * alternating). Reads under 4 KiB keep Node's pool.
+ *
+ * The price is the pool's: a Buffer the protocol keeps keeps its slab (at most 256 KiB) alive.
+ * A protocol that keeps small pieces of large reads for long should copy them
+ * (`Buffer.from(data)`).
+ *
+ * @module
+ */
+
+/** Bytes of one slab. */
+export const READ_SLAB_BYTES = 256 * 1024;
+
+/** Reads at least this long go to the slab; shorter ones to `Buffer.allocUnsafe` (Node's pool). */
+export const READ_SLAB_MIN_BYTES = 4 * 1024;
+
+let slab: Buffer | null = null;
+let slabUsed = 0;
+
+/**
+ * A copy of `source[0, length)` the caller may keep: from the slab for a read of
+ * {@link READ_SLAB_MIN_BYTES} up to {@link READ_SLAB_BYTES}, else from `Buffer.allocUnsafe`. Views start at multiples of 8 bytes (as the pool's do), so a typed
+ * array of any element size can be laid over them.
+ */
+export function copyRead(source: Buffer, length: number): Buffer {
+  if (length < READ_SLAB_MIN_BYTES || length > READ_SLAB_BYTES) {
+    const out = Buffer.allocUnsafe(length);
+    source.copy(out, 0, 0, length);
+    return out;
+  }
+  if (slab === null || slabUsed + length > READ_SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(READ_SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + length);
+  source.copy(out, 0, 0, length);
+  slabUsed = (slabUsed + length + 7) & ~7;
+  return out;
+}
