@@ -9,6 +9,13 @@
  * After the timed rounds of a shape, each server gets one more short run under strace that
  * counts its I/O system calls per round trip (echo-syscalls.ts), never during a timed run.
  *
+ * Narrowing a run (a same-run before/after on a few rows, written to scratch/bench/; never
+ * `--save` a narrowed run over the full committed one): `NBIO_ECHO_SHAPES` picks shapes by label (`'16KiB c1 f16,1KiB c1 f1'`),
+ * `NBIO_ECHO_IMPLS` servers by name (`nbio,nbio-streams,node-net`), `NBIO_ECHO_ROUNDS` the
+ * number of measured rounds (default 3), `NBIO_ECHO_SYSCALLS=0` skips the strace counts:
+ *
+ *   NBIO_ECHO_SHAPES='16KiB c1 f16' NBIO_ECHO_IMPLS=nbio,node-net npm run bench -- echo
+ *
  * @module
  */
 import {
@@ -83,10 +90,21 @@ export interface EchoTiming {
   countSyscalls?: boolean;
 }
 
-const timing = (quick: boolean): EchoTiming =>
-  quick
+const timing = (quick: boolean): EchoTiming => ({
+  ...(quick
     ? { runs: 1, warmup: false, warmupMs: 500, durationMs: 1500, warmupRunMs: 0 }
-    : { runs: 3, warmup: true, warmupMs: 300, durationMs: 1500, warmupRunMs: 700 };
+    : {
+        runs: Number(process.env.NBIO_ECHO_ROUNDS ?? 3),
+        warmup: true,
+        warmupMs: 300,
+        durationMs: 1500,
+        warmupRunMs: 700,
+      }),
+  countSyscalls: process.env.NBIO_ECHO_SYSCALLS !== '0',
+});
+
+/** The comma-separated list in environment variable `name`, or null when it is not set. */
+const envList = (name: string): string[] | null => process.env[name]?.split(',').map((s) => s.trim()) ?? null;
 
 /** Rough cost of one load generator run beyond its windows (spawn, connect, drain) in s. */
 const RUN_OVERHEAD_S = 0.3;
@@ -96,12 +114,20 @@ const START_S = 0.6;
 const COUNT_S = COUNT_DURATION_MS / 1000 + 1;
 
 function shapesFor(quick: boolean): { shape: EchoShape; impls: EchoImpl[] }[] {
-  const shapes = quick ? [MAIN_SHAPE] : allShapes();
+  const onlyShapes = envList('NBIO_ECHO_SHAPES');
+  const onlyImpls = envList('NBIO_ECHO_IMPLS');
+  const shapes = (quick ? [MAIN_SHAPE] : allShapes()).filter(
+    (s) => onlyShapes === null || onlyShapes.includes(shapeLabel(s)),
+  );
   // uvloop also at 64 B with one connection: issue 13's target there is stated against it.
   const c1 = (s: EchoShape) => s.msgBytes === 64 && s.conns === 1 && s.inFlight === 1;
   return shapes.map((shape) => ({
     shape,
-    impls: ECHO_IMPLS.filter((i) => !i.python || pythonShape(shape) || (i.name === 'uvloop' && c1(shape))),
+    impls: ECHO_IMPLS.filter(
+      (i) =>
+        (onlyImpls === null || onlyImpls.includes(i.name)) &&
+        (!i.python || pythonShape(shape) || (i.name === 'uvloop' && c1(shape))),
+    ),
   }));
 }
 
