@@ -7,30 +7,10 @@
  */
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TCHAR } from './char-classes.ts';
 import { HeaderList } from './header-list.ts';
+import type { ResolvedLimits } from './http-limits.ts';
 import { HttpParseError } from './http-parse-error.ts';
 
-/** Size limits; each has the status a server answers with when it is passed. */
-export interface HttpLimits {
-  /** Longest request line in bytes, CRLF excluded (414). Default 8 KiB. */
-  readonly maxRequestLineBytes?: number;
-  /** Largest head (start line + fields), and largest trailer section, in bytes (431). Default 16 KiB. */
-  readonly maxHeaderBytes?: number;
-  /** Most field lines in a head or trailer section (431). Default 128. */
-  readonly maxHeaderCount?: number;
-  /** Largest body in bytes, chunked or not (413). Default 64 MiB. */
-  readonly maxBodyBytes?: number;
-}
-
-/** {@link HttpLimits} with every default filled in. */
-export type ResolvedLimits = Required<HttpLimits>;
-
-/** The defaults of {@link HttpLimits}. */
-export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
-  maxRequestLineBytes: 8 * 1024,
-  maxHeaderBytes: 16 * 1024,
-  maxHeaderCount: 128,
-  maxBodyBytes: 64 * 1024 * 1024,
-});
+export { DEFAULT_LIMITS, type HttpLimits, type ResolvedLimits } from './http-limits.ts';
 
 /** Whether a parser reads requests (servers) or responses (clients). */
 export type MessageKind = 'request' | 'response';
@@ -60,6 +40,8 @@ export class MessageHead {
   readonly keepAlive: boolean;
   /** True for an HTTP/1.1 request with `Expect: 100-continue`. */
   readonly expectContinue: boolean;
+  /** Where the Host field is in `headers`, or −1 (a request with two is rejected). */
+  readonly hostIndex: number;
 
   /** @internal built by {@link parseHead} only */
   constructor(
@@ -73,6 +55,7 @@ export class MessageHead {
     contentLength: number,
     keepAlive: boolean,
     expectContinue: boolean,
+    hostIndex: number,
   ) {
     this.method = method;
     this.target = target;
@@ -84,6 +67,7 @@ export class MessageHead {
     this.contentLength = contentLength;
     this.keepAlive = keepAlive;
     this.expectContinue = expectContinue;
+    this.hostIndex = hostIndex;
   }
 }
 
@@ -247,6 +231,7 @@ function framing(
   let te: string | null = null;
   let connection = '';
   let hosts = 0;
+  let hostIndex = -1;
   let expect = false;
   for (let f = 0; f < count; f++) {
     const ns = o[4 * f] ?? 0;
@@ -264,6 +249,7 @@ function framing(
       connection += `,${headers.value(f).toLowerCase()}`;
     } else if (len === 4 && c === 0x68 && headers.indexOf('host', f) === f) {
       hosts++;
+      hostIndex = f;
     } else if (len === 6 && c === 0x65 && headers.indexOf('expect', f) === f) {
       expect = headers.value(f).toLowerCase() === '100-continue';
     }
@@ -342,6 +328,7 @@ function framing(
     contentLength,
     keepAlive,
     expect && minor === 1 && kind === 'request',
+    hostIndex,
   );
 }
 

@@ -39,7 +39,7 @@ export class ServerRequest {
       const target = this.#ex.head.target;
       if (target.startsWith('http://') || target.startsWith('https://')) this.#url = target;
       else {
-        const host = hostOf(this.#ex.head.headers) ?? this.#fallbackHost;
+        const host = hostOf(this.#ex.head) ?? this.#fallbackHost;
         if (target !== lastUrlTarget || host !== lastUrlHost) {
           lastUrl = target === '*' ? `http://${host}/` : `http://${host}${target}`;
           lastUrlTarget = target;
@@ -196,14 +196,17 @@ let lastUrlHost = '';
 /** The last Host value decoded: the requests of a server mostly name the same host. */
 let lastHost = '';
 
-/** The Host field's value (the last one again when the bytes are the same), or null. */
-function hostOf(headers: HeaderList): string | null {
-  const i = headers.indexOf('host');
+/**
+ * The Host field's value (the last one again when the bytes are the same), or null. The parser
+ * found it (`hostIndex`) and rejected a request with two.
+ */
+function hostOf(head: MessageHead): string | null {
+  const i = head.hostIndex;
   if (i < 0) return null;
-  if (headers.indexOf('host', i + 1) < 0 && headers.valueIs(i, lastHost)) return lastHost;
-  const host = headers.get('host');
-  if (host !== null) lastHost = host;
-  return host;
+  const headers = head.headers;
+  if (headers.valueIs(i, lastHost)) return lastHost;
+  lastHost = headers.value(i);
+  return lastHost;
 }
 
 /** A body stream someone took, read to its end. */
