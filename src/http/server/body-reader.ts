@@ -102,10 +102,20 @@ export class BodyReader implements AsyncIterable<Buffer> {
     });
   }
 
-  /** The queue joined into one Buffer (the one chunk itself when there is one), emptied. */
+  /**
+   * The queue joined into one Buffer (the one chunk itself when there is one), emptied. A join
+   * goes into an `ArrayBuffer` of its own (`allocUnsafeSlow`, never Node's shared pool, which
+   * takes sizes under 32 KiB on Node 24), so `arrayBuffer()` hands it out without a copy.
+   */
   #takeAll(): Buffer {
     const q = this.#queue;
-    const all = q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q, this.#queuedBytes);
+    let all: Buffer;
+    if (q.length === 1) all = q[0] as Buffer;
+    else {
+      all = Buffer.allocUnsafeSlow(this.#queuedBytes);
+      let at = 0;
+      for (const c of q) at += c.copy(all, at);
+    }
     this.#queue = [];
     this.#queuedBytes = 0;
     return all;

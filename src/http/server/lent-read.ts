@@ -12,8 +12,10 @@ import type { HttpParser } from '../parser/http-parser.ts';
 
 /**
  * Reads longer than this that start a request are copied as head + rest; shorter ones whole.
- * Node's `Buffer.allocUnsafe` takes sizes under 4 KiB from its shared pool: a body copied out
- * of that would be copied again to be handed out as an `ArrayBuffer`.
+ * The rest is copied with `Buffer.allocUnsafeSlow`, into an `ArrayBuffer` of its own: a body in a
+ * view of Node's shared pool would be copied again to be handed out as an `ArrayBuffer`, and
+ * which sizes `Buffer.allocUnsafe` takes from that pool changes between Node versions (under
+ * 4 KiB on Node 20 and 22, whose pool is 8 KiB; under 32 KiB on Node 24, whose pool is 64 KiB).
  */
 export const SPLIT_READ_BYTES = 4096;
 
@@ -28,7 +30,7 @@ export function parseLentRead(parser: HttpParser, lent: Buffer): void {
     if (headEnd > HEAD_END.length && headEnd < n) {
       const head = Buffer.allocUnsafe(headEnd);
       lent.copy(head, 0, 0, headEnd);
-      const rest = Buffer.allocUnsafe(n - headEnd); // above the pool's limit: a buffer of its own
+      const rest = Buffer.allocUnsafeSlow(n - headEnd); // never from the pool: a buffer of its own
       lent.copy(rest, 0, headEnd, n);
       parser.execute(head);
       parser.execute(rest);
