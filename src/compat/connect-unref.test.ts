@@ -44,7 +44,9 @@ async function aliveAfterFirstLine(args: string[], source: string): Promise<{ al
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': the child's stdio pipes (socket pairs) are closed only by then, and the
+  // descriptor check below must not see them (on Node 24 they outlived 'exit' once).
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     const startedBy = Date.now() + 30_000;
     while (!out.includes('\n') && child.exitCode === null && Date.now() < startedBy) await sleep(20);
