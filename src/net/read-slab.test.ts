@@ -5,12 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  connectPair,
-  deadline,
   forEachBackend,
   pattern,
   Recorder,
-  withLoop,
+  transferTo,
 } from '../../test/integration/fixtures/net-harness.ts';
 import { copyRead, READ_SLAB_BYTES, READ_SLAB_MIN_BYTES } from './read-slab.ts';
 import { READ_BUFFER_SIZE, SocketTransport } from './socket-transport.ts';
@@ -52,30 +50,18 @@ describe('copyRead', () => {
 forEachBackend('kept reads', (backend) => {
   test('a protocol that keeps every Buffer it is given has the transfer intact', async () => {
     const sent = pattern(6 * READ_BUFFER_SIZE + 123, 9);
-    let serverSide: Recorder | null = null;
-    const errors = await withLoop(backend, async (loop) => {
-      const p = await connectPair(loop, { port: 0 }, () => {
-        serverSide = new Recorder();
-        return serverSide;
-      });
-      const s = serverSide as Recorder | null;
-      if (s === null) throw new Error('no server protocol');
-      p.clientTransport.write(sent);
-      await deadline(
-        loop,
-        5000,
-        'all bytes',
-        s.until(() => s.received === sent.length),
-      );
-      assert.ok(s.data.equals(sent), 'every kept chunk holds its own bytes, in order');
-      if (s.transport instanceof SocketTransport) {
-        const large = s.chunks.filter((c) => c.length >= READ_SLAB_MIN_BYTES);
-        for (const c of large) assert.equal(c.buffer.byteLength, READ_SLAB_BYTES, 'a slab view');
-      }
-      p.clientTransport.close();
-      await s.until(() => s.lostCount === 1);
-      p.server.close();
-    });
+    const errors = await transferTo(
+      backend,
+      () => new Recorder(),
+      sent,
+      (s) => {
+        assert.ok(s.data.equals(sent), 'every kept chunk holds its own bytes, in order');
+        if (s.transport instanceof SocketTransport) {
+          const large = s.chunks.filter((c) => c.length >= READ_SLAB_MIN_BYTES);
+          for (const c of large) assert.equal(c.buffer.byteLength, READ_SLAB_BYTES, 'a slab view');
+        }
+      },
+    );
     assert.deepEqual(errors, []);
   });
 });

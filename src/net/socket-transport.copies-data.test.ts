@@ -5,12 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  connectPair,
-  deadline,
   forEachBackend,
   pattern,
   Recorder,
-  withLoop,
+  transferTo,
 } from '../../test/integration/fixtures/net-harness.ts';
 import { READ_BUFFER_SIZE, SocketTransport } from './socket-transport.ts';
 
@@ -27,31 +25,19 @@ class CopyingRecorder extends Recorder {
 forEachBackend('Protocol.copiesData', (backend) => {
   test('a copying protocol gets every byte in order; a SocketTransport lends its read buffer', async () => {
     const sent = pattern(4 * READ_BUFFER_SIZE + 123, 5);
-    let serverSide: CopyingRecorder | null = null;
-    const errors = await withLoop(backend, async (loop) => {
-      const p = await connectPair(loop, { port: 0 }, () => {
-        serverSide = new CopyingRecorder();
-        return serverSide;
-      });
-      const s = serverSide as CopyingRecorder | null;
-      if (s === null) throw new Error('no server protocol');
-      p.clientTransport.write(sent);
-      await deadline(
-        loop,
-        5000,
-        'all bytes',
-        s.until(() => s.received === sent.length),
-      );
-      assert.ok(s.data.equals(sent), 'the bytes arrived in order');
-      if (s.transport instanceof SocketTransport) {
-        assert.equal(s.given.size, 1, 'every read was a view of the same buffer');
-        const [only] = s.given;
-        assert.equal(only?.byteLength, READ_BUFFER_SIZE, 'the read buffer itself, not a copy');
-      } else assert.ok(s.given.size >= 1, 'fresh copies (io_uring)');
-      p.clientTransport.close();
-      await s.until(() => s.lostCount === 1);
-      p.server.close();
-    });
+    const errors = await transferTo(
+      backend,
+      () => new CopyingRecorder(),
+      sent,
+      (s) => {
+        assert.ok(s.data.equals(sent), 'the bytes arrived in order');
+        if (s.transport instanceof SocketTransport) {
+          assert.equal(s.given.size, 1, 'every read was a view of the same buffer');
+          const [only] = s.given;
+          assert.equal(only?.byteLength, READ_BUFFER_SIZE, 'the read buffer itself, not a copy');
+        } else assert.ok(s.given.size >= 1, 'fresh copies (io_uring)');
+      },
+    );
     assert.deepEqual(errors, []);
   });
 });
