@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { type EchoTiming, runEcho } from './echo.ts';
+import { type EchoTiming, echoTiming, runEcho } from './echo.ts';
 import { ECHO_IMPLS, type EchoImpl, type EchoShape } from './echo-impls.ts';
 import { ensureCProgram } from './lib/peers.ts';
 import { Progress } from './lib/progress.ts';
@@ -69,14 +69,8 @@ const SHAPES: EchoShape[] = [
   { msgBytes: 64, conns: 50, inFlight: 1 },
   { msgBytes: 64, conns: 500, inFlight: 1 },
 ].filter((s) => CONNS.includes(s.conns));
-const TIMING: EchoTiming = {
-  runs: Number(process.env.NBIO_ECHO_ROUNDS ?? 3),
-  warmup: true,
-  warmupMs: 300,
-  durationMs: 1500,
-  warmupRunMs: 700,
-  countSyscalls: process.env.NBIO_ECHO_SYSCALLS !== '0',
-};
+/** B1's own timing (bench/echo.ts), so the two files' runs compare. */
+const TIMING: EchoTiming = echoTiming(false);
 
 async function main(): Promise<void> {
   ensureCProgram('loadgen');

@@ -90,7 +90,8 @@ export interface EchoTiming {
   countSyscalls?: boolean;
 }
 
-const timing = (quick: boolean): EchoTiming => ({
+/** B1's timing: one short run when `quick`, else warm-ups and `NBIO_ECHO_ROUNDS` rounds (default 3). */
+export const echoTiming = (quick: boolean): EchoTiming => ({
   ...(quick
     ? { runs: 1, warmup: false, warmupMs: 500, durationMs: 1500, warmupRunMs: 0 }
     : {
@@ -132,7 +133,7 @@ function shapesFor(quick: boolean): { shape: EchoShape; impls: EchoImpl[] }[] {
 }
 
 function plan(quick: boolean): BenchPlan {
-  const t = timing(quick);
+  const t = echoTiming(quick);
   let steps = 0;
   let seconds = 0;
   for (const { impls } of shapesFor(quick)) {
@@ -174,7 +175,7 @@ function mergeHistograms(into: Map<number, [number, number, number]>, h: [number
 }
 
 async function run(ctx: BenchContext): Promise<string> {
-  return runEcho(ctx, shapesFor(ctx.quick), timing(ctx.quick));
+  return runEcho(ctx, shapesFor(ctx.quick), echoTiming(ctx.quick));
 }
 
 /**
