@@ -12,9 +12,10 @@
 import { runLoadgen } from './lib/loadgen.ts';
 import { ensureCProgram } from './lib/peers.ts';
 import type { Progress } from './lib/progress.ts';
+import { markdownTable } from './lib/results.ts';
 import { freePort, type RunningServer, startServer } from './lib/server-process.ts';
 import { median, percentile } from './lib/stats.ts';
-import { bootstrapMedian, type MedianCI } from './seeing-stats.ts';
+import { bootstrapMedian, formatCI, type MedianCI } from './seeing-stats.ts';
 
 /** Starts bench/servers/nbio-echo-seeing.ts with `tools` on a free port, pinned to core 0. */
 export async function startSeeingServer(tools: string, extraArgs: string[]): Promise<RunningServer> {
@@ -41,7 +42,23 @@ export interface Phase {
 }
 
 /** What the toggled measure gives. */
+/**
+ * What a toggled server turns on and off: the whole recorder, or one part of its cost alone
+ * (bench/servers/nbio-echo-seeing.ts `--toggle-part`).
+ */
+export type ToggledPart = 'recorder' | 'syscalls' | 'probe' | 'probe-clock';
+
+/** What each part is, for the tables. */
+export const PART_TITLES: Record<ToggledPart, string> = {
+  recorder: 'the whole recorder',
+  syscalls: 'the system-call counter alone (two counts per round trip: recv, send)',
+  probe: "an empty callback probe (the loop's calls around each callback)",
+  'probe-clock': "a probe reading the recorder's clock once per callback",
+};
+
 export interface ToggledResult {
+  /** What was turned on and off. */
+  part: ToggledPart;
   phaseMs: number;
   /** Servers (fresh processes) measured, one after the other. */
   servers: number;
@@ -106,16 +123,15 @@ export async function measureToggled(
   servers: number,
   seconds: number,
   progress: Progress,
+  part: ToggledPart = 'recorder',
 ): Promise<ToggledResult> {
   ensureCProgram('loadgen');
   const ratios: number[][] = [];
   const added: number[][] = [];
   const offs: number[] = [];
   for (let s = 0; s < servers; s++) {
-    const done = progress.step(
-      `seeing B1, recorder toggled every ${toggleMs} ms, server ${s + 1}/${servers}`,
-    );
-    const srv = await startSeeingServer('off', ['--toggle-ms', `${toggleMs}`]);
+    const done = progress.step(`seeing B1, ${part} toggled every ${toggleMs} ms, server ${s + 1}/${servers}`);
+    const srv = await startSeeingServer('off', ['--toggle-ms', `${toggleMs}`, '--toggle-part', part]);
     try {
       srv.send('mark');
       await runLoadgen({
@@ -139,7 +155,7 @@ export async function measureToggled(
       ratios.push(c.ratios);
       added.push(c.addedUs.map((us) => us * 1000));
       offs.push(...c.offs);
-      done(`recorder ${median(c.ratios).toFixed(3)} × off over ${c.ratios.length} phases`);
+      done(`${part} ${median(c.ratios).toFixed(3)} × off over ${c.ratios.length} phases`);
     } finally {
       await srv.stop();
     }
@@ -148,6 +164,7 @@ export async function measureToggled(
   const ratio = bootstrapMedian(ratios, { block: 4 });
   const flat = ratios.flat();
   return {
+    part,
     phaseMs: toggleMs,
     servers,
     secondsPerServer: seconds,
@@ -159,4 +176,45 @@ export async function measureToggled(
     q3: percentile(flat, 0.75),
     perServer: ratios.map((r) => median(r)),
   };
+}
+
+/**
+ * The recorder's cost taken apart: each part toggled alone (measured like the headline, with
+ * fewer servers), and what is left for the recorder's own bookkeeping (its logs, rows and
+ * counters): the headline's added ns less the counter's and the clocked probe's (which includes
+ * the empty probe), medians only.
+ */
+export function partsTable(whole: ToggledResult, parts: readonly ToggledResult[]): string {
+  const row = (r: ToggledResult): string[] => [
+    PART_TITLES[r.part],
+    `${r.servers} × ${Math.round(r.pairs / Math.max(1, r.servers))}`,
+    r.offCpuUsPerRt.toFixed(2),
+    formatCI(r.addedNsPerRt, 0),
+    formatCI(r.ratio),
+  ];
+  const added = (p: ToggledPart) => parts.find((r) => r.part === p)?.addedNsPerRt.median;
+  const counter = added('syscalls');
+  const clocked = added('probe-clock');
+  const rest =
+    counter === undefined || clocked === undefined
+      ? []
+      : [
+          [
+            "the rest: the recorder's own logs and rows (whole − counter − clocked probe)",
+            '–',
+            '–',
+            (whole.addedNsPerRt.median - counter - clocked).toFixed(0),
+            '–',
+          ],
+        ];
+  return markdownTable(
+    [
+      'turned on and off',
+      'servers × "on" phases',
+      'off µs/round trip',
+      'added ns/round trip (median, 95% interval)',
+      '× off (median, 95% interval)',
+    ],
+    [row(whole), ...parts.map(row), ...rest],
+  );
 }

@@ -6,7 +6,10 @@
  *    (64 B, 50 connections, 1 in flight) against a server whose recorder is turned on and off
  *    every 100 ms; each "on" phase against the mean of the "off" phases around it, server CPU per
  *    round trip. The same process, connections and load on both sides; six fresh servers of 10 s
- *    one after the other, so that a difference between processes shows in the interval.
+ *    one after the other, so that a difference between processes shows in the interval. Then
+ *    the parts of that cost, each toggled alone the same way (two servers each): the system-call
+ *    counter, an empty callback probe, a probe reading the recorder's clock; the rest is the
+ *    recorder's own bookkeeping.
  * 2. **B1, four servers**: the same nbio echo server with the flight recorder off, on, with the
  *    watchdog, and with both, measured alternating (the order rotates each round: A B C D,
  *    B C D A, …), server pinned to core 0 and the C load generator to core 1; the four are started
@@ -42,9 +45,11 @@ import { killAllChildren, type RunningServer } from './lib/server-process.ts';
 import { median, percentile } from './lib/stats.ts';
 import type { PairedResult } from './seeing-paired.ts';
 import { bootstrapMedian, bootstrapRatioOfMedians, formatCI, type MedianCI } from './seeing-stats.ts';
-import { measureToggled, startSeeingServer, type ToggledResult } from './seeing-toggled.ts';
+import { measureToggled, partsTable, startSeeingServer, type ToggledResult } from './seeing-toggled.ts';
 
 const TOOLS = ['off', 'recorder', 'watchdog', 'both'] as const;
+/** The recorder's parts toggled alone, after the headline. */
+const PARTS = ['syscalls', 'probe', 'probe-clock'] as const;
 
 interface Config {
   /** B1 with four servers: sets of fresh servers, rounds per set, one run's length. */
@@ -58,6 +63,8 @@ interface Config {
   toggleMs: number;
   toggledServers: number;
   toggledSeconds: number;
+  /** The recorder's parts, each toggled alone: servers per part (0: not measured). */
+  partServers: number;
 }
 
 const config = (quick: boolean): Config =>
@@ -71,6 +78,7 @@ const config = (quick: boolean): Config =>
         toggleMs: 100,
         toggledServers: 2,
         toggledSeconds: 4,
+        partServers: 1,
       }
     : {
         generations: 3,
@@ -83,14 +91,16 @@ const config = (quick: boolean): Config =>
         toggleMs: 100,
         toggledServers: 6,
         toggledSeconds: 10,
+        partServers: 2,
       };
 
 function plan(c: Config): BenchPlan {
   const b1 = c.generations * ((c.rounds + 0.5) * TOOLS.length * (c.durationMs / 1000 + 0.6) + 3);
   const paired = c.pairs.length * 3 * (c.blocks / 40 + 1);
-  const toggled = c.toggledServers * (c.toggledSeconds + 3);
+  const toggled = (c.toggledServers + PARTS.length * c.partServers) * (c.toggledSeconds + 3);
   return {
-    steps: c.generations * (c.rounds + 1) + c.toggledServers + c.pairs.length * 3,
+    steps:
+      c.generations * (c.rounds + 1) + c.toggledServers + PARTS.length * c.partServers + c.pairs.length * 3,
     seconds: Math.round(b1 + paired + toggled + 10),
   };
 }
@@ -218,6 +228,7 @@ function render(
   load: string,
   echo: EchoRow[],
   toggled: ToggledResult,
+  parts: ToggledResult[],
   paired: PairedResult[],
 ): string {
   const toggledTable = markdownTable(
@@ -311,6 +322,14 @@ function render(
     '',
     toggledTable,
     '',
+    ...(parts.length === 0
+      ? []
+      : [
+          `What the recorder's cost is made of: each part turned on and off alone in the same way (${parts[0]?.servers ?? 0} fresh server(s) per part, ${toggled.secondsPerServer} s each), beside the headline's figure.`,
+          '',
+          partsTable(toggled, parts),
+          '',
+        ]),
     `B1, four servers (off, recorder, watchdog, both): ${c.generations} set(s) of four fresh servers, ${c.rounds} rounds of ${c.durationMs} ms each after a warm-up round, the four alternating, their order rotating each round. Each tool against the "off" of its round, and the ratio of the medians; the intervals draw sets, then rounds within them. Here each tool is a different process: a difference between processes (memory layout, JIT) is in these figures and not in the toggled one. The server's CPU time is read from /proc/<pid>/stat at the load generator's window edges, in whole 10 ms ticks (±1 tick is ~1% of a 1 s run on a quiet machine); the toggled measure reads process.cpuUsage() in µs.`,
     '',
     echoTable,
@@ -331,12 +350,15 @@ async function run(ctx: BenchContext, c: Config = config(ctx.quick)): Promise<st
     .map((x) => x.toFixed(2))
     .join(' ');
   const toggled = await measureToggled(c.toggleMs, c.toggledServers, c.toggledSeconds, ctx.progress);
+  const parts: ToggledResult[] = [];
+  for (const part of c.partServers > 0 ? PARTS : [])
+    parts.push(await measureToggled(c.toggleMs, c.partServers, c.toggledSeconds, ctx.progress, part));
   const echo = await measureEcho(c, ctx.progress);
   const paired = measurePairedRuns(c, ctx.progress);
-  const md = render(ctx.machine, c, load, echo, toggled, paired);
+  const md = render(ctx.machine, c, load, echo, toggled, parts, paired);
   writeResults(
     'seeing',
-    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, toggled, echo, paired },
+    { id: 'seeing', machine: ctx.machine, loadAverageAtStart: load, config: c, toggled, parts, echo, paired },
     md,
   );
   return md;
