@@ -39,7 +39,7 @@ import { BodyReader, type BodySource } from './body-reader.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import type { ConnectionConfig, Exchange } from './exchange.ts';
 import { HeldWrites } from './held-writes.ts';
-import { httpDate } from './http-date.ts';
+import { httpDate, loopHttpDate } from './http-date.ts';
 import { parseLentRead } from './lent-read.ts';
 import { type ResponseSink, ResponseWriter } from './response-writer.ts';
 import { statusText } from './status-text.ts';
@@ -213,6 +213,10 @@ export class HttpConnection implements Protocol, HttpParserHandler, ResponseSink
   }
 
   // ── ResponseSink / BodySource ──────────────────────────────────────────────────────────
+
+  get date(): string {
+    return loopHttpDate(this.#config.loop);
+  }
 
   get writePaused(): boolean {
     return this.#writePaused;

@@ -32,9 +32,9 @@
  *
  * @module
  */
-import { TCHAR } from '../parser/char-classes.ts';
-import { type ResponseTrailers, trailersOfInit } from './response-trailers.ts';
-import { TOKEN_NAMES, ValidStrings } from './valid-strings.ts';
+import { type LightFields, snapshotFields } from './light-fields.ts';
+import { endWithTrailers, type ResponseTrailers, trailersOfInit } from './response-trailers.ts';
+import type { ResponseWriter } from './response-writer.ts';
 
 /** The platform's `Response`, captured when this module loads. */
 const NativeResponse: typeof Response = globalThis.Response;
@@ -51,25 +51,34 @@ export interface LightParts {
   readonly body: string | Uint8Array | null;
 }
 
+/** The fields of a response made without any. */
+const NO_FIELDS: LightFields = Object.freeze([]);
 /** Statuses that may not carry a body (fetch's "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-/** Values the native `Headers` takes as they are (remembered: see valid-strings.ts). */
-const HEADERS_VALUES = new ValidStrings(1024, 128);
-
-/**
- * True for a value the native `Headers` rejects (NUL, CR, LF) or cannot hold (not a
- * ByteString). A loop: cheaper than a RegExp for the short values of a response.
- */
-function isBadValue(v: string): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 0 || c === 0x0a || c === 0x0d || c > 0xff) return true;
-  }
-  return false;
-}
 
 let partsOf: (r: object) => LightParts | Response | null;
 let trailersOf: (r: object) => ResponseTrailers | undefined;
+let sendUnbuilt: (
+  r: object,
+  writer: ResponseWriter,
+  http10: boolean,
+  trailers: ResponseTrailers | undefined,
+) => Promise<void> | undefined | false;
+
+/**
+ * Sends `r` on `writer` when it is an unbuilt LightResponse — head and body at once, from its
+ * own state (no {@link LightParts} made), with `trailers` (default: its own, if any) — and returns what
+ * `sendResponse` returns (undefined, or a promise while trailers are awaited). False, and
+ * nothing sent, for anything else (a built one: send its real `Response`, see {@link lightParts}).
+ */
+export function sendUnbuiltLight(
+  r: unknown,
+  writer: ResponseWriter,
+  http10: boolean,
+  trailers?: ResponseTrailers,
+): Promise<void> | undefined | false {
+  return typeof r === 'object' && r !== null ? sendUnbuilt(r, writer, http10, trailers) : false;
+}
 
 /**
  * The `trailers` given in the init of LightResponse `r` (kept whether or not it was built: Node's
@@ -88,73 +97,10 @@ export function lightParts(r: unknown): LightParts | Response | null {
   return typeof r === 'object' && r !== null ? partsOf(r) : null;
 }
 
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** Leading and trailing HTTP whitespace removed (what `Headers` does to a value). */
-function normalizeValue(v: string): string {
-  let start = 0;
-  let end = v.length;
-  while (start < end && isWs(v.charCodeAt(start))) start++;
-  while (end > start && isWs(v.charCodeAt(end - 1))) end--;
-  return start === 0 && end === v.length ? v : v.slice(start, end);
-}
-
-function isToken(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) if (TCHAR[name.charCodeAt(i)] !== 1) return false;
-  return true;
-}
-
-/** One field for the snapshot, or false when the native constructor must judge it. */
-function field(out: [string, string][], name: unknown, value: unknown): boolean {
-  if (typeof name !== 'string') return false;
-  if (!TOKEN_NAMES.has(name)) {
-    if (!isToken(name)) return false;
-    TOKEN_NAMES.add(name);
-  }
-  const v = normalizeValue(typeof value === 'string' ? value : String(value));
-  if (!HEADERS_VALUES.has(v)) {
-    if (isBadValue(v)) return false;
-    HEADERS_VALUES.add(v);
-  }
-  out.push([name, v]);
-  return true;
-}
-
-/** A snapshot of `init.headers`, or null when the native constructor must judge it. */
-function snapshotHeaders(input: unknown): [string, string][] | null {
-  const out: [string, string][] = [];
-  if (input === undefined || input === null) return input === null ? null : out;
-  if (input instanceof NativeHeaders) {
-    input.forEach((v, k) => {
-      out.push([k, v]);
-    });
-    return out;
-  }
-  if (Array.isArray(input)) {
-    for (const pair of input as unknown[]) {
-      if (!Array.isArray(pair) || pair.length !== 2 || !field(out, pair[0], pair[1])) return null;
-    }
-    return out;
-  }
-  const proto = typeof input === 'object' ? (Object.getPrototypeOf(input) as unknown) : undefined;
-  if (proto !== Object.prototype && proto !== null) return null;
-  const record = input as Record<string, unknown>;
-  for (const k of Object.keys(record)) if (!field(out, k, record[k])) return null;
-  return out;
-}
-
-function hasField(fields: readonly (readonly [string, string])[], lowerName: string): boolean {
-  for (const [k] of fields) if (k.length === lowerName.length && k.toLowerCase() === lowerName) return true;
-  return false;
-}
-
 /** A `Response` that builds its stream only when asked; see the module comment. */
 export class LightResponse {
   #status = 200;
-  #fields: [string, string][] = [];
+  #fields: LightFields = NO_FIELDS;
   /** The fields as `Headers`, once asked for (then the ones sent, changes included). */
   #headers: Headers | null = null;
   #body: string | Uint8Array | null = null;
@@ -163,6 +109,15 @@ export class LightResponse {
 
   static {
     trailersOf = (r) => (#trailers in r ? r.#trailers : undefined);
+    sendUnbuilt = (r, writer, http10, given) => {
+      if (!(#real in r) || r.#real !== null) return false;
+      // Its fields were validated when it was made (a snapshot), or are a Headers.
+      writer.writeHeadChecked(r.#status, r.#headers ?? r.#fields, true);
+      const trailers = given ?? r.#trailers;
+      if (trailers !== undefined) return endWithTrailers(writer, r.#body ?? undefined, trailers, http10);
+      writer.end(r.#body ?? undefined);
+      return undefined;
+    };
     partsOf = (r) => {
       if (!(#real in r)) return null;
       if (r.#real !== null) return r.#real;
@@ -182,7 +137,7 @@ export class LightResponse {
   /** Takes the common cases; false leaves everything to the native constructor. */
   #fast(body: unknown, init: unknown, contentType = 'text/plain;charset=UTF-8'): boolean {
     let status = 200;
-    let fields: [string, string][] = [];
+    let headers: unknown;
     if (init !== undefined && init !== null) {
       if (typeof init !== 'object') return false;
       const i = init as { status?: unknown; statusText?: unknown; headers?: unknown };
@@ -192,20 +147,19 @@ export class LightResponse {
           return false;
         status = i.status;
       }
-      const snap = snapshotHeaders(i.headers);
-      if (snap === null) return false;
-      fields = snap;
+      headers = i.headers;
+      if (headers === null) return false;
     }
     let bytes: string | Uint8Array | null;
     if (body === undefined || body === null) bytes = null;
-    else if (typeof body === 'string') {
-      bytes = body;
-      if (!hasField(fields, 'content-type')) fields.push(['content-type', contentType]);
-    } else if (body instanceof Uint8Array)
+    else if (typeof body === 'string') bytes = body;
+    else if (body instanceof Uint8Array)
       bytes = body; // by reference (module doc): a 100 KiB copy per response was most of its cost
     else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
     else return false;
     if (bytes !== null && NULL_BODY_STATUS.has(status)) return false;
+    const fields = snapshotFields(headers, typeof bytes === 'string' ? contentType : null);
+    if (fields === null) return false;
     this.#status = status;
     this.#fields = fields;
     this.#body = bytes;
@@ -218,7 +172,7 @@ export class LightResponse {
     // changed since); the native constructor copies the bytes as they are now.
     this.#real ??= new NativeResponse(this.#body as ConstructorParameters<typeof Response>[0], {
       status: this.#status,
-      headers: this.#headers ?? this.#fields,
+      headers: this.#headers ?? (this.#fields as [string, string][]),
     });
     return this.#real;
   }
@@ -284,7 +238,7 @@ export class LightResponse {
    */
   get headers(): Headers {
     if (this.#real !== null) return this.#real.headers;
-    this.#headers ??= new NativeHeaders(this.#fields);
+    this.#headers ??= new NativeHeaders(this.#fields as [string, string][]); // copied: the snapshot is shared
     return this.#headers;
   }
 

@@ -22,18 +22,23 @@ export type HeaderInput =
 /** The caller's fields, serialized, with what framing needs to know about them. */
 export interface SerializedFields {
   /** `Name: value\r\n` lines (without Date, Content-Length, Transfer-Encoding, Connection). */
-  lines: string;
+  readonly lines: string;
   /** The Content-Length the caller set, or −1. */
-  contentLength: number;
+  readonly contentLength: number;
   /** The caller set `Connection: close`. */
-  close: boolean;
+  readonly close: boolean;
   /** The caller set a Date of its own. */
-  hasDate: boolean;
+  readonly hasDate: boolean;
   /** The caller set a Trailer field (announcing trailer names). */
-  hasTrailer: boolean;
+  readonly hasTrailer: boolean;
   /** Transfer-Encoding or Connection fields the caller set (not copied: the server decides). */
-  framingNames?: string[];
+  readonly framingNames?: readonly string[];
 }
+
+/** {@link SerializedFields} while being made. */
+type MutableFields = { -readonly [K in keyof SerializedFields]: SerializedFields[K] } & {
+  framingNames?: string[];
+};
 
 /** Values found free of CR, LF and NUL (remembered: see valid-strings.ts). */
 const SAFE_VALUES = new ValidStrings(1024, 128);
@@ -59,14 +64,87 @@ function checkName(name: string): void {
  * @throws InvalidArgumentError for a bad name, or a value with CR, LF or NUL
  */
 export function serializeFields(input: HeaderInput | undefined, checked = false): SerializedFields {
-  const out: SerializedFields = {
+  if (input === undefined) return NO_FIELDS;
+  const memo = recalled(input);
+  if (memo !== null) return memo;
+  const out = build(input, checked);
+  remember(input, out);
+  return out;
+}
+
+/** What {@link serializeFields} gives for no fields (shared: results are not changed). */
+const NO_FIELDS: SerializedFields = Object.freeze({
+  lines: '',
+  contentLength: -1,
+  close: false,
+  hasDate: false,
+  hasTrailer: false,
+});
+
+/**
+ * The names and values (alternating) of the last record or pair list serialized, and its
+ * result. A server's handlers mostly send the same few fields (often the same constant object):
+ * compared string by string (the same string objects compare at once), they skip the checks, the
+ * concatenation and a new result — and the response memo (see response-bytes.ts) can tell the
+ * same fields by the identity of the result. Only inputs whose values are all strings are kept.
+ */
+let memoKv: string[] = [];
+let memoOut: SerializedFields | null = null;
+
+/** The last result, when `input` has the same names and values in the same order; else null. */
+function recalled(input: HeaderInput): SerializedFields | null {
+  const kv = memoKv;
+  if (memoOut === null) return null;
+  if (Array.isArray(input)) {
+    if (kv.length !== input.length * 2) return null;
+    for (let i = 0; i < input.length; i++) {
+      const pair = input[i] as readonly [unknown, unknown];
+      if (pair[0] !== kv[2 * i] || pair[1] !== kv[2 * i + 1]) return null;
+    }
+    return memoOut;
+  }
+  if (input instanceof NativeHeaders || Symbol.iterator in input) return null;
+  const record = input as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (kv.length !== keys.length * 2) return null;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (k !== kv[2 * i] || record[k] !== kv[2 * i + 1]) return null;
+  }
+  return memoOut;
+}
+
+/** Keeps `out` as the result for `input` (a record or pair list of string values only). */
+function remember(input: HeaderInput, out: SerializedFields): void {
+  const kv: string[] = [];
+  if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) {
+      const pair = input[i] as readonly [unknown, unknown];
+      if (typeof pair[1] !== 'string') return;
+      kv.push(pair[0] as string, pair[1]);
+    }
+  } else if (input instanceof NativeHeaders || Symbol.iterator in input) return;
+  else {
+    const record = input as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (typeof v !== 'string') return;
+      kv.push(k, v);
+    }
+  }
+  memoKv = kv;
+  memoOut = out;
+}
+
+/** Checks and serializes `input` (see {@link serializeFields}). */
+function build(input: HeaderInput, checked: boolean): SerializedFields {
+  const out: MutableFields = {
     lines: '',
     contentLength: -1,
     close: false,
     hasDate: false,
     hasTrailer: false,
   };
-  if (input === undefined) return out;
   if (input instanceof NativeHeaders) {
     input.forEach((v, k) => {
       addField(out, k, v, true);
@@ -106,7 +184,7 @@ for (const n of ['date', 'trailer', 'connection', 'content-length', 'transfer-en
   FRAMING_NAME_LENGTH[n.length] = 1;
 
 /** Checks one field (unless `checked`) and adds it to `out` (framing fields are noted, not copied). */
-function addField(out: SerializedFields, name: string, value: string, checked: boolean): void {
+function addField(out: MutableFields, name: string, value: string, checked: boolean): void {
   if (!checked) {
     checkName(name);
     if (!SAFE_VALUES.has(value)) {
@@ -199,7 +277,8 @@ function statusLine(status: number): string {
 
 /**
  * The status line, the fields and the server's own fields, through the blank line.
- * `trailerNames`: announced in a `Trailer` field (null: none).
+ * `trailerNames`: announced in a `Trailer` field (null: none); `date`: the Date value (unless
+ * the caller set one).
  */
 export function headString(
   status: number,
@@ -209,11 +288,12 @@ export function headString(
   keepAlive: boolean,
   requestMinor: number,
   trailerNames: readonly string[] | null = null,
+  date: string = httpDate(),
 ): string {
   let s = statusLine(status) + fields.lines;
   if (trailerNames !== null && trailerNames.length > 0 && framing === 'chunked')
     s += `Trailer: ${trailerNames.join(', ')}\r\n`;
-  if (!fields.hasDate) s += `Date: ${httpDate()}\r\n`;
+  if (!fields.hasDate) s += `Date: ${date}\r\n`;
   if (framing === 'length') s += `Content-Length: ${length}\r\n`;
   else if (framing === 'chunked') s += 'Transfer-Encoding: chunked\r\n';
   if (!keepAlive) s += 'Connection: close\r\n';

@@ -17,6 +17,7 @@
 import { BrokenResourceError, ClosedResourceError, InvalidArgumentError } from '../../errors.ts';
 import type { Transport } from '../../net/transport.ts';
 import type { MessageHead } from '../parser/message-head.ts';
+import { responseBytes } from './response-bytes.ts';
 import {
   type HeaderInput,
   headString,
@@ -36,6 +37,8 @@ export interface ResponseSink {
   sendLines(chunks: readonly (Uint8Array | string)[]): void;
   /** Resolves when the transport's buffer drained (at once if it is not paused). */
   drain(): Promise<void>;
+  /** The Date field's value for a response sent now (see http-date.ts). */
+  readonly date: string;
   /** False once the connection must close after this response (server closing, request said so). */
   canKeepAlive(): boolean;
   /** Every byte of the response was handed to the transport. */
@@ -277,9 +280,18 @@ export class ResponseWriter {
     this.#framing = framing;
     this.#keepAlive = keepAlive;
     this.#bytesLeft = length;
-    const trailerNames = this.#trailers === null || fields.hasTrailer ? null : this.#trailers.names;
-    const head = headString(status, fields, framing, length, keepAlive, req.versionMinor, trailerNames);
     const sink = this.#sink;
+    const date = fields.hasDate ? '' : sink.date;
+    if (this.#trailers === null && (body === null || this.#noBody || typeof body === 'string')) {
+      // Head and string body in one piece: the same bytes as the last response, if they are.
+      if (sink.transport.isClosing) return;
+      const text = body === null || this.#noBody ? null : (body as string);
+      if (text !== null) this.#bytesLeft -= bodyLength;
+      sink.send(responseBytes(status, fields, framing, length, keepAlive, req.versionMinor, date, text));
+      return;
+    }
+    const trailerNames = this.#trailers === null || fields.hasTrailer ? null : this.#trailers.names;
+    const head = headString(status, fields, framing, length, keepAlive, req.versionMinor, trailerNames, date);
     if (sink.transport.isClosing) return;
     if (body === null || this.#noBody) sink.send(head);
     else if (typeof body === 'string') {

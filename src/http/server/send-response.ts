@@ -8,7 +8,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../errors.ts';
-import { type LightResponse, lightParts, lightTrailers } from './light-response.ts';
+import { type LightResponse, lightParts, lightTrailers, sendUnbuiltLight } from './light-response.ts';
 import { PlainResponse } from './plain-response.ts';
 import { endWithTrailers, type ResponseTrailers } from './response-trailers.ts';
 import type { ResponseWriter } from './response-writer.ts';
@@ -21,7 +21,7 @@ export type HandlerResult = Response | PlainResponse | LightResponse;
  * untouched, is written at once (undefined is returned: no promise made); a body stream is read
  * with backpressure, and the promise resolves when its last byte was handed to the transport.
  * @param http10 the request was HTTP/1.0 (its client gets no trailers)
- * @param trailers the response's trailers (found on `result` when not given)
+ * @param given the response's trailers (found on `result` when not given)
  * @throws InvalidArgumentError when `result` is not a response
  */
 export function sendResponse(
@@ -29,8 +29,12 @@ export function sendResponse(
   result: unknown,
   isHead: boolean,
   http10 = false,
-  trailers: ResponseTrailers | undefined = trailersOf(result),
+  given?: ResponseTrailers,
 ): Promise<void> | undefined {
+  // The default: an unbuilt LightResponse (serve() makes it the global Response).
+  const light = sendUnbuiltLight(result, writer, http10, given);
+  if (light !== false) return light;
+  const trailers = given ?? trailersOf(result);
   if (result instanceof PlainResponse) {
     writer.writeHead(result.status, result.headers);
     if (trailers !== undefined) return endWithTrailers(writer, result.body ?? undefined, trailers, http10);
@@ -38,15 +42,8 @@ export function sendResponse(
     return undefined;
   }
   const parts = lightParts(result);
-  if (parts !== null) {
-    // A LightResponse that became a real Response (something read its body): send that one.
-    if (!('light' in parts)) return sendResponse(writer, parts, isHead, http10, trailers);
-    // Its fields were validated when it was made (a snapshot), or are a Headers.
-    writer.writeHeadChecked(parts.status, parts.headers, true);
-    if (trailers !== undefined) return endWithTrailers(writer, parts.body ?? undefined, trailers, http10);
-    writer.end(parts.body ?? undefined);
-    return undefined;
-  }
+  // A LightResponse that became a real Response (something read its body): send that one.
+  if (parts !== null && !('light' in parts)) return sendResponse(writer, parts, isHead, http10, trailers);
   if (!isResponseLike(result)) {
     throw new InvalidArgumentError(
       `The handler returned ${describe(result)}: return a Response (or an nbio PlainResponse).`,
