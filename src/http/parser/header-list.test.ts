@@ -42,6 +42,12 @@ test('valueIs compares bytes; targets of the same length are told apart (the las
   assert.ok(!h.valueIs(0, 'b.example:80'));
   assert.ok(!h.valueIs(0, 'a.example:8'));
   assert.ok(h.valueIs(1, 'caf\xe9'));
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+  assert.ok(h.valueBytesAre(0, bytes('a.example:80')));
+  assert.ok(!h.valueBytesAre(0, bytes('b.example:80')));
+  assert.ok(!h.valueBytesAre(0, bytes('a.example:8')));
+  assert.ok(!h.valueBytesAre(0, new Uint8Array(0)));
+  assert.ok(h.valueBytesAre(1, bytes('caf\xe9')));
   const target = (t: string) => {
     const b = Buffer.from(`GET ${t} HTTP/1.1\r\nHost: a\r\n\r\n`, 'latin1');
     return parseHead(b, b.length, 'request', DEFAULT_LIMITS).target;

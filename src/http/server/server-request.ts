@@ -193,8 +193,9 @@ let lastUrl = '';
 let lastUrlTarget = '';
 let lastUrlHost = '';
 
-/** The last Host value decoded: the requests of a server mostly name the same host. */
+/** The last Host value decoded (and its bytes): the requests of a server mostly name the same host. */
 let lastHost = '';
+let lastHostBytes: Uint8Array = new Uint8Array(0);
 
 /**
  * The Host field's value (the last one again when the bytes are the same), or null. The parser
@@ -204,8 +205,9 @@ function hostOf(head: MessageHead): string | null {
   const i = head.hostIndex;
   if (i < 0) return null;
   const headers = head.headers;
-  if (headers.valueIs(i, lastHost)) return lastHost;
+  if (headers.valueBytesAre(i, lastHostBytes)) return lastHost;
   lastHost = headers.value(i);
+  lastHostBytes = Buffer.from(lastHost, 'latin1');
   return lastHost;
 }
 
