@@ -8,6 +8,9 @@
  * `resumeWriting()` once. The two alternate, starting with pause. The gap between the marks
  * (hysteresis) keeps a producer writing near the limit from flapping between the two.
  *
+ * A transport makes its FlowControl only when a write leaves bytes buffered or its marks are
+ * set (stream-transport-base.ts): most connections never buffer a byte, and go without one.
+ *
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';

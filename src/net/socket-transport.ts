@@ -164,7 +164,9 @@ export class SocketTransport extends StreamTransportCore {
 
   /** @inheritDoc */
   write(data: Uint8Array | string): void {
-    if (typeof data === 'string' && this.flow.buffered === 0 && data.length <= MAX_SCRATCH_CHARS) {
+    const flow = this.flow; // null until something was buffered: the hot path's one check
+    const empty = flow === null || flow.buffered === 0;
+    if (typeof data === 'string' && empty && data.length <= MAX_SCRATCH_CHARS) {
       // A string (a response head and body, often): encoded into the scratch buffer, no Buffer made.
       this.checkWritable('write');
       if (data.length > 0) this.#sendScratch(scratch.write(data, 0));
@@ -173,13 +175,13 @@ export class SocketTransport extends StreamTransportCore {
     const buf = toBytes(data, 'write');
     this.checkWritable('write');
     if (buf.length === 0) return;
-    if (this.flow.buffered === 0) {
+    if (empty) {
       // The hot path (a request answered in one write): one send(), no array, no copy.
       const n = this.#sendNow(buf);
       if (n < 0 || n === buf.length) return;
       this.#addWriter();
       if (this.state === 'closed') return;
-      this.flow.push([buf], 0, n);
+      this.flowControl().push([buf], 0, n);
       this.flowChanged();
       return;
     }
@@ -188,7 +190,7 @@ export class SocketTransport extends StreamTransportCore {
 
   /** @inheritDoc */
   writeLines(chunks: readonly (Uint8Array | string)[]): void {
-    if (this.flow.buffered === 0) {
+    if (this.flow === null || this.flow.buffered === 0) {
       const length = gatherLines(chunks);
       if (length >= 0) {
         this.checkWritable('writeLines');
@@ -293,7 +295,7 @@ export class SocketTransport extends StreamTransportCore {
   #send(bufs: Uint8Array[]): void {
     let first = 0;
     let n = 0;
-    if (this.flow.buffered === 0) {
+    if (this.flow === null || this.flow.buffered === 0) {
       n = this.#sendNow(bufs);
       if (n < 0) return;
       while (first < bufs.length && n >= bufs[first]!.length) n -= bufs[first++]!.length; // first < length
@@ -301,7 +303,7 @@ export class SocketTransport extends StreamTransportCore {
       this.#addWriter();
       if (this.state === 'closed') return;
     }
-    this.flow.push(bufs, first, n);
+    this.flowControl().push(bufs, first, n);
     this.flowChanged();
   }
 
@@ -316,7 +318,7 @@ export class SocketTransport extends StreamTransportCore {
     const rest = Buffer.from(scratch.subarray(n, length));
     this.#addWriter();
     if (this.state === 'closed') return;
-    this.flow.push([rest], 0, 0);
+    this.flowControl().push([rest], 0, 0);
     this.flowChanged();
   }
 
@@ -357,7 +359,7 @@ export class SocketTransport extends StreamTransportCore {
   /** The loop's writer: as `#onReadable`, shared, with the transport as `this`. */
   #onWritable(): void {
     if (this.state === 'closed') return;
-    const flow = this.flow;
+    const flow = this.flowControl(); // made by the write that added this writer
     if (flow.buffered > 0) {
       const n = this.#sendNow(flow.chunks);
       if (n <= 0) return;

@@ -18,7 +18,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import { sys } from '../sys/constants.ts';
 import type { SocketAddress } from '../sys/sockaddr.ts';
 import { getpeername, getsockname, setIntOption } from '../sys/socket.ts';
-import { FlowControl } from './flow-control.ts';
+import { DEFAULT_HIGH_WATER_MARK, DEFAULT_LOW_WATER_MARK, FlowControl } from './flow-control.ts';
 import type { Protocol } from './protocol.ts';
 import {
   checkProtocol,
@@ -41,8 +41,12 @@ export abstract class StreamTransportBase {
   protected readonly fdNumber: number;
   /** Receives the data and the notifications. */
   protected protocol: Protocol;
-  /** The write buffer and its water marks. */
-  protected readonly flow: FlowControl;
+  /**
+   * The write buffer and its water marks; null until a write leaves bytes buffered or the
+   * marks are set (most connections never buffer a byte: a write that goes out whole leaves
+   * nothing to hold). Made by {@link StreamTransportBase.flowControl}; kept once made.
+   */
+  protected flow: FlowControl | null = null;
   /** Where the close state machine is. */
   protected state: StreamTransportState = 'open';
   /** `connectionMade` has run (reading may start). */
@@ -83,7 +87,10 @@ export abstract class StreamTransportBase {
     this.fd = fd;
     this.fdNumber = fd;
     this.protocol = protocol;
-    this.flow = new FlowControl(options.writeBufferLimits?.high, options.writeBufferLimits?.low);
+    const marks = options.writeBufferLimits;
+    if (marks !== undefined && (marks.high !== undefined || marks.low !== undefined)) {
+      this.flow = new FlowControl(marks.high, marks.low);
+    }
     this.#sockname = getsockname(fd);
     this.isTcp = this.#sockname?.family === 'ipv4' || this.#sockname?.family === 'ipv6';
     if (this.isTcp) {
@@ -104,12 +111,20 @@ export abstract class StreamTransportBase {
 
   /** @inheritDoc */
   get bufferedAmount(): number {
-    return this.flow.buffered;
+    return this.flow === null ? 0 : this.flow.buffered;
   }
 
   /** @inheritDoc */
   getWriteBufferLimits(): WaterMarks {
-    return this.flow.limits();
+    return this.flow === null
+      ? { high: DEFAULT_HIGH_WATER_MARK, low: DEFAULT_LOW_WATER_MARK }
+      : this.flow.limits();
+  }
+
+  /** The write buffer, made (default marks) on first use: for a write that leaves bytes buffered. */
+  protected flowControl(): FlowControl {
+    if (this.flow === null) this.flow = new FlowControl();
+    return this.flow;
   }
 
   /** @inheritDoc */
@@ -191,10 +206,10 @@ export abstract class StreamTransportBase {
       fd: this.fd,
       bytesRead: this.bytesRead,
       bytesWritten: this.bytesWritten,
-      bufferedAmount: this.flow.buffered,
+      bufferedAmount: this.bufferedAmount,
       isReading: this.isReading,
       isClosing: this.isClosing,
-      writePaused: this.flow.isPaused,
+      writePaused: this.flow?.isPaused === true,
       readCalls: this.readCalls,
       writeCalls: this.writeCalls,
       eofReceived: this.eofReceived,

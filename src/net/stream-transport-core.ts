@@ -28,6 +28,7 @@ import type { EventLoop } from '../loop/event-loop.ts';
 import type { TimerHandle } from '../loop/handle.ts';
 import { close as closeFd } from '../sys/fd.ts';
 import { setLingerReset, shutdown } from '../sys/socket.ts';
+import { FlowControl } from './flow-control.ts';
 import type { Protocol } from './protocol.ts';
 import { StreamTransportBase } from './stream-transport-base.ts';
 import {
@@ -101,7 +102,7 @@ export abstract class StreamTransportCore extends StreamTransportBase implements
   writeEof(): void {
     if (this.state !== 'open' || this.eofWritten) return;
     this.eofWritten = true;
-    if (this.flow.buffered === 0) this.shutdownWrite();
+    if (this.bufferedAmount === 0) this.shutdownWrite();
   }
 
   /** @inheritDoc */
@@ -117,7 +118,7 @@ export abstract class StreamTransportCore extends StreamTransportBase implements
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.updateReader();
-    if (this.state === 'closing' && this.flow.buffered === 0) this.afterFlush();
+    if (this.state === 'closing' && this.bufferedAmount === 0) this.afterFlush();
   }
 
   /** @inheritDoc */
@@ -156,7 +157,9 @@ export abstract class StreamTransportCore extends StreamTransportBase implements
 
   /** @inheritDoc */
   setWriteBufferLimits(high?: number, low?: number): void {
-    this.flow.setLimits(high, low);
+    const flow = this.flow ?? new FlowControl();
+    flow.setLimits(high, low); // throws before anything is kept
+    this.flow = flow;
     this.flowChanged();
   }
 
@@ -231,7 +234,9 @@ export abstract class StreamTransportCore extends StreamTransportBase implements
 
   /** Tells the protocol to pause or resume producing when the buffer crossed a mark. */
   protected flowChanged(): void {
-    const signal = this.flow.update();
+    const flow = this.flow;
+    if (flow === null) return; // nothing was ever buffered: no mark crossed
+    const signal = flow.update();
     if (signal === null) return;
     const which = signal === 'pause' ? 'pauseWriting' : 'resumeWriting';
     if (signal === 'resume' && this.state !== 'open') return;
@@ -295,7 +300,7 @@ export abstract class StreamTransportCore extends StreamTransportBase implements
     if (!this.refed) this.loop.refFd(fd); // the loop forgets the number before it is reused
     this.releaseIo(fd);
     this.fd = -1;
-    this.flow.clear();
+    this.flow?.clear();
     try {
       closeFd(fd);
     } catch (err) {

@@ -99,7 +99,7 @@ export class UringTransport extends StreamTransportCore {
     // A reused one-element array: no allocation per write (push keeps the buffer, not the array).
     const one = UringTransport.#one;
     one[0] = buf;
-    this.flow.push(one);
+    this.flowControl().push(one);
     one[0] = EMPTY;
     this.#queueFlush();
     this.flowChanged();
@@ -110,7 +110,7 @@ export class UringTransport extends StreamTransportCore {
     const bufs = chunks.map((c) => toBytes(c, 'writeLines')).filter((b) => b.length > 0);
     this.checkWritable('writeLines');
     if (bufs.length === 0) return;
-    this.flow.push(bufs);
+    this.flowControl().push(bufs);
     this.#queueFlush();
     this.flowChanged();
   }
@@ -210,9 +210,10 @@ export class UringTransport extends StreamTransportCore {
   /** Runs just before the loop's next submission: everything written since, in one SEND. */
   #flushNow = (): void => {
     this.#flushQueued = false;
-    if (this.state === 'closed' || this.#sendOp !== 0 || this.flow.buffered === 0) return;
+    const flow = this.flow;
+    if (this.state === 'closed' || this.#sendOp !== 0 || flow === null || flow.buffered === 0) return;
     this.writeCalls++;
-    this.#sendOp = this.#cq.send(this.fd, this.flow.chunks, 0, this.#onSent, this);
+    this.#sendOp = this.#cq.send(this.fd, flow.chunks, 0, this.#onSent, this);
   };
 
   #onSent = (res: number): void => {
@@ -223,8 +224,9 @@ export class UringTransport extends StreamTransportCore {
       return;
     }
     this.bytesWritten += res;
-    this.flow.consume(res);
-    if (this.flow.buffered > 0) this.#queueFlush();
+    const flow = this.flowControl(); // made by the write this SEND carries
+    flow.consume(res);
+    if (flow.buffered > 0) this.#queueFlush();
     else if (this.state === 'closing') {
       this.afterFlush();
       return;
