@@ -222,9 +222,9 @@ export class HttpParser {
             this.#block.keep(data.subarray(start));
             return;
           }
-          const block = this.#block.hasPieces
-            ? this.#block.join(data.subarray(start, end))
-            : data.subarray(start, end);
+          // The whole input when it is one block (a lone request's head: no view made).
+          const view = start === 0 && end === len ? data : data.subarray(start, end);
+          const block = this.#block.hasPieces ? this.#block.join(view) : view;
           i = end;
           if (this.#state === S.Head) this.#head(block);
           else this.#trailers(block);

@@ -198,6 +198,13 @@ export const REQUEST_CASES: readonly RequestCase[] = [
     limits: { maxRequestLineBytes: 64 },
   },
   {
+    name: 'a field line longer than the request line limit (only the first line is held to it)',
+    input: `GET / HTTP/1.1\r\n${H}X-A: ${'b'.repeat(100)}\r\n\r\n`,
+    expect: 'ok',
+    messages: 1,
+    limits: { maxRequestLineBytes: 64 },
+  },
+  {
     name: 'head over the limit',
     input: `GET / HTTP/1.1\r\n${H}X-A: ${'b'.repeat(200)}\r\n\r\n`,
     expect: 'HEADERS_TOO_LARGE',
