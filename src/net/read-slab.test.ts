@@ -45,6 +45,29 @@ describe('copyRead', () => {
     assert.equal(copy.toString(), 'hello', 'a copy, not a view of the source');
     assert.notEqual(copy.buffer.byteLength, READ_SLAB_BYTES);
   });
+
+  test('reads of the same length and of changing lengths each copy what the source holds then', () => {
+    const source = Buffer.alloc(READ_BUFFER_SIZE);
+    const lengths = [64, 64, 64, 300, 64, READ_SLAB_MIN_BYTES, READ_SLAB_MIN_BYTES, 1, 64];
+    const kept = lengths.map((length, i) => {
+      source.fill(i + 1, 0, length);
+      return { copy: copyRead(source, length), fill: i + 1, length };
+    });
+    for (const { copy, fill, length } of kept) {
+      assert.equal(copy.length, length);
+      assert.ok(
+        copy.every((b) => b === fill),
+        `copy ${fill} (${length} B) holds its own bytes`,
+      );
+    }
+    const other = Buffer.from('another source');
+    assert.equal(copyRead(other, 7).toString(), 'another', 'another source of a length seen before');
+    assert.equal(
+      copyRead(source, 64).every((b) => b === lengths.length),
+      true,
+      'the first source again',
+    );
+  });
 });
 
 forEachBackend('kept reads', (backend) => {
