@@ -3,6 +3,8 @@
 // reported, the rest still run), ENOBUFS counted, cancel, and close with operations in flight.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { close } from '../sys/fd.ts';
 import { IoUring } from '../sys/io-uring.ts';
 import { send, socketpair } from '../sys/socket.ts';
@@ -12,6 +14,9 @@ import { RECV_BUFFER_SIZE, RECV_BUFFERS, UringCompletion } from './uring-complet
 const a = IoUring.availability();
 const skip = a.available ? false : a.reason;
 if (!a.available) console.log(`# io_uring completion tests skipped: ${a.reason}`);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const noErrors = { report: (e: unknown) => assert.fail(`unexpected callback error: ${String(e)}`) };
 
@@ -185,6 +190,40 @@ describe('UringCompletion', { skip }, () => {
       assert.equal(q.stats().enters - enters, 1);
       q.wait(0);
       assert.equal(q.stats().enters - enters, 1, 'no flagged work, nothing to submit: no enter');
+    } finally {
+      q.close();
+      close(x);
+      close(y);
+    }
+  });
+  test("an operation's owner is not kept once its last completion ran (its slot is free)", async () => {
+    const q = new UringCompletion();
+    q.autoFlush = false;
+    const [x, y] = socketpair();
+    try {
+      let sent = -1;
+      // The owner is made and dropped in a function of its own: only the queue could keep it.
+      const owned = ((): WeakRef<object> => {
+        const owner = { label: 'a transport' };
+        q.send(
+          y,
+          [Buffer.from('bytes')],
+          0,
+          (res) => {
+            sent = res;
+          },
+          owner,
+        );
+        return new WeakRef(owner);
+      })();
+      for (let i = 0; i < 10 && sent < 0; i++) {
+        q.wait(1000);
+        q.runCompleted(noErrors);
+      }
+      assert.equal(sent, 5);
+      await new Promise(setImmediate); // a WeakRef's target is kept until the job that made it ends
+      gc();
+      assert.equal(owned.deref(), undefined, 'the released slot let its owner go');
     } finally {
       q.close();
       close(x);

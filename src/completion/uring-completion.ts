@@ -142,6 +142,12 @@ export class UringCompletion implements CompletionQueue {
     return op;
   }
 
+  /** The operation's last callback ran: its slot, and the owner kept for it, are let go. */
+  #release(op: Op): void {
+    this.#owners[op.slot] = null;
+    this.#ops.release(op);
+  }
+
   /** @inheritDoc */
   pollAdd(fd: number, events: number, cb: OpCallback): number {
     const { id } = this.#add(Kind.Plain, fd, cb);
@@ -307,7 +313,7 @@ export class UringCompletion implements CompletionQueue {
         try {
           op.cb?.(res, more);
         } finally {
-          if (!more) ops.release(op);
+          if (!more) this.#release(op);
         }
         continue;
       }
@@ -373,7 +379,7 @@ export class UringCompletion implements CompletionQueue {
         exceptions.report(err, 'completion callback', op.fd);
       }
       if (probe !== null) probe.end();
-      if (!more) this.#ops.release(op);
+      if (!more) this.#release(op);
       if (this.#closed) {
         // Closed by a callback: the connections of accepts not delivered yet are closed here.
         closeAcceptedFds(ops, res, i + 1, n);
@@ -424,6 +430,7 @@ export class UringCompletion implements CompletionQueue {
     // Accepted connections no callback will receive are closed here, once.
     this.#done.closeUndelivered(this.#ring, this.#ops);
     this.#ops.clear();
+    this.#owners.length = 0;
     this.#userOps = 0;
     this.#hooks.clear();
     this.#done.clear();
