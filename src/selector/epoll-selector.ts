@@ -65,8 +65,13 @@ export class EpollSelector<T = Token> extends BaseSelector<T> {
     return true;
   }
 
+  protected override get kernelChecksFd(): boolean {
+    return true;
+  }
+
   protected kernelAdd(reg: Registration<T>): void {
-    epoll.ctl(this.#epfd, sys.EPOLL_CTL_ADD, reg.fd, toEpoll(reg.interest));
+    const failed = epoll.ctl(this.#epfd, sys.EPOLL_CTL_ADD, reg.fd, toEpoll(reg.interest), [EBADF]);
+    if (failed === EBADF) throw this.notOpen(reg.fd);
   }
 
   protected kernelModify(reg: Registration<T>): void {
