@@ -122,7 +122,14 @@ function sameAsMemo(input: unknown): boolean {
   if (typeof input !== 'object' || input === null || input instanceof NativeHeaders) return false;
   const proto = Object.getPrototypeOf(input) as unknown;
   if (proto !== Object.prototype && proto !== null) return false;
-  const record = input as Record<string, unknown>;
+  return recordHasPairs(input as Record<string, unknown>, kv);
+}
+
+/**
+ * True when `record`'s own keys, in order, and their values are the names and values of `kv`
+ * (name, value, name, value …), compared by identity.
+ */
+export function recordHasPairs(record: Record<string, unknown>, kv: readonly unknown[]): boolean {
   const keys = Object.keys(record);
   if (kv.length !== keys.length * 2) return false;
   for (let i = 0; i < keys.length; i++) {

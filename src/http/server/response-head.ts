@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../../errors.ts';
 import { TCHAR } from '../parser/char-classes.ts';
 import { httpDate } from './http-date.ts';
+import { recordHasPairs } from './light-fields.ts';
 import { statusText } from './status-text.ts';
 import { TOKEN_NAMES, ValidStrings } from './valid-strings.ts';
 
@@ -104,14 +105,7 @@ function recalled(input: HeaderInput): SerializedFields | null {
     return memoOut;
   }
   if (input instanceof NativeHeaders || Symbol.iterator in input) return null;
-  const record = input as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (kv.length !== keys.length * 2) return null;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as string;
-    if (k !== kv[2 * i] || record[k] !== kv[2 * i + 1]) return null;
-  }
-  return memoOut;
+  return recordHasPairs(input as Record<string, unknown>, kv) ? memoOut : null;
 }
 
 /** Keeps `out` as the result for `input` (a record or pair list of string values only). */
